@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` and `make test`. Everything else here serves them.
+VENV     ?= .venv
+PY       := $(VENV)/bin/python
+FLASK    := $(VENV)/bin/flask --app wsgi
+HOST     ?= 127.0.0.1
+PORT     ?= 5000
+
+.PHONY: run test setup lint db translations translations-update clean
+
+run: setup db
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: setup
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+setup: $(VENV)/.installed node_modules/.package-lock.json translations
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -q -d workflow/translations
+
+# After changing user-facing text: extract it and merge it into the English catalogue.
+translations-update: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F workflow/babel.cfg -k _l -k lazy_gettext --no-wrap --sort-by-file \
+	    --project=Antragsweg --copyright-holder=Antragsweg -o workflow/translations/messages.pot .
+	$(VENV)/bin/pybabel update --no-wrap -i workflow/translations/messages.pot -d workflow/translations -l en
+
+# Creates instance/antragsweg.sqlite3 (migrations) and fills it with demo data the first time.
+db: $(VENV)/.installed
+	$(FLASK) init-db
+	$(FLASK) seed-demo --if-empty
+
+clean:
+	rm -rf $(VENV) node_modules instance/antragsweg.sqlite3 instance/documents

@@ -1,0 +1,46 @@
+from flask_wtf import FlaskForm
+from wtforms import RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from forms.fields import options
+from workflow.rules.voting import CHOICE_LABELS, CRITERIA, REJECT
+
+RATING_CHOICES = options((str(n), str(n)) for n in range(1, 6))
+
+
+class BallotForm(FlaskForm):
+    choice = RadioField(
+        "Ihr Votum",
+        choices=options(CHOICE_LABELS),
+        validators=[InputRequired("Bitte wählen Sie Zustimmung, Ablehnung oder Enthaltung.")],
+    )
+    comment = TextAreaField(
+        "Kommentar (bei Ablehnung erforderlich)",
+        validators=[Optional(), Length(max=5000, message="Höchstens 5000 Zeichen.")],
+    )
+
+    def validate_comment(self, field):
+        if self.choice.data == REJECT and not (field.data or "").strip():
+            raise ValidationError("Eine Ablehnung muss begründet werden.")
+
+    def ratings(self) -> dict[str, int | None]:
+        return {name: int(self[name].data) if self[name].data else None for name in CRITERIA}
+
+
+# One 1–5 radio group per criterion of DESIGN.md.
+for _name, _label in CRITERIA.items():
+    setattr(
+        BallotForm,
+        _name,
+        RadioField(_label, choices=RATING_CHOICES, validators=[Optional()], validate_choice=True),
+    )
+
+
+class ConflictForm(FlaskForm):
+    reason = TextAreaField(
+        "Grund der Befangenheit",
+        validators=[
+            InputRequired("Bitte nennen Sie den Grund der Befangenheit."),
+            Length(max=2000, message="Höchstens 2000 Zeichen."),
+        ],
+    )

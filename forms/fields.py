@@ -1,0 +1,64 @@
+"""Fields the German way: amounts as 1.234,56 (stored as integer cents), several checkboxes."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from wtforms import Field, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+
+# 1234 · 1234,5 · 1.234,56 · 1234.56 is refused (ambiguous in German); at most two decimals.
+_EURO = re.compile(r"^\d{1,3}(\.\d{3})*(,\d{1,2})?$|^\d+(,\d{1,2})?$")
+MAX_CENTS = 10**13  # 100 billion euros: anything larger is a typo
+
+
+def parse_euro(text: str) -> int:
+    """'1.234,56' → 123456 cents. Raises ValueError with a German message."""
+    text = (text or "").strip().removesuffix("€").strip().replace("\u00a0", "").replace(" ", "")
+    if not _EURO.match(text):
+        raise ValueError(
+            "Bitte geben Sie einen Betrag in Euro ein, z. B. 12.345,67 (höchstens zwei Nachkommastellen)."
+        )
+    try:
+        cents = int(Decimal(text.replace(".", "").replace(",", ".")) * 100)
+    except InvalidOperation as exc:  # pragma: no cover - the pattern rules it out
+        raise ValueError("Ungültiger Betrag.") from exc
+    if cents >= MAX_CENTS:
+        raise ValueError("Der Betrag ist zu groß.")
+    return cents
+
+
+class EuroField(Field):
+    """An amount in euros and cents, entered as 1.234,56; `data` is integer cents (or None)."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        from workflow.formatting import euro_input
+
+        return euro_input(self.data)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = parse_euro(valuelist[0])
+            except ValueError as exc:
+                raise ValueError(str(exc)) from exc
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Choices for select, radio and checkbox fields from (value, label) pairs or a dict."""
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    return [SelectChoice(value=value, label=label) for value, label in items]

@@ -1,0 +1,194 @@
+"""One form per lifecycle trigger, with exactly the fields that trigger records (lifecycle.py).
+
+A test holds each form's fields to its trigger's `records`. Forms check the shape of the data;
+the rules (guards) are the domain's.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
+
+from forms.fields import EuroField, options
+
+TEXT_MAX = 5000
+REQUIRED_TEXT = "Bitte füllen Sie dieses Feld aus."
+DATE_INVALID = "Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ)."
+
+
+def _text(label: str, required: bool = True, max_length: int = TEXT_MAX) -> TextAreaField:
+    validators = [DataRequired(REQUIRED_TEXT)] if required else [Optional()]
+    validators.append(Length(max=max_length, message=f"Höchstens {max_length} Zeichen."))
+    return TextAreaField(label, validators=validators)
+
+
+def _date(label: str, required: bool = True) -> DateField:
+    validators = [InputRequired(DATE_INVALID)] if required else [Optional()]
+    return DateField(label, validators=validators, format="%Y-%m-%d")
+
+
+def _not_in_future(form, field):
+    if field.data and field.data > date.today():
+        raise ValidationError("Das Datum darf nicht in der Zukunft liegen.")
+
+
+class TransitionForm(FlaskForm):
+    """Base: a form whose data (without the CSRF token) is what the event records."""
+
+    def recorded(self) -> dict:
+        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+
+
+class RecordConsultationForm(TransitionForm):
+    consultation_date = DateField(
+        "Datum des Beratungsgesprächs",
+        validators=[InputRequired(DATE_INVALID), _not_in_future],
+        format="%Y-%m-%d",
+    )
+    notes = _text("Notizen zum Gespräch")
+
+
+class SubmitSketchForm(TransitionForm):
+    pass
+
+
+class StartAssessmentForm(TransitionForm):
+    pass
+
+
+class RequestSketchRevisionForm(TransitionForm):
+    reason = _text("Was soll überarbeitet werden?")
+
+
+class InviteLongFormForm(TransitionForm):
+    parties_consulted = StringField(
+        "Beteiligte Stellen (z. B. NBank, MS, Bündnispartner)",
+        validators=[DataRequired(REQUIRED_TEXT), Length(max=500, message="Höchstens 500 Zeichen.")],
+    )
+    fundable = BooleanField("Förderfähig nach der Richtlinie")
+    fits_strategy = BooleanField("Passt zur Strategie des Bündnisses")
+    notes = _text("Hinweise an den Antragsteller", required=False)
+
+
+class DeclineSketchForm(TransitionForm):
+    reason = _text("Begründung")
+
+
+class SubmitLongFormForm(TransitionForm):
+    pass
+
+
+class RequestLongFormRevisionForm(TransitionForm):
+    deficiencies = _text("Formale Mängel")
+
+
+class OpenVoteForm(TransitionForm):
+    mode = RadioField(
+        "Verfahren",
+        choices=options(
+            [
+                ("circulation", "Umlaufverfahren (online, mit Frist)"),
+                ("session", "In der Sitzung des Lenkungskreises"),
+            ]
+        ),
+        validators=[InputRequired("Bitte wählen Sie das Verfahren.")],
+    )
+    deadline = _date("Frist des Umlaufverfahrens", required=False)
+    session_date = _date("Datum der Sitzung", required=False)
+
+    def validate_deadline(self, field):
+        if self.mode.data == "circulation" and not field.data:
+            raise ValidationError("Bitte geben Sie die Frist des Umlaufverfahrens an.")
+        if self.mode.data == "circulation" and field.data <= date.today():
+            raise ValidationError("Die Frist muss in der Zukunft liegen.")
+
+    def validate_session_date(self, field):
+        if self.mode.data == "session" and not field.data:
+            raise ValidationError("Bitte geben Sie das Datum der Sitzung an.")
+
+
+class CloseVoteForm(TransitionForm):
+    pass
+
+
+class IssueStatementForm(TransitionForm):
+    decision = RadioField(
+        "Entscheidung",
+        choices=options(
+            [
+                ("endorse", "Positive Stellungnahme"),
+                ("revise", "Überarbeitung der Langfassung erbitten"),
+                ("reject", "Negative Stellungnahme"),
+            ]
+        ),
+        validators=[InputRequired("Bitte wählen Sie die Entscheidung.")],
+    )
+    statement = _text("Text der Stellungnahme")
+    requested_changes = _text("Gewünschte Änderungen (bei Überarbeitung)", required=False)
+
+
+class PassWithoutVoteForm(TransitionForm):
+    note = _text("Vermerk")
+
+
+class RecordNbankSubmissionForm(TransitionForm):
+    nbank_reference = StringField(
+        "Aktenzeichen der NBank",
+        validators=[
+            DataRequired(REQUIRED_TEXT),
+            Length(max=40, message="Höchstens 40 Zeichen."),
+            Regexp(
+                r"^[A-Za-z0-9][A-Za-z0-9./ -]*$",
+                message="Das Aktenzeichen darf nur Buchstaben, Ziffern, Punkt, Schrägstrich, "
+                "Bindestrich und Leerzeichen enthalten.",
+            ),
+        ],
+    )
+    submitted_on = DateField(
+        "Eingereicht am", validators=[InputRequired(DATE_INVALID), _not_in_future], format="%Y-%m-%d"
+    )
+
+
+class RecordGrantForm(TransitionForm):
+    granted_on = DateField(
+        "Datum des Zuwendungsbescheids",
+        validators=[InputRequired(DATE_INVALID), _not_in_future],
+        format="%Y-%m-%d",
+    )
+    amount_granted = EuroField(
+        "Bewilligter Betrag (Euro)", validators=[InputRequired("Bitte geben Sie den Betrag ein.")]
+    )
+
+
+class RecordNbankDeclineForm(TransitionForm):
+    declined_on = DateField(
+        "Datum der Ablehnung", validators=[InputRequired(DATE_INVALID), _not_in_future], format="%Y-%m-%d"
+    )
+    reason = _text("Begründung der NBank")
+
+
+class WithdrawForm(TransitionForm):
+    reason = _text("Grund des Rückzugs")
+
+
+FORMS: dict[str, type[TransitionForm]] = {
+    "record_consultation": RecordConsultationForm,
+    "submit_sketch": SubmitSketchForm,
+    "start_assessment": StartAssessmentForm,
+    "request_sketch_revision": RequestSketchRevisionForm,
+    "invite_long_form": InviteLongFormForm,
+    "decline_sketch": DeclineSketchForm,
+    "submit_long_form": SubmitLongFormForm,
+    "request_long_form_revision": RequestLongFormRevisionForm,
+    "open_vote": OpenVoteForm,
+    "close_vote": CloseVoteForm,
+    "issue_statement": IssueStatementForm,
+    "pass_without_vote": PassWithoutVoteForm,
+    "record_nbank_submission": RecordNbankSubmissionForm,
+    "record_grant": RecordGrantForm,
+    "record_nbank_decline": RecordNbankDeclineForm,
+    "withdraw": WithdrawForm,
+}

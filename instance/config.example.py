@@ -1,0 +1,11 @@
+# Copy to instance/config.py. Every setting can also come from the environment as ANTRAGSWEG_<NAME>.
+
+# PostgreSQL instead of the embedded SQLite database:
+# DATABASE_URL = "postgresql+psycopg://antragsweg@127.0.0.1:5432/antragsweg"
+
+# A fixed secret key (otherwise one is generated into instance/secret_key):
+# SECRET_KEY = "…"
+
+# Behind HTTPS:
+# SESSION_COOKIE_SECURE = True
+# REMEMBER_COOKIE_SECURE = True

@@ -1,0 +1,134 @@
+"""Fixtures: one real database per test run (SQLite, or PostgreSQL when
+ANTRAGSWEG_TEST_DATABASE_URL says so), the schema built by the migrations, emptied after each test."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from workflow import create_app, demo
+from workflow.extensions import db
+from workflow.models import Application, User
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("ANTRAGSWEG_TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs as in a real server: in its own app context, with its own database
+    session and `g`, even while the test itself holds an app context for direct calls."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": _database_url(tmp_path_factory),
+            "SECRET_KEY": "test-secret",
+            "INSTANCE_PATH": str(instance),
+            "WTF_CSRF_ENABLED": False,
+            "SERVER_NAME": "antragsweg.test",
+            # argon2id at its cheapest: the suite hashes many passwords.
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 8,
+            "ARGON2_PARALLELISM": 1,
+        }
+    )
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        upgrade()
+        _empty_tables()
+    return app
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(sa.text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for calling domain operations directly; the database is emptied after."""
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables()
+
+
+@pytest.fixture
+def world(ctx):
+    """The demo alliance: 14 partners (one with a deputy), NBank and MS, the coordination, three
+    sponsors. `world.people[...]` by short name (see workflow/demo.py)."""
+    base = demo.seed_alliance()
+
+    class World:
+        alliance = base["alliance"]
+        people: dict[str, User] = base["people"]
+        orgs = base["orgs"]
+        walker = demo.Walker(base["people"])
+
+        def user(self, key: str) -> User:
+            return self.people[key]
+
+        def application(self, state: str = "consultation", applicant: str = "applicant-bildungswerk",
+                        **kwargs) -> Application:
+            sponsor = self.people[applicant]
+            application = demo.new_application(sponsor, f"Testprojekt {state}", **kwargs)
+            return self.walker.walk_to(application, state, sponsor)
+
+    return World()
+
+
+@pytest.fixture
+def client(app, world):
+    return app.test_client()
+
+
+class LoggedIn:
+    """A test client logged in as one person."""
+
+    def __init__(self, app, email: str, password: str = demo.DEMO_PASSWORD):
+        self.client = app.test_client()
+        response = self.client.post("/anmelden", data={"email": email, "password": password})
+        assert response.status_code == 302, response.text
+
+    def get(self, *args, **kwargs):
+        return self.client.get(*args, **kwargs)
+
+    def post(self, *args, **kwargs):
+        return self.client.post(*args, **kwargs)
+
+
+@pytest.fixture
+def login(app, world):
+    def _login(key: str) -> LoggedIn:
+        return LoggedIn(app, world.people[key].email)
+
+    return _login
+
+
+def text_of(html: str) -> str:
+    """The visible text of a page, whitespace folded (for assertions on what a person reads)."""
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()

@@ -1,0 +1,64 @@
+"""Commands: `flask --app wsgi init-db | seed-demo | create-user | diagram`."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import upgrade
+
+from workflow.extensions import db
+from workflow.lifecycle import ROLES, mermaid_diagram
+from workflow.services.errors import DomainError
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db():
+        """Create or upgrade the database schema (Alembic migrations)."""
+        upgrade()
+        click.echo(f"Datenbank bereit: {db.engine.url.render_as_string(hide_password=True)}")
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Nichts tun, wenn es schon Daten gibt.")
+    def seed_demo(if_empty):
+        """Fill the database with the demo alliance, its people and an application in every state."""
+        from workflow import demo
+        from workflow.models import Alliance
+
+        if db.session.scalar(sa.select(sa.func.count()).select_from(Alliance)):
+            if if_empty:
+                click.echo("Es gibt schon Daten; keine Demodaten angelegt.")
+                return
+            raise click.ClickException("Die Datenbank enthält schon Daten.")
+        summary = demo.seed()
+        click.echo(summary)
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--role", type=click.Choice(ROLES), required=True)
+    @click.option("--organisation", required=True, help="Name der Organisation")
+    @click.option("--alliance", "alliance_slug", default="non", show_default=True)
+    @click.option("--name", default="", help="Name der Person")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    def create_user(email, role, organisation, alliance_slug, name, password):
+        """Create an account (and its organisation, if it does not exist)."""
+        from workflow.services import accounts
+
+        try:
+            user = accounts.create_user(
+                email=email,
+                name=name,
+                role=role,
+                organisation=organisation,
+                password=password,
+                alliance_slug=alliance_slug,
+            )
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+        click.echo(f"Konto angelegt: {user.email} ({user.role_label}, {user.organisation.name})")
+
+    @app.cli.command("diagram")
+    def diagram():
+        """Print the lifecycle as a Mermaid state diagram."""
+        click.echo(mermaid_diagram(), nl=False)

@@ -1,0 +1,59 @@
+"""How times, dates and money are shown: Europe/Berlin, TT.MM.JJJJ, 1.234,56 €."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.numbers import format_currency, format_decimal
+
+from workflow.rules.deadlines import BERLIN
+
+
+def local_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M Uhr")
+
+
+def local_date(value: date | datetime | str | None) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.astimezone(BERLIN).date()
+    return value.strftime("%d.%m.%Y")
+
+
+def money(cents: int | None) -> str:
+    """1234567 → '12.345,67 €' (non-breaking space before the sign, as Babel writes it)."""
+    if cents is None:
+        return ""
+    return format_currency(Decimal(cents) / 100, "EUR", locale="de_DE")
+
+
+def euro_input(cents: int | None) -> str:
+    """The amount as a person types it back into a form: '12.345,67'."""
+    if cents is None:
+        return ""
+    return format_decimal(Decimal(cents) / 100, format="#,##0.00", locale="de_DE")
+
+
+def register(app) -> None:
+    app.add_template_filter(local_datetime, "datetime")
+    app.add_template_filter(local_date, "date")
+    app.add_template_filter(money, "money")
+    app.add_template_filter(euro_input, "euro_input")
+    app.add_template_global(aria, "aria")
+
+
+def aria(attrs: dict, field, hint: str | None) -> dict:
+    """Adds aria-describedby (hint, error) and aria-invalid to a form field's HTML attributes."""
+    described = [f"{field.id}-hint"] if hint else []
+    if field.errors:
+        described.append(f"{field.id}-error")
+        attrs = attrs | {"aria-invalid": "true"}
+    if described:
+        attrs = attrs | {"aria-describedby": " ".join(described)}
+    return attrs

@@ -1,0 +1,283 @@
+"""The procedure of DESIGN.md as data, and the one `transitions` machine built from it.
+
+This module is the ground floor: it imports nothing of the app. Guards are named by string; the
+machine looks them up as methods on the application it is fired on (`Application.<guard>(data=...)`).
+Everything else (services, views, the API, the diagram) reads the tables below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from transitions import Machine
+
+# Roles (codes of DESIGN.md). `system` is the app itself (the `tick` command, a vote that closes
+# because every partner has voted); it is never a person's role.
+APPLICANT, PARTNER, COORDINATOR, OBSERVER, SYSTEM = (
+    "applicant",
+    "partner",
+    "coordinator",
+    "observer",
+    "system",
+)
+ROLES = (APPLICANT, PARTNER, COORDINATOR, OBSERVER)
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    label: str
+    next_actor: str  # who acts next, as shown to people ("—" for a final state)
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: str
+    dest: str
+    guards: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Trigger:
+    name: str
+    label: str
+    roles: tuple[str, ...]
+    transitions: tuple[Transition, ...]
+    # The fields this trigger records in its event (see forms/transitions.py for their types).
+    records: tuple[str, ...] = field(default=())
+
+
+STATES: tuple[State, ...] = (
+    State("consultation", "Beratung angefragt", "Netzwerkkoordination (Beratungsgespräch)"),
+    State("sketch_draft", "Projektskizze in Bearbeitung", "Antragsteller"),
+    State("sketch_submitted", "Projektskizze eingereicht", "Netzwerkkoordination"),
+    State(
+        "sketch_assessment",
+        "Ersteinschätzung",
+        "Netzwerkkoordination mit NBank, MS und Bündnispartnern",
+    ),
+    State("long_form_draft", "Langfassung in Bearbeitung", "Antragsteller"),
+    State("long_form_submitted", "Langfassung eingereicht", "Netzwerkkoordination"),
+    State("partner_vote", "Votum der Bündnispartner", "Bündnispartner"),
+    State("statement_pending", "Stellungnahme in Vorbereitung", "Netzwerkkoordination"),
+    State("endorsed", "Positive Stellungnahme", "Antragsteller (Antrag bei der NBank)"),
+    State("nbank_submitted", "Antrag bei der NBank gestellt", "NBank (Entscheidung)"),
+    State("granted", "Bewilligt (Zuwendungsbescheid)", "—", final=True),
+    State("nbank_declined", "Von der NBank abgelehnt", "—", final=True),
+    State("sketch_declined", "Skizze nicht befürwortet", "—", final=True),
+    State("not_endorsed", "Negative Stellungnahme", "—", final=True),
+    State("withdrawn", "Zurückgezogen", "—", final=True),
+)
+
+STATE_NAMES: tuple[str, ...] = tuple(s.name for s in STATES)
+STATES_BY_NAME: dict[str, State] = {s.name: s for s in STATES}
+INITIAL_STATE = "consultation"
+FINAL_STATES: frozenset[str] = frozenset(s.name for s in STATES if s.final)
+NON_FINAL_STATES: tuple[str, ...] = tuple(s.name for s in STATES if not s.final)
+
+
+def _t(source: str, dest: str, *guards: str) -> Transition:
+    return Transition(source, dest, tuple(guards))
+
+
+TRIGGERS: tuple[Trigger, ...] = (
+    Trigger(
+        "record_consultation",
+        "Beratungsgespräch erfassen",
+        (COORDINATOR,),
+        (_t("consultation", "sketch_draft"),),
+        records=("consultation_date", "notes"),
+    ),
+    Trigger(
+        "submit_sketch",
+        "Projektskizze einreichen",
+        (APPLICANT,),
+        (_t("sketch_draft", "sketch_submitted", "sketch_complete"),),
+    ),
+    Trigger(
+        "start_assessment",
+        "Ersteinschätzung beginnen",
+        (COORDINATOR,),
+        (_t("sketch_submitted", "sketch_assessment"),),
+    ),
+    Trigger(
+        "request_sketch_revision",
+        "Überarbeitung der Skizze anfordern",
+        (COORDINATOR,),
+        (_t("sketch_assessment", "sketch_draft"),),
+        records=("reason",),
+    ),
+    Trigger(
+        "invite_long_form",
+        "Zur Langfassung einladen",
+        (COORDINATOR,),
+        (_t("sketch_assessment", "long_form_draft", "assessment_positive"),),
+        records=("parties_consulted", "fundable", "fits_strategy", "notes"),
+    ),
+    Trigger(
+        "decline_sketch",
+        "Skizze nicht befürworten",
+        (COORDINATOR,),
+        (_t("sketch_assessment", "sketch_declined"),),
+        records=("reason",),
+    ),
+    Trigger(
+        "submit_long_form",
+        "Langfassung einreichen",
+        (APPLICANT,),
+        (_t("long_form_draft", "long_form_submitted", "long_form_complete", "plans_balance"),),
+    ),
+    Trigger(
+        "request_long_form_revision",
+        "Formale Nachbesserung anfordern",
+        (COORDINATOR,),
+        (_t("long_form_submitted", "long_form_draft"),),
+        records=("deficiencies",),
+    ),
+    Trigger(
+        "open_vote",
+        "Votum eröffnen",
+        (COORDINATOR,),
+        (_t("long_form_submitted", "partner_vote", "needs_statement", "vote_setup_valid"),),
+        records=("mode", "deadline", "session_date"),
+    ),
+    Trigger(
+        "close_vote",
+        "Votum schließen",
+        (COORDINATOR, SYSTEM),
+        (_t("partner_vote", "statement_pending", "vote_closable"),),
+    ),
+    Trigger(
+        "issue_statement",
+        "Stellungnahme abgeben",
+        (COORDINATOR,),
+        (
+            # The target follows the frozen outcome of the vote; the first that passes is taken.
+            _t("statement_pending", "endorsed", "vote_approved", "decision_endorse"),
+            _t("statement_pending", "long_form_draft", "vote_not_approved", "decision_revise"),
+            _t("statement_pending", "not_endorsed", "vote_not_approved", "decision_reject"),
+        ),
+        records=("decision", "statement", "requested_changes"),
+    ),
+    Trigger(
+        "pass_without_vote",
+        "Ohne Votum weiterleiten",
+        (COORDINATOR,),
+        (_t("long_form_submitted", "endorsed", "statement_not_needed"),),
+        records=("note",),
+    ),
+    Trigger(
+        "record_nbank_submission",
+        "Antragstellung bei der NBank erfassen",
+        (APPLICANT, COORDINATOR),
+        (_t("endorsed", "nbank_submitted"),),
+        records=("nbank_reference", "submitted_on"),
+    ),
+    Trigger(
+        "record_grant",
+        "Zuwendungsbescheid erfassen",
+        (APPLICANT, COORDINATOR),
+        (_t("nbank_submitted", "granted", "grant_plausible"),),
+        records=("granted_on", "amount_granted"),
+    ),
+    Trigger(
+        "record_nbank_decline",
+        "Ablehnung der NBank erfassen",
+        (APPLICANT, COORDINATOR),
+        (_t("nbank_submitted", "nbank_declined"),),
+        records=("declined_on", "reason"),
+    ),
+    Trigger(
+        "withdraw",
+        "Antrag zurückziehen",
+        (APPLICANT, COORDINATOR),
+        tuple(_t(state, "withdrawn") for state in NON_FINAL_STATES),
+        records=("reason",),
+    ),
+)
+
+# What a person is told when a guard refuses (German; the UI's language of record).
+GUARD_MESSAGES: dict[str, str] = {
+    "sketch_complete": "Die Projektskizze ist noch nicht vollständig: Titel, Kurzbeschreibung, "
+    "Fördergegenstand, Handlungsfelder, Landkreise, Gesamtkosten und beantragte Förderung fehlen.",
+    "long_form_complete": "Die Langfassung ist noch nicht vollständig.",
+    "plans_balance": "Kostenplan und Finanzierungsplan sind nicht ausgeglichen.",
+    "assessment_positive": "Zur Langfassung kann nur eingeladen werden, wenn die beteiligten Stellen "
+    "genannt sind und das Projekt förderfähig ist und zur Strategie passt.",
+    "needs_statement": "Dieser Fördergegenstand braucht keine Stellungnahme des Bündnisses.",
+    "statement_not_needed": "Dieser Fördergegenstand braucht eine Stellungnahme des Bündnisses; "
+    "der Antrag muss zur Abstimmung gestellt werden.",
+    "vote_setup_valid": "Für ein Umlaufverfahren ist eine Frist in der Zukunft nötig, für eine "
+    "Sitzung deren Datum.",
+    "vote_closable": "Das Votum kann noch nicht geschlossen werden: das Quorum ist nicht erreicht.",
+    "vote_approved": "Die Bündnispartner haben nicht zugestimmt; eine positive Stellungnahme ist "
+    "nicht möglich.",
+    "vote_not_approved": "Die Bündnispartner haben zugestimmt; die Stellungnahme muss positiv sein.",
+    "decision_endorse": "Die Entscheidung muss dem Abstimmungsergebnis folgen.",
+    "decision_revise": "Für eine Überarbeitung müssen die gewünschten Änderungen genannt werden.",
+    "decision_reject": "Die Entscheidung muss dem Abstimmungsergebnis folgen.",
+    "grant_plausible": "Der bewilligte Betrag muss größer als 0 sein und darf die beantragte "
+    "Förderung nicht übersteigen.",
+}
+
+TRIGGERS_BY_NAME: dict[str, Trigger] = {t.name: t for t in TRIGGERS}
+TRIGGER_NAMES: tuple[str, ...] = tuple(TRIGGERS_BY_NAME)
+
+
+def machine_definition() -> dict:
+    """The keyword arguments of a `transitions` machine for the tables above."""
+    return {
+        "states": list(STATE_NAMES),
+        "transitions": [
+            {
+                "trigger": trigger.name,
+                "source": t.source,
+                "dest": t.dest,
+                "conditions": list(t.guards),
+            }
+            for trigger in TRIGGERS
+            for t in trigger.transitions
+        ],
+        "auto_transitions": False,
+        "model_attribute": "state",
+    }
+
+
+# One machine for all applications (model=None): triggers are fired on a row with
+# `MACHINE.events[name].trigger(application, data=...)`. Never build one per row.
+MACHINE = Machine(model=None, initial=None, **machine_definition())
+
+
+def triggers_from(state: str) -> tuple[Trigger, ...]:
+    """The triggers whose transitions start in `state`, in the order of the table."""
+    return tuple(t for t in TRIGGERS if any(tr.source == state for tr in t.transitions))
+
+
+def transitions_of(trigger: str, state: str) -> tuple[Transition, ...]:
+    return tuple(t for t in TRIGGERS_BY_NAME[trigger].transitions if t.source == state)
+
+
+def mermaid_diagram() -> str:
+    """The lifecycle as a Mermaid state diagram, drawn from the same definition."""
+    from transitions.extensions import GraphMachine
+
+    class _Drawing:
+        state = INITIAL_STATE
+
+    drawing = _Drawing()
+    GraphMachine(
+        model=drawing,
+        initial=INITIAL_STATE,
+        graph_engine="mermaid",
+        show_conditions=True,
+        title="Antragsweg: Lebenszyklus eines Antrags",
+        **machine_definition(),
+    )
+    lines = []
+    for line in drawing.get_graph().draw(None).splitlines():
+        # Drop the styling of the "current" state: the diagram describes every application.
+        if line.strip().startswith(("classDef", "Class ")):
+            continue
+        lines.append(line.rstrip())
+    return "\n".join(line for line in lines if line) + "\n"

@@ -1,0 +1,24 @@
+"""The data model. Import models from here."""
+
+from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION, Alliance, FundingObject
+from workflow.models.application import Application, ApplicationDistrict, ApplicationField
+from workflow.models.event import Event
+from workflow.models.organisation import Organisation
+from workflow.models.user import User
+from workflow.models.vote import Ballot, Recusal, Vote
+
+__all__ = [
+    "DISTRICTS",
+    "FIELDS_OF_ACTION",
+    "Alliance",
+    "Application",
+    "ApplicationDistrict",
+    "ApplicationField",
+    "Ballot",
+    "Event",
+    "FundingObject",
+    "Organisation",
+    "Recusal",
+    "User",
+    "Vote",
+]

@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.extensions import db
+from workflow.lifecycle import INITIAL_STATE, STATE_NAMES, STATES_BY_NAME
+from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION, Alliance, FundingObject
+from workflow.models.organisation import Organisation
+from workflow.models.types import UTCDateTime, checked_enum, utcnow
+
+if TYPE_CHECKING:
+    from workflow.models.vote import Vote
+
+
+class Application(db.Model):
+    """One funding idea on its way from consultation to grant notice.
+
+    `state` is only ever changed by the lifecycle machine (workflow.services.lifecycle.fire). The
+    methods named in lifecycle.py's guards live here: the machine looks them up by name.
+    """
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "requested_grant_cents IS NULL OR requested_grant_cents >= 0", name="grant_not_negative"
+        ),
+        sa.CheckConstraint("total_cost_cents IS NULL OR total_cost_cents >= 0", name="cost_not_negative"),
+        sa.Index("ix_applications_alliance_state", "alliance_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(sa.ForeignKey("alliances.id"))
+    reference: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    applicant_organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    funding_object_id: Mapped[int | None] = mapped_column(sa.ForeignKey("funding_objects.id"))
+    total_cost_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    requested_grant_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    state: Mapped[str] = mapped_column(checked_enum(STATE_NAMES, "application_state"), default=INITIAL_STATE)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic locking: two requests that change the same application cannot both win.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    alliance: Mapped[Alliance] = relationship()
+    applicant: Mapped[Organisation] = relationship()
+    funding_object: Mapped[FundingObject | None] = relationship()
+    fields: Mapped[list[ApplicationField]] = relationship(
+        cascade="all, delete-orphan", order_by="ApplicationField.code"
+    )
+    district_rows: Mapped[list[ApplicationDistrict]] = relationship(
+        cascade="all, delete-orphan", order_by="ApplicationDistrict.name"
+    )
+    votes: Mapped[list[Vote]] = relationship(back_populates="application", order_by="Vote.id")
+
+    # -- plain data -------------------------------------------------------------------------------
+
+    @property
+    def state_label(self) -> str:
+        return STATES_BY_NAME[self.state].label
+
+    @property
+    def is_final(self) -> bool:
+        return STATES_BY_NAME[self.state].final
+
+    @property
+    def fields_of_action(self) -> list[str]:
+        return [f.code for f in self.fields]
+
+    @fields_of_action.setter
+    def fields_of_action(self, codes: list[str]) -> None:
+        self.fields = [ApplicationField(code=c) for c in codes]
+
+    @property
+    def districts(self) -> list[str]:
+        return [d.name for d in self.district_rows]
+
+    @districts.setter
+    def districts(self, names: list[str]) -> None:
+        self.district_rows = [ApplicationDistrict(name=n) for n in names]
+
+    @property
+    def current_vote(self):
+        return self.votes[-1] if self.votes else None
+
+    def assign_reference(self, year: int) -> None:
+        """NON-2026-00042: alliance, year of creation, a number unique in the instance."""
+        self.reference = f"{self.alliance.slug.upper()}-{year}-{self.id:05d}"
+
+    # -- guards (named in lifecycle.py) -----------------------------------------------------------
+
+    def sketch_complete(self, data: dict) -> bool:
+        return bool(
+            self.title
+            and self.summary
+            and self.funding_object_id
+            and self.fields
+            and self.district_rows
+            and self.total_cost_cents
+            and self.requested_grant_cents
+        )
+
+    def long_form_complete(self, data: dict) -> bool:
+        return self.sketch_complete(data)
+
+    def plans_balance(self, data: dict) -> bool:
+        return (self.requested_grant_cents or 0) <= (self.total_cost_cents or 0)
+
+    def assessment_positive(self, data: dict) -> bool:
+        return bool(data.get("parties_consulted") and data.get("fundable") and data.get("fits_strategy"))
+
+    def needs_statement(self, data: dict) -> bool:
+        return self.funding_object is None or self.funding_object.needs_statement
+
+    def statement_not_needed(self, data: dict) -> bool:
+        return not self.needs_statement(data)
+
+    def vote_setup_valid(self, data: dict) -> bool:
+        if data.get("mode") == "circulation":
+            deadline = data.get("deadline")
+            return isinstance(deadline, date) and deadline > utcnow().date()
+        return data.get("mode") == "session" and isinstance(data.get("session_date"), date)
+
+    def vote_closable(self, data: dict) -> bool:
+        vote = self.current_vote
+        return vote is not None and vote.is_open and vote.closable()
+
+    def vote_approved(self, data: dict) -> bool:
+        vote = self.current_vote
+        return vote is not None and vote.outcome == "approved"
+
+    def vote_not_approved(self, data: dict) -> bool:
+        vote = self.current_vote
+        return vote is not None and vote.outcome == "not_approved"
+
+    def decision_endorse(self, data: dict) -> bool:
+        return data.get("decision") == "endorse"
+
+    def decision_revise(self, data: dict) -> bool:
+        return data.get("decision") == "revise" and bool(data.get("requested_changes"))
+
+    def decision_reject(self, data: dict) -> bool:
+        return data.get("decision") == "reject"
+
+    def grant_plausible(self, data: dict) -> bool:
+        amount = data.get("amount_granted")
+        return amount is not None and 0 < amount <= (self.requested_grant_cents or 0)
+
+    def __repr__(self) -> str:
+        return f"<Application {self.id} {self.state}>"
+
+
+class ApplicationField(db.Model):
+    """A field of action (Handlungsfeld) an application serves."""
+
+    __tablename__ = "application_fields"
+
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(
+        checked_enum(tuple(FIELDS_OF_ACTION), "field_of_action"), primary_key=True
+    )
+
+    @property
+    def label(self) -> str:
+        return FIELDS_OF_ACTION[self.code]
+
+
+class ApplicationDistrict(db.Model):
+    """A district (Landkreis) the project works in."""
+
+    __tablename__ = "application_districts"
+
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(checked_enum(DISTRICTS, "district"), primary_key=True)

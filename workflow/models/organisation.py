@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.extensions import db
+from workflow.models.alliance import Alliance
+from workflow.models.types import checked_enum
+
+PARTNER, APPLICANT_ORG, OBSERVER_ORG, COORDINATION = "partner", "applicant", "observer", "coordination"
+ORGANISATION_KINDS = (PARTNER, APPLICANT_ORG, OBSERVER_ORG, COORDINATION)
+KIND_LABELS = {
+    PARTNER: "Bündnispartner",
+    APPLICANT_ORG: "Projektträger",
+    OBSERVER_ORG: "Beobachtende Stelle (NBank, MS)",
+    COORDINATION: "Netzwerkkoordination",
+}
+# The kind of organisation a person of each role belongs to.
+KIND_FOR_ROLE = {
+    "applicant": APPLICANT_ORG,
+    "partner": PARTNER,
+    "observer": OBSERVER_ORG,
+    "coordinator": COORDINATION,
+}
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+    __table_args__ = (sa.UniqueConstraint("alliance_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(sa.ForeignKey("alliances.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(checked_enum(ORGANISATION_KINDS, "organisation_kind"))
+
+    alliance: Mapped[Alliance] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.name!r} ({self.kind})>"

@@ -1,0 +1,72 @@
+"""Quorum and majority of a partner vote (DESIGN.md, "Rules")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+APPROVE, REJECT, ABSTAIN = "approve", "reject", "abstain"
+CHOICES = (APPROVE, REJECT, ABSTAIN)
+CHOICE_LABELS = {APPROVE: "Zustimmung", REJECT: "Ablehnung", ABSTAIN: "Enthaltung"}
+
+CIRCULATION, SESSION = "circulation", "session"
+MODES = (CIRCULATION, SESSION)
+MODE_LABELS = {CIRCULATION: "Umlaufverfahren", SESSION: "Sitzung des Lenkungskreises"}
+
+# The five rating criteria, 1 (weak) to 5 (strong).
+CRITERIA = {
+    "rating_skilled_labour": "Beitrag zur Fachkräftesicherung in der Region",
+    "rating_strategy_fit": "Passung zur Strategie und ihren Handlungsfeldern",
+    "rating_regional_relevance": "Regionale Relevanz",
+    "rating_feasibility": "Umsetzbarkeit und Angemessenheit der Kosten",
+    "rating_sustainability": "Nachhaltigkeit und Transfer",
+}
+RATING_MIN, RATING_MAX = 1, 5
+
+
+@dataclass(frozen=True)
+class Tally:
+    approve: int
+    reject: int
+    abstain: int
+    eligible: int
+
+    @property
+    def cast(self) -> int:
+        return self.approve + self.reject + self.abstain
+
+    @property
+    def quorum(self) -> int:
+        """At least half of the eligible partners (rounded up) must have voted."""
+        return (self.eligible + 1) // 2
+
+    @property
+    def quorum_reached(self) -> bool:
+        return self.eligible > 0 and self.cast >= self.quorum
+
+    @property
+    def everyone_voted(self) -> bool:
+        return self.eligible > 0 and self.cast >= self.eligible
+
+    @property
+    def approved(self) -> bool:
+        """Quorum, and more approvals than rejections; a tie is not an approval."""
+        return self.quorum_reached and self.approve > self.reject
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {
+            "cast": self.cast,
+            "quorum": self.quorum,
+            "quorum_reached": self.quorum_reached,
+            "approved": self.approved,
+        }
+
+
+def tally(choices: Iterable[str], eligible: int) -> Tally:
+    counted = list(choices)
+    return Tally(
+        approve=counted.count(APPROVE),
+        reject=counted.count(REJECT),
+        abstain=counted.count(ABSTAIN),
+        eligible=eligible,
+    )

@@ -1,0 +1,97 @@
+"""Who may see which application and fire which trigger (DESIGN.md, "The people")."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from workflow.lifecycle import (
+    APPLICANT,
+    COORDINATOR,
+    OBSERVER,
+    PARTNER,
+    SYSTEM,
+    TRIGGERS_BY_NAME,
+    Trigger,
+    triggers_from,
+)
+from workflow.models import Application, User, Vote
+
+# Observers (NBank, MS) are consulted from the first assessment on; before that the idea is the
+# sponsor's and the coordination's alone.
+HIDDEN_FROM_OBSERVERS = ("consultation", "sketch_draft")
+
+# Guards that decide whether a trigger applies to this application at all (rather than whether the
+# data given with it is right): a trigger they refuse is not offered.
+APPLICABILITY_GUARDS = frozenset({"needs_statement", "statement_not_needed"})
+
+
+def visible_applications(user: User) -> sa.Select:
+    """A query of the applications `user` may see."""
+    query = sa.select(Application).where(Application.alliance_id == user.alliance_id)
+    if user.role == COORDINATOR:
+        return query
+    if user.role == APPLICANT:
+        return query.where(Application.applicant_organisation_id == user.organisation_id)
+    if user.role == PARTNER:
+        return query.where(sa.exists().where(Vote.application_id == Application.id))
+    if user.role == OBSERVER:
+        return query.where(Application.state.not_in(HIDDEN_FROM_OBSERVERS))
+    return query.where(sa.false())
+
+
+def can_view(user: User, application: Application) -> bool:
+    if user.alliance_id != application.alliance_id:
+        return False
+    if user.role == COORDINATOR:
+        return True
+    if user.role == APPLICANT:
+        return application.applicant_organisation_id == user.organisation_id
+    if user.role == PARTNER:
+        return bool(application.votes)
+    if user.role == OBSERVER:
+        return application.state not in HIDDEN_FROM_OBSERVERS
+    return False
+
+
+def has_role_for(user: User | None, application: Application, trigger: Trigger) -> bool:
+    """Whether `user` (None: the system) holds a role that may fire `trigger` on `application`."""
+    if user is None:
+        return SYSTEM in trigger.roles
+    if user.role not in trigger.roles or not can_view(user, application):
+        return False
+    if user.role == APPLICANT:
+        return application.applicant_organisation_id == user.organisation_id
+    return True
+
+
+def is_applicable(application: Application, trigger: Trigger) -> bool:
+    for transition in trigger.transitions:
+        if transition.source != application.state:
+            continue
+        guards = [g for g in transition.guards if g in APPLICABILITY_GUARDS]
+        if all(getattr(application, g)(data={}) for g in guards):
+            return True
+    return False
+
+
+def allowed_triggers(user: User, application: Application) -> list[Trigger]:
+    """The triggers `user` may fire on `application` now, in the order of the lifecycle."""
+    return [
+        t
+        for t in triggers_from(application.state)
+        if has_role_for(user, application, t) and is_applicable(application, t)
+    ]
+
+
+def may_edit(user: User, application: Application) -> bool:
+    """The sponsor edits the application's data while a draft is theirs."""
+    return (
+        user.role == APPLICANT
+        and user.alliance_id == application.alliance_id
+        and application.applicant_organisation_id == user.organisation_id
+        and application.state in ("consultation", "sketch_draft", "long_form_draft")
+    )
+
+
+def trigger_named(name: str) -> Trigger | None:
+    return TRIGGERS_BY_NAME.get(name)

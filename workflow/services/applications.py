@@ -1,0 +1,62 @@
+"""Reading and editing the application's own data (not its state: that is the lifecycle's)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from workflow.extensions import db
+from workflow.models import Application, Event, User
+from workflow.services import access
+from workflow.services.errors import NotAllowed
+from workflow.services.lifecycle import jsonable
+
+EDITABLE = ("title", "summary", "funding_object_id", "total_cost_cents", "requested_grant_cents")
+
+
+def list_for(user: User, state: str | None = None, limit: int = 200) -> list[Application]:
+    query = access.visible_applications(user).options(
+        selectinload(Application.applicant), selectinload(Application.funding_object)
+    )
+    if state:
+        query = query.where(Application.state == state)
+    return list(db.session.scalars(query.order_by(Application.updated_at.desc()).limit(limit)))
+
+
+def update(application: Application, user: User, values: dict) -> None:
+    """The sponsor saves the application's data; each save is recorded with what changed."""
+    if not access.may_edit(user, application):
+        raise NotAllowed("Dieser Antrag kann im aktuellen Status nicht bearbeitet werden.")
+    changed = {}
+    for name in EDITABLE:
+        if name in values and getattr(application, name) != values[name]:
+            setattr(application, name, values[name])
+            changed[name] = values[name]
+    if "fields_of_action" in values and sorted(application.fields_of_action) != sorted(
+        values["fields_of_action"]
+    ):
+        application.fields_of_action = values["fields_of_action"]
+        changed["fields_of_action"] = values["fields_of_action"]
+    if "districts" in values and sorted(application.districts) != sorted(values["districts"]):
+        application.districts = values["districts"]
+        changed["districts"] = values["districts"]
+    if changed:
+        db.session.add(
+            Event(
+                alliance_id=application.alliance_id,
+                application_id=application.id,
+                actor_id=user.id,
+                kind="updated",
+                data=jsonable({"changed": sorted(changed)}),
+            )
+        )
+    db.session.commit()
+
+
+def count_by_state(user: User) -> dict[str, int]:
+    query = (
+        access.visible_applications(user)
+        .with_only_columns(Application.state, sa.func.count())
+        .group_by(Application.state)
+    )
+    return dict(db.session.execute(query).all())

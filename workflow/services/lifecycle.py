@@ -1,0 +1,153 @@
+"""Fire a trigger of the lifecycle for a person, with what it records, in one transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+
+from workflow.extensions import db
+from workflow.lifecycle import (
+    GUARD_MESSAGES,
+    INITIAL_STATE,
+    MACHINE,
+    STATES_BY_NAME,
+    TRIGGERS_BY_NAME,
+    transitions_of,
+)
+from workflow.models import Application, Event, User
+from workflow.models.event import CREATED, TRANSITION
+from workflow.services import access
+from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
+
+# What else happens when a trigger fires (a vote is opened, a tally frozen...), registered by the
+# domain modules with @effect. Effects run inside the transaction, after the state changed and
+# before the event is written; what they return is recorded in the event too.
+Effect = Callable[[Application, User | None, dict], dict | None]
+_EFFECTS: dict[str, list[Effect]] = defaultdict(list)
+
+
+def effect(trigger: str) -> Callable[[Effect], Effect]:
+    if trigger not in TRIGGERS_BY_NAME:
+        raise KeyError(trigger)
+
+    def register(fn: Effect) -> Effect:
+        _EFFECTS[trigger].append(fn)
+        return fn
+
+    return register
+
+
+def jsonable(value):
+    """Recorded data as JSON: dates as ISO strings, amounts as integer cents already."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def create_application(actor: User, **fields) -> Application:
+    """A sponsor asks for a consultation on a new idea: the application starts in `consultation`."""
+    if actor.role != "applicant":
+        raise NotAllowed("Nur Antragsteller können einen Antrag anlegen.")
+    application = Application(
+        alliance_id=actor.alliance_id,
+        applicant_organisation_id=actor.organisation_id,
+        created_by_id=actor.id,
+        state=INITIAL_STATE,
+    )
+    fields_of_action = fields.pop("fields_of_action", [])
+    districts = fields.pop("districts", [])
+    for name, value in fields.items():
+        setattr(application, name, value)
+    application.fields_of_action = fields_of_action
+    application.districts = districts
+    db.session.add(application)
+    db.session.flush()
+    application.assign_reference(application.created_at.year)
+    db.session.add(
+        Event(
+            alliance_id=application.alliance_id,
+            application_id=application.id,
+            actor_id=actor.id,
+            kind=CREATED,
+            to_state=INITIAL_STATE,
+            data=jsonable({"title": application.title}),
+        )
+    )
+    db.session.commit()
+    return application
+
+
+def ensure_may_fire(application: Application, trigger_name: str, actor: User | None):
+    """The trigger, if `actor` may fire it on `application` in its current state; raises otherwise."""
+    trigger = TRIGGERS_BY_NAME.get(trigger_name)
+    if trigger is None:
+        raise NotFound("Diese Aktion gibt es nicht.")
+    if not access.has_role_for(actor, application, trigger):
+        raise NotAllowed(f"Sie dürfen „{trigger.label}“ bei diesem Antrag nicht ausführen.")
+    if not transitions_of(trigger.name, application.state) or not access.is_applicable(application, trigger):
+        raise InvalidTransition(
+            f"„{trigger.label}“ ist im Status „{STATES_BY_NAME[application.state].label}“ nicht möglich."
+        )
+    return trigger
+
+
+def fire(application: Application, trigger_name: str, actor: User | None, data: dict | None = None) -> Event:
+    """Fire `trigger_name` on `application` for `actor` (None: the system) and commit.
+
+    Raises NotFound for an unknown trigger, NotAllowed (403) for a missing right, InvalidTransition
+    (409) when the trigger does not apply in the current state, RuleViolation (422) when a guard
+    refuses the data. Nothing is changed when it raises.
+    """
+    data = dict(data or {})
+    # Lock the row (PostgreSQL: SELECT … FOR UPDATE) and read the state as it is now, so that two
+    # requests cannot both fire from the same state.
+    db.session.refresh(application, with_for_update=True)
+    try:
+        trigger = ensure_may_fire(application, trigger_name, actor)
+        from_state = application.state
+        candidates = transitions_of(trigger.name, from_state)
+        if not MACHINE.events[trigger.name].trigger(application, data=data):
+            messages = _refusals(application, candidates, data)
+            raise RuleViolation(" ".join(messages), messages=messages)
+        recorded = {k: v for k, v in data.items() if k in trigger.records}
+        for fn in _EFFECTS[trigger.name]:
+            recorded |= fn(application, actor, data) or {}
+        event = Event(
+            alliance_id=application.alliance_id,
+            application_id=application.id,
+            actor_id=actor.id if actor else None,
+            kind=TRANSITION,
+            trigger=trigger.name,
+            from_state=from_state,
+            to_state=application.state,
+            data=jsonable(recorded),
+        )
+        db.session.add(event)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return event
+
+
+def _refusals(application: Application, candidates, data: dict) -> list[str]:
+    messages: list[str] = []
+    for transition in candidates:  # the first guard that refuses each way out of the state
+        failed = next((g for g in transition.guards if not getattr(application, g)(data=data)), None)
+        if failed and GUARD_MESSAGES[failed] not in messages:
+            messages.append(GUARD_MESSAGES[failed])
+    return messages or ["Die Aktion wurde abgelehnt."]
+
+
+def history(application: Application) -> list[Event]:
+    return list(
+        db.session.scalars(db.select(Event).where(Event.application_id == application.id).order_by(Event.id))
+    )

@@ -1,0 +1,68 @@
+"""HTML views: thin handlers that parse a form, call one domain operation, redirect or render."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from workflow.services.errors import DomainError
+
+ERROR_TITLES = {
+    400: "Ungültige Anfrage",
+    403: "Keine Berechtigung",
+    404: "Nicht gefunden",
+    405: "Methode nicht erlaubt",
+    409: "Aktion nicht möglich",
+    413: "Datei zu groß",
+    422: "Eingabe nicht angenommen",
+    429: "Zu viele Versuche",
+    500: "Interner Fehler",
+}
+ERROR_TEXTS = {
+    400: "Die Anfrage konnte nicht verarbeitet werden.",
+    403: "Sie haben keine Berechtigung für diese Seite oder Aktion.",
+    404: "Diese Seite gibt es nicht, oder sie ist für Sie nicht sichtbar.",
+    405: "Diese Aktion ist auf diesem Weg nicht möglich.",
+    413: "Die gesendeten Daten sind zu groß.",
+    500: "Ein unerwarteter Fehler ist aufgetreten. Es wurde nichts verändert; bitte versuchen Sie "
+    "es noch einmal.",
+}
+
+
+def register_blueprints(app: Flask) -> None:
+    from workflow.views import applications, assets, auth
+
+    app.register_blueprint(assets.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(applications.bp)
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        return _error_page(error.status, error.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        return _error_page(
+            400,
+            "Das Formular ist abgelaufen oder wurde nicht von dieser Seite gesendet. "
+            "Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        code = error.code or 500
+        return _error_page(code, ERROR_TEXTS.get(code, error.description))
+
+
+def _error_page(status: int, message: str):
+    return (
+        render_template(
+            "error.html",
+            status=status,
+            title=ERROR_TITLES.get(status, "Fehler"),
+            message=message,
+            path=request.path,
+        ),
+        status,
+    )

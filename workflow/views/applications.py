@@ -1,0 +1,192 @@
+"""The applications: lists, the application page, editing, the lifecycle actions, ballots."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from forms.application import ApplicationForm
+from forms.ballot import BallotForm, ConflictForm
+from forms.transitions import FORMS
+from workflow.extensions import db
+from workflow.lifecycle import STATES, STATES_BY_NAME
+from workflow.models import Application, FundingObject, Organisation
+from workflow.rules.voting import CRITERIA
+from workflow.services import access, applications, votes
+from workflow.services import lifecycle as lifecycle_service
+from workflow.services.errors import RuleViolation
+from workflow.views.presenters import timeline
+
+bp = Blueprint("applications", __name__)
+
+
+def _load(application_id: int) -> Application:
+    """The application, if the current user may see it; 404 otherwise (never leak existence)."""
+    application = db.session.get(Application, application_id)
+    if application is None or not access.can_view(current_user, application):
+        abort(404)
+    return application
+
+
+def _funding_objects() -> list[FundingObject]:
+    return list(
+        db.session.scalars(
+            sa.select(FundingObject)
+            .where(FundingObject.alliance_id == current_user.alliance_id)
+            .order_by(FundingObject.number)
+        )
+    )
+
+
+@bp.get("/")
+@login_required
+def index():
+    state = request.args.get("status") or None
+    if state not in STATES_BY_NAME:
+        state = None
+    rows = applications.list_for(current_user, state=state)
+    return render_template(
+        "applications/index.html",
+        applications=rows,
+        states=STATES,
+        selected_state=state,
+        may_create=current_user.role == "applicant",
+    )
+
+
+@bp.route("/antraege/neu", methods=["GET", "POST"])
+@login_required
+def new():
+    if current_user.role != "applicant":
+        abort(403)
+    form = ApplicationForm(funding_objects=_funding_objects())
+    if form.validate_on_submit():
+        application = lifecycle_service.create_application(current_user, **form.values())
+        flash(
+            "Ihre Beratungsanfrage ist eingegangen. Die Netzwerkkoordination meldet sich bei Ihnen.",
+            "success",
+        )
+        return redirect(url_for(".show", application_id=application.id))
+    return render_template("applications/edit.html", form=form, application=None), (
+        422 if form.errors else 200
+    )
+
+
+@bp.get("/antraege/<int:application_id>")
+@login_required
+def show(application_id: int):
+    return _render_show(_load(application_id))
+
+
+def _render_show(application: Application, ballot_form=None, conflict_form=None, status=200):
+    vote = application.current_vote
+    organisations = {
+        o.id: o
+        for o in db.session.scalars(
+            sa.select(Organisation).where(Organisation.alliance_id == application.alliance_id)
+        )
+    }
+    show_choices = vote is None or votes.can_see_choices(current_user, vote)
+    panel = votes.panel(vote, current_user) if vote else None
+    if ballot_form is None:
+        ballot_form = BallotForm(prefix="ballot", data=(panel or {}).get("own_ballot") or None)
+    return render_template(
+        "applications/show.html",
+        application=application,
+        state=STATES_BY_NAME[application.state],
+        actions=access.allowed_triggers(current_user, application),
+        may_edit=access.may_edit(current_user, application),
+        vote=vote,
+        vote_panel=panel,
+        ballot_form=ballot_form,
+        conflict_form=conflict_form or ConflictForm(prefix="conflict"),
+        criteria=CRITERIA,
+        timeline=timeline(application, lifecycle_service.history(application), organisations, show_choices),
+    ), status
+
+
+@bp.route("/antraege/<int:application_id>/bearbeiten", methods=["GET", "POST"])
+@login_required
+def edit(application_id: int):
+    application = _load(application_id)
+    if not access.may_edit(current_user, application):
+        abort(403)
+    form = ApplicationForm(
+        obj=application if request.method == "GET" else None, funding_objects=_funding_objects()
+    )
+    if request.method == "GET":
+        form.funding_object_id.data = application.funding_object_id or 0
+        form.fields_of_action.data = application.fields_of_action
+        form.districts.data = application.districts
+    if form.validate_on_submit():
+        applications.update(application, current_user, form.values())
+        flash("Gespeichert.", "success")
+        return redirect(url_for(".show", application_id=application.id))
+    return render_template("applications/edit.html", form=form, application=application), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/antraege/<int:application_id>/aktion/<trigger>", methods=["GET", "POST"])
+@login_required
+def act(application_id: int, trigger: str):
+    application = _load(application_id)
+    if trigger not in FORMS:
+        abort(404)
+    definition = lifecycle_service.ensure_may_fire(application, trigger, current_user)
+    form = FORMS[trigger]()
+    if trigger == "open_vote" and request.method == "GET":
+        form.deadline.data = votes.default_circulation_deadline()
+    if trigger == "issue_statement":
+        allowed = votes.statement_decisions(application)
+        form.decision.choices = [c for c in form.decision.choices if c.value in allowed]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            lifecycle_service.fire(application, trigger, current_user, form.recorded())
+        except RuleViolation as refusal:
+            form.form_errors.extend(refusal.messages)
+            status = 422
+        else:
+            flash(f"„{definition.label}“ ist erledigt.", "success")
+            return redirect(url_for(".show", application_id=application.id))
+    elif form.errors:
+        status = 422
+    return render_template(
+        "applications/act.html", application=application, trigger=definition, form=form
+    ), status
+
+
+@bp.post("/antraege/<int:application_id>/votum")
+@login_required
+def cast_ballot(application_id: int):
+    application = _load(application_id)
+    form = BallotForm(prefix="ballot")
+    if form.validate_on_submit():
+        try:
+            votes.cast_ballot(
+                application, current_user, form.choice.data, form.comment.data, **form.ratings()
+            )
+        except RuleViolation as refusal:
+            form.form_errors.extend(refusal.messages)
+        else:
+            flash("Ihr Votum ist gespeichert. Sie können es bis zum Ende der Frist ändern.", "success")
+            return redirect(url_for(".show", application_id=application.id) + "#votum", 303)
+    return _render_show(application, ballot_form=form, status=422)
+
+
+@bp.post("/antraege/<int:application_id>/befangenheit")
+@login_required
+def declare_conflict(application_id: int):
+    application = _load(application_id)
+    form = ConflictForm(prefix="conflict")
+    if form.validate_on_submit():
+        try:
+            votes.declare_conflict(application, current_user, form.reason.data)
+        except RuleViolation as refusal:
+            form.form_errors.extend(refusal.messages)
+        else:
+            flash("Ihre Befangenheit ist vermerkt; Ihre Organisation stimmt nicht ab.", "success")
+            return redirect(url_for(".show", application_id=application.id) + "#votum", 303)
+    return _render_show(application, conflict_form=form, status=422)

@@ -1,0 +1,123 @@
+"""Plain data for templates: the timeline of an application, told in German."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from forms.transitions import FORMS
+from workflow import formatting
+from workflow.lifecycle import STATES_BY_NAME, TRIGGERS_BY_NAME
+from workflow.models import Application, Event, Organisation, User
+from workflow.models.event import BALLOT_CAST, CREATED, RECUSAL
+from workflow.rules.voting import CHOICE_LABELS, CRITERIA, MODE_LABELS
+
+# Labels of recorded values that are not fields of a trigger's form.
+EXTRA_LABELS = {
+    "tally": "Ergebnis",
+    "outcome": "Ergebnis der Abstimmung",
+    "deadline": "Frist",
+    "choice": "Votum",
+    "comment": "Kommentar",
+    "reason": "Grund",
+    "title": "Titel",
+    "changed": "Geänderte Angaben",
+    **CRITERIA,
+}
+DECISION_LABELS = {
+    "endorse": "Positive Stellungnahme",
+    "revise": "Überarbeitung erbeten",
+    "reject": "Negative Stellungnahme",
+}
+CHANGED_LABELS = {
+    "title": "Titel",
+    "summary": "Projektidee",
+    "funding_object_id": "Fördergegenstand",
+    "total_cost_cents": "Gesamtkosten",
+    "requested_grant_cents": "Beantragte Förderung",
+    "fields_of_action": "Handlungsfelder",
+    "districts": "Landkreise",
+}
+OUTCOME_LABELS = {"approved": "Zustimmung", "not_approved": "Keine Zustimmung"}
+
+
+def _label(trigger: str | None, key: str) -> str:
+    form = FORMS.get(trigger) if trigger else None
+    if form is not None and key in form.__dict__:
+        return form.__dict__[key].args[0]
+    return EXTRA_LABELS.get(key, key)
+
+
+def _value(key: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if key in ("amount_granted",):
+        return formatting.money(value)
+    if key == "mode":
+        return MODE_LABELS.get(value, value)
+    if key == "decision":
+        return DECISION_LABELS.get(value, value)
+    if key == "outcome":
+        return OUTCOME_LABELS.get(value, value)
+    if key == "choice":
+        return CHOICE_LABELS.get(value, value)
+    if key == "tally" and isinstance(value, dict):
+        return (
+            f"{value['approve']} Zustimmung, {value['reject']} Ablehnung, "
+            f"{value['abstain']} Enthaltung von {value['eligible']} Stimmberechtigten"
+            f" (Quorum {'erreicht' if value['quorum_reached'] else 'nicht erreicht'})"
+        )
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return formatting.local_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+def timeline(
+    application: Application,
+    events: list[Event],
+    organisations: dict[int, Organisation],
+    show_choices: bool,
+) -> list[dict]:
+    """One entry per event, oldest first. Ballot contents only where the viewer may see them."""
+    entries = []
+    for event in events:
+        actor: User | None = event.actor
+        entry = {
+            "when": formatting.local_datetime(event.created_at),
+            "when_iso": event.created_at.isoformat(),
+            "who": f"{actor.name} ({actor.organisation.name})" if actor else "Antragsweg (automatisch)",
+            "from": STATES_BY_NAME[event.from_state].label if event.from_state else None,
+            "to": STATES_BY_NAME[event.to_state].label if event.to_state else None,
+            "items": [],
+        }
+        data = dict(event.data or {})
+        if event.kind == CREATED:
+            entry["what"] = "Beratung angefragt (Antrag angelegt)"
+        elif event.kind == "updated":
+            entry["what"] = "Angaben bearbeitet"
+            data = {"changed": ", ".join(CHANGED_LABELS.get(k, k) for k in data.get("changed", []))}
+        elif event.kind == BALLOT_CAST:
+            org = organisations.get(data.get("organisation_id"))
+            entry["what"] = f"Votum abgegeben für {org.name if org else 'eine Partnerorganisation'}"
+            if not show_choices:
+                data = {}
+            data.pop("organisation_id", None)
+            data.pop("vote_id", None)
+        elif event.kind == RECUSAL:
+            org = organisations.get(data.get("organisation_id"))
+            entry["what"] = f"Befangenheit erklärt: {org.name if org else ''}"
+            data = {"reason": data.get("reason")}
+        else:
+            trigger = TRIGGERS_BY_NAME.get(event.trigger)
+            entry["what"] = trigger.label if trigger else event.kind
+        entry["items"] = [
+            (_label(event.trigger, key), _value(key, value))
+            for key, value in data.items()
+            if value is not None and value != ""
+        ]
+        entries.append(entry)
+    return entries

@@ -28,7 +28,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -d workflow/translations
+	$(VENV)/bin/pybabel compile -d workflow/translations
 
 # After changing user-facing text: extract it and merge it into the English catalogue.
 translations-update: $(VENV)/.installed

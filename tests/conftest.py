@@ -53,7 +53,9 @@ def app(tmp_path_factory):
     with app.app_context():
         upgrade()
         _empty_tables()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections before the interpreter does
 
 
 def _empty_tables() -> None:

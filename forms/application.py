@@ -26,7 +26,9 @@ class ApplicationForm(FlaskForm):
     fields_of_action = MultiCheckboxField(
         "Handlungsfelder", choices=options(FIELDS_OF_ACTION), validate_choice=True
     )
-    districts = MultiCheckboxField("Landkreise", choices=options((d, d) for d in DISTRICTS), validate_choice=True)
+    districts = MultiCheckboxField(
+        "Landkreise", choices=options((d, d) for d in DISTRICTS), validate_choice=True
+    )
     total_cost_cents = EuroField("Geschätzte Gesamtkosten (Euro)", validators=[Optional()])
     requested_grant_cents = EuroField("Beantragte Förderung (Euro)", validators=[Optional()])
 

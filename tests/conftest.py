@@ -93,8 +93,9 @@ def world(ctx):
         def user(self, key: str) -> User:
             return self.people[key]
 
-        def application(self, state: str = "consultation", applicant: str = "applicant-bildungswerk",
-                        **kwargs) -> Application:
+        def application(
+            self, state: str = "consultation", applicant: str = "applicant-bildungswerk", **kwargs
+        ) -> Application:
             sponsor = self.people[applicant]
             application = demo.new_application(sponsor, f"Testprojekt {state}", **kwargs)
             return self.walker.walk_to(application, state, sponsor)
@@ -134,3 +135,54 @@ def text_of(html: str) -> str:
     """The visible text of a page, whitespace folded (for assertions on what a person reads)."""
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+class Mailbox:
+    """What a real SMTP server on loopback (aiosmtpd) received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on 127.0.0.1 for the duration of a test; the app sends to it."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    port = mailbox.port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+        app.config.update(MAIL_SERVER=None, MAIL_PORT=25)
+
+
+def make_pdf(pages: int = 1, text: str = "Projektskizze") -> bytes:
+    """A real PDF of `pages` pages, rendered by WeasyPrint."""
+    from weasyprint import HTML
+
+    body = "".join(f'<section style="page-break-after: always"><p>{text}, Seite {n}</p></section>'
+                   for n in range(1, pages + 1))
+    return HTML(string=f'<html lang="de"><title>{text}</title><body>{body}</body></html>').write_pdf()

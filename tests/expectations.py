@@ -49,7 +49,12 @@ TRIGGERS = {
         {"decision", "statement", "requested_changes"},
     ),
     "pass_without_vote": (["long_form_submitted"], {"endorsed"}, {C}, {"note"}),
-    "record_nbank_submission": (["endorsed"], {"nbank_submitted"}, {A, C}, {"nbank_reference", "submitted_on"}),
+    "record_nbank_submission": (
+        ["endorsed"],
+        {"nbank_submitted"},
+        {A, C},
+        {"nbank_reference", "submitted_on"},
+    ),
     "record_grant": (["nbank_submitted"], {"granted"}, {A, C}, {"granted_on", "amount_granted"}),
     "record_nbank_decline": (["nbank_submitted"], {"nbank_declined"}, {A, C}, {"declined_on", "reason"}),
     "withdraw": (NON_FINAL, {"withdrawn"}, {A, C}, {"reason"}),

@@ -50,8 +50,18 @@ def test_seed_demo_puts_an_application_in_every_state(app, ctx):
 
 def test_create_user_creates_the_organisation_of_the_fitting_kind(app, world):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-user", "neu@traeger.example", "--role", "applicant",
-                                 "--organisation", "Neuer Träger gGmbH", "--password", "ein-langes-passwort"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "neu@traeger.example",
+            "--role",
+            "applicant",
+            "--organisation",
+            "Neuer Träger gGmbH",
+            "--password",
+            "ein-langes-passwort",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User).where(User.email == "neu@traeger.example"))
     assert user.organisation.kind == "applicant" and user.organisation.name == "Neuer Träger gGmbH"
@@ -61,7 +71,14 @@ def test_create_user_creates_the_organisation_of_the_fitting_kind(app, world):
 def test_create_user_prompts_for_the_password(app, world):
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["create-user", "p@ihk.example", "--role", "partner", "--organisation", "IHK Lüneburg-Wolfsburg"],
+        args=[
+            "create-user",
+            "p@ihk.example",
+            "--role",
+            "partner",
+            "--organisation",
+            "IHK Lüneburg-Wolfsburg",
+        ],
         input="ein-langes-passwort\nein-langes-passwort\n",
     )
     assert result.exit_code == 0, result.output
@@ -72,13 +89,48 @@ def test_create_user_prompts_for_the_password(app, world):
 def test_create_user_refuses_bad_input_in_german(app, world):
     runner = app.test_cli_runner()
     cases = [
-        (["x@y.example", "--role", "partner", "--organisation", "Neu", "--password", "kurz"], "mindestens 10"),
-        (["koordination@demo.antragsweg.de", "--role", "coordinator", "--organisation", "X",
-          "--password", "ein-langes-passwort"], "bereits ein Konto"),
-        (["x@y.example", "--role", "observer", "--organisation", "IHK Lüneburg-Wolfsburg",
-          "--password", "ein-langes-passwort"], "als Bündnispartner erfasst"),
-        (["x@y.example", "--role", "partner", "--organisation", "X", "--alliance", "nix",
-          "--password", "ein-langes-passwort"], "kein Bündnis"),
+        (
+            ["x@y.example", "--role", "partner", "--organisation", "Neu", "--password", "kurz"],
+            "mindestens 10",
+        ),
+        (
+            [
+                "koordination@demo.antragsweg.de",
+                "--role",
+                "coordinator",
+                "--organisation",
+                "X",
+                "--password",
+                "ein-langes-passwort",
+            ],
+            "bereits ein Konto",
+        ),
+        (
+            [
+                "x@y.example",
+                "--role",
+                "observer",
+                "--organisation",
+                "IHK Lüneburg-Wolfsburg",
+                "--password",
+                "ein-langes-passwort",
+            ],
+            "als Bündnispartner erfasst",
+        ),
+        (
+            [
+                "x@y.example",
+                "--role",
+                "partner",
+                "--organisation",
+                "X",
+                "--alliance",
+                "nix",
+                "--password",
+                "ein-langes-passwort",
+            ],
+            "kein Bündnis",
+        ),
     ]
     for args, message in cases:
         result = runner.invoke(args=["create-user", *args])

@@ -15,13 +15,20 @@ def test_the_history_tells_the_way_an_application_went(world):
     assert transitions[0] == ("record_consultation", "consultation", "sketch_draft")
     assert transitions[-1] == ("record_grant", "nbank_submitted", "granted")
     assert [e.to_state for e in events if e.kind == "transition"][:6] == [
-        "sketch_draft", "sketch_submitted", "sketch_assessment", "long_form_draft",
-        "long_form_submitted", "partner_vote",
+        "sketch_draft",
+        "sketch_submitted",
+        "sketch_assessment",
+        "long_form_draft",
+        "long_form_submitted",
+        "partner_vote",
     ]
     assert events[0].kind == "created"
     assert all(e.created_at.tzinfo is not None for e in events)
     grant = events[-1]
-    assert grant.data == {"granted_on": grant.data["granted_on"], "amount_granted": application.requested_grant_cents}
+    assert grant.data == {
+        "granted_on": grant.data["granted_on"],
+        "amount_granted": application.requested_grant_cents,
+    }
 
 
 def test_an_event_cannot_be_changed(world):

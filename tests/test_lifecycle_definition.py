@@ -41,8 +41,8 @@ def test_mermaid_diagram_names_every_state_and_trigger():
     diagram = lifecycle.mermaid_diagram()
     assert diagram.splitlines()[3].strip() == "stateDiagram-v2"
     for state in STATES:
-        assert f"state \"{state}\" as {state}" in diagram
-    for name, (sources, dests, _, _) in TRIGGERS.items():
+        assert f'state "{state}" as {state}' in diagram
+    for name, (sources, _, _, _) in TRIGGERS.items():
         for source in sources:
             assert any(
                 line.strip().startswith(f"{source} --> ") and f": {name}" in line

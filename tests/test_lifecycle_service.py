@@ -27,7 +27,12 @@ VALID = {
     "submit_sketch": {},
     "start_assessment": {},
     "request_sketch_revision": {"reason": "Zielgruppe schärfen."},
-    "invite_long_form": {"parties_consulted": "NBank, MS", "fundable": True, "fits_strategy": True, "notes": ""},
+    "invite_long_form": {
+        "parties_consulted": "NBank, MS",
+        "fundable": True,
+        "fits_strategy": True,
+        "notes": "",
+    },
     "decline_sketch": {"reason": "Nicht förderfähig."},
     "submit_long_form": {},
     "request_long_form_revision": {"deficiencies": "Unterschrift fehlt."},
@@ -117,8 +122,12 @@ def test_a_coordinator_of_another_alliance_cannot_act(world):
     db.session.add(other)
     db.session.commit()
     stranger = accounts.create_user(
-        email="koordination@wob.example", name="K", role="coordinator",
-        organisation="Koordination WOB", password="sehr-geheimes-passwort", alliance_slug="wob",
+        email="koordination@wob.example",
+        name="K",
+        role="coordinator",
+        organisation="Koordination WOB",
+        password="sehr-geheimes-passwort",
+        alliance_slug="wob",
     )
     application = world.application("consultation")
     with pytest.raises(NotAllowed):
@@ -169,8 +178,12 @@ def test_a_deadline_on_a_holiday_moves_to_the_next_working_day(world):
     application = world.application("long_form_submitted")
     christmas_eve = date(TODAY.year + 1, 12, 24)
     # 24.12. is a working day unless it is a weekend; 25./26.12. are holidays; pick the 25th.
-    fire(application, "open_vote", world.user("coordinator"),
-         {"mode": "circulation", "deadline": christmas_eve + timedelta(days=1)})
+    fire(
+        application,
+        "open_vote",
+        world.user("coordinator"),
+        {"mode": "circulation", "deadline": christmas_eve + timedelta(days=1)},
+    )
     deadline = application.current_vote.deadline_at.astimezone(votes.deadlines.BERLIN)
     assert deadline.date() > date(TODAY.year + 1, 12, 26)
     assert deadline.weekday() < 5

@@ -31,15 +31,19 @@ def test_pages_need_a_login(client):
 
 
 def test_wrong_password_is_a_401_in_german(client):
-    response = client.post("/anmelden", data={"email": "koordination@demo.antragsweg.de", "password": "falsch"})
+    response = client.post(
+        "/anmelden", data={"email": "koordination@demo.antragsweg.de", "password": "falsch"}
+    )
     assert response.status_code == 401
     assert "E-Mail-Adresse oder Passwort sind nicht richtig" in response.text
 
 
 def test_login_never_redirects_to_another_site(app, world):
     client = app.test_client()
-    response = client.post("/anmelden?next=https://evil.example/",
-                           data={"email": world.user("coordinator").email, "password": demo.DEMO_PASSWORD})
+    response = client.post(
+        "/anmelden?next=https://evil.example/",
+        data={"email": world.user("coordinator").email, "password": demo.DEMO_PASSWORD},
+    )
     assert response.location == "/"
 
 
@@ -64,13 +68,26 @@ VIEWERS = {
     "coordinator": lambda state: True,
     "applicant-bildungswerk": lambda state: True,
     "applicant-lwz": lambda state: False,
-    "partner-dgb": lambda state: state in ("partner_vote", "statement_pending", "endorsed", "granted", "not_endorsed"),
+    "partner-dgb": lambda state: (
+        state in ("partner_vote", "statement_pending", "endorsed", "granted", "not_endorsed")
+    ),
     "observer-nbank": lambda state: state not in ("consultation", "sketch_draft"),
 }
 
 
-@pytest.mark.parametrize("state", ["consultation", "sketch_draft", "sketch_assessment", "partner_vote",
-                                   "statement_pending", "endorsed", "granted", "not_endorsed"])
+@pytest.mark.parametrize(
+    "state",
+    [
+        "consultation",
+        "sketch_draft",
+        "sketch_assessment",
+        "partner_vote",
+        "statement_pending",
+        "endorsed",
+        "granted",
+        "not_endorsed",
+    ],
+)
 def test_who_may_see_an_application(app, world, state):
     application = world.application(state)
     for key, may_see in VIEWERS.items():
@@ -94,9 +111,7 @@ def test_a_trigger_form_for_the_wrong_role_is_403_and_for_the_wrong_state_409(ap
     application = world.application("sketch_draft")
     assert login("coordinator").get(f"/antraege/{application.id}/aktion/submit_sketch").status_code == 403
     assert login("coordinator").post(f"/antraege/{application.id}/aktion/submit_sketch").status_code == 403
-    response = login("coordinator").post(
-        f"/antraege/{application.id}/aktion/start_assessment", data={}
-    )
+    response = login("coordinator").post(f"/antraege/{application.id}/aktion/start_assessment", data={})
     assert response.status_code == 409
     assert "ist im Status „Projektskizze in Bearbeitung“ nicht möglich" in response.text
     assert login("applicant-bildungswerk").get(f"/antraege/{application.id}/aktion/fly").status_code == 404
@@ -131,11 +146,18 @@ def _act(who: LoggedIn, application_id: int, trigger: str, data: dict | None = N
 def test_walk_one_application_from_the_idea_to_the_grant_in_the_browser(app, world, login):
     sponsor, coordinator = login("applicant-bildungswerk"), login("coordinator")
     fo = world.alliance.funding_objects[0]
-    response = sponsor.post("/antraege/neu", data={
-        "title": "Fachkräfte für die Pflege", "summary": "Idee", "funding_object_id": fo.id,
-        "fields_of_action": ["I", "III"], "districts": ["Celle"],
-        "total_cost_cents": "100.000,00", "requested_grant_cents": "50.000,00",
-    })
+    response = sponsor.post(
+        "/antraege/neu",
+        data={
+            "title": "Fachkräfte für die Pflege",
+            "summary": "Idee",
+            "funding_object_id": fo.id,
+            "fields_of_action": ["I", "III"],
+            "districts": ["Celle"],
+            "total_cost_cents": "100.000,00",
+            "requested_grant_cents": "50.000,00",
+        },
+    )
     assert response.status_code == 302
     application = db.session.query(Application).filter_by(title="Fachkräfte für die Pflege").one()
     assert (application.state, application.requested_grant_cents) == ("consultation", 5_000_000)
@@ -143,26 +165,47 @@ def test_walk_one_application_from_the_idea_to_the_grant_in_the_browser(app, wor
     _act(coordinator, a, "record_consultation", {"consultation_date": TODAY.isoformat(), "notes": "Gut."})
     _act(sponsor, a, "submit_sketch")
     _act(coordinator, a, "start_assessment")
-    _act(coordinator, a, "invite_long_form", {"parties_consulted": "NBank", "fundable": "y", "fits_strategy": "y"})
+    _act(
+        coordinator,
+        a,
+        "invite_long_form",
+        {"parties_consulted": "NBank", "fundable": "y", "fits_strategy": "y"},
+    )
     _act(sponsor, a, "submit_long_form")
-    _act(coordinator, a, "open_vote", {"mode": "circulation", "deadline": (TODAY + timedelta(days=9)).isoformat()})
+    _act(
+        coordinator,
+        a,
+        "open_vote",
+        {"mode": "circulation", "deadline": (TODAY + timedelta(days=9)).isoformat()},
+    )
     partners = [k for k in world.people if k.startswith("partner-") and not k.endswith("deputy")]
     for i, key in enumerate(partners[:8]):
         choice = "reject" if i == 0 else "approve"
-        response = login(key).post(f"/antraege/{a}/votum", data={
-            "ballot-choice": choice, "ballot-comment": "Bedarf nicht belegt." if choice == "reject" else "",
-            "ballot-rating_feasibility": "4",
-        })
+        response = login(key).post(
+            f"/antraege/{a}/votum",
+            data={
+                "ballot-choice": choice,
+                "ballot-comment": "Bedarf nicht belegt." if choice == "reject" else "",
+                "ballot-rating_feasibility": "4",
+            },
+        )
         assert response.status_code == 303, text_of(response.text)[:400]
     _act(coordinator, a, "close_vote")
     _act(coordinator, a, "issue_statement", {"decision": "endorse", "statement": "Befürwortet."})
-    _act(sponsor, a, "record_nbank_submission", {"nbank_reference": "ESF-2026-4711", "submitted_on": TODAY.isoformat()})
+    _act(
+        sponsor,
+        a,
+        "record_nbank_submission",
+        {"nbank_reference": "ESF-2026-4711", "submitted_on": TODAY.isoformat()},
+    )
     _act(sponsor, a, "record_grant", {"granted_on": TODAY.isoformat(), "amount_granted": "49.500,00"})
     db.session.expire_all()
     assert db.session.get(Application, a).state == "granted"
     page = text_of(sponsor.get(f"/antraege/{a}").text)
     assert "Status: Bewilligt (Zuwendungsbescheid)" in page
-    assert "Zuwendungsbescheid erfassen: Antrag bei der NBank gestellt → Bewilligt (Zuwendungsbescheid)" in page
+    assert (
+        "Zuwendungsbescheid erfassen: Antrag bei der NBank gestellt → Bewilligt (Zuwendungsbescheid)" in page
+    )
     assert "Bewilligter Betrag (Euro) 49.500,00 €" in page
     assert "ESF-2026-4711" in page
     assert "7 Zustimmung, 1 Ablehnung, 0 Enthaltung von 14 Stimmberechtigten" in page
@@ -183,26 +226,57 @@ def test_the_timeline_is_in_local_time(app, world, login):
 @pytest.mark.parametrize(
     ("trigger", "state", "data", "message"),
     [
-        ("record_consultation", "consultation", {"consultation_date": "morgen", "notes": "x"}, "gültiges Datum"),
-        ("record_consultation", "consultation",
-         {"consultation_date": (TODAY + timedelta(days=3)).isoformat(), "notes": "x"}, "nicht in der Zukunft"),
+        (
+            "record_consultation",
+            "consultation",
+            {"consultation_date": "morgen", "notes": "x"},
+            "gültiges Datum",
+        ),
+        (
+            "record_consultation",
+            "consultation",
+            {"consultation_date": (TODAY + timedelta(days=3)).isoformat(), "notes": "x"},
+            "nicht in der Zukunft",
+        ),
         ("decline_sketch", "sketch_assessment", {"reason": ""}, "Bitte füllen Sie dieses Feld aus"),
         ("decline_sketch", "sketch_assessment", {"reason": "x" * 5001}, "Höchstens 5000 Zeichen"),
         ("invite_long_form", "sketch_assessment", {"parties_consulted": "NBank"}, "förderfähig"),
-        ("open_vote", "long_form_submitted", {"mode": "circulation", "deadline": TODAY.isoformat()}, "Zukunft"),
+        (
+            "open_vote",
+            "long_form_submitted",
+            {"mode": "circulation", "deadline": TODAY.isoformat()},
+            "Zukunft",
+        ),
         ("open_vote", "long_form_submitted", {"mode": "sometimes"}, "Keine gültige Auswahl"),
-        ("record_nbank_submission", "endorsed",
-         {"nbank_reference": "<script>", "submitted_on": TODAY.isoformat()}, "Aktenzeichen darf nur"),
-        ("record_grant", "nbank_submitted", {"granted_on": TODAY.isoformat(), "amount_granted": "12,345"},
-         "höchstens zwei Nachkommastellen"),
-        ("record_grant", "nbank_submitted", {"granted_on": TODAY.isoformat(), "amount_granted": "zwölf"},
-         "Betrag in Euro"),
-        ("record_grant", "nbank_submitted", {"granted_on": TODAY.isoformat(), "amount_granted": "999.999.999,00"},
-         "nicht übersteigen"),
+        (
+            "record_nbank_submission",
+            "endorsed",
+            {"nbank_reference": "<script>", "submitted_on": TODAY.isoformat()},
+            "Aktenzeichen darf nur",
+        ),
+        (
+            "record_grant",
+            "nbank_submitted",
+            {"granted_on": TODAY.isoformat(), "amount_granted": "12,345"},
+            "höchstens zwei Nachkommastellen",
+        ),
+        (
+            "record_grant",
+            "nbank_submitted",
+            {"granted_on": TODAY.isoformat(), "amount_granted": "zwölf"},
+            "Betrag in Euro",
+        ),
+        (
+            "record_grant",
+            "nbank_submitted",
+            {"granted_on": TODAY.isoformat(), "amount_granted": "999.999.999,00"},
+            "nicht übersteigen",
+        ),
     ],
 )
-def test_bad_input_is_a_4xx_with_a_german_message_and_changes_nothing(app, world, login, trigger, state, data,
-                                                                      message):
+def test_bad_input_is_a_4xx_with_a_german_message_and_changes_nothing(
+    app, world, login, trigger, state, data, message
+):
     application = world.application(state)
     who = "coordinator"
     response = login(who).post(f"/antraege/{application.id}/aktion/{trigger}", data=data)
@@ -214,8 +288,12 @@ def test_bad_input_is_a_4xx_with_a_german_message_and_changes_nothing(app, world
 
 def test_html_in_text_fields_is_shown_escaped(app, world, login):
     application = world.application("sketch_assessment")
-    _act(login("coordinator"), application.id, "request_sketch_revision",
-         {"reason": "<script>alert(1)</script><b>fett</b>"})
+    _act(
+        login("coordinator"),
+        application.id,
+        "request_sketch_revision",
+        {"reason": "<script>alert(1)</script><b>fett</b>"},
+    )
     page = login("applicant-bildungswerk").get(f"/antraege/{application.id}").text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -223,32 +301,50 @@ def test_html_in_text_fields_is_shown_escaped(app, world, login):
 
 def test_a_reject_ballot_without_comment_is_a_422(app, world, login):
     application = world.application("partner_vote")
-    response = login("partner-dgb").post(f"/antraege/{application.id}/votum", data={"ballot-choice": "reject"})
+    response = login("partner-dgb").post(
+        f"/antraege/{application.id}/votum", data={"ballot-choice": "reject"}
+    )
     assert response.status_code == 422
     assert "Eine Ablehnung muss begründet werden" in response.text
 
 
 def test_a_ballot_by_an_observer_is_refused(app, world, login):
     application = world.application("partner_vote")
-    response = login("observer-nbank").post(f"/antraege/{application.id}/votum", data={"ballot-choice": "approve"})
+    response = login("observer-nbank").post(
+        f"/antraege/{application.id}/votum", data={"ballot-choice": "approve"}
+    )
     assert response.status_code == 403
 
 
 def test_the_sponsor_edits_the_draft_and_each_save_is_recorded(app, world, login):
     application = world.application("sketch_draft")
     sponsor = login("applicant-bildungswerk")
-    response = sponsor.post(f"/antraege/{application.id}/bearbeiten", data={
-        "title": "Neuer Titel", "summary": "Neu", "funding_object_id": application.funding_object_id,
-        "fields_of_action": ["II"], "districts": ["Harburg"], "total_cost_cents": "10,00",
-        "requested_grant_cents": "20,00",
-    })
+    response = sponsor.post(
+        f"/antraege/{application.id}/bearbeiten",
+        data={
+            "title": "Neuer Titel",
+            "summary": "Neu",
+            "funding_object_id": application.funding_object_id,
+            "fields_of_action": ["II"],
+            "districts": ["Harburg"],
+            "total_cost_cents": "10,00",
+            "requested_grant_cents": "20,00",
+        },
+    )
     assert response.status_code == 422
     assert "darf die Gesamtkosten nicht übersteigen" in response.text
-    response = sponsor.post(f"/antraege/{application.id}/bearbeiten", data={
-        "title": "Neuer Titel", "summary": "Neu", "funding_object_id": application.funding_object_id,
-        "fields_of_action": ["II"], "districts": ["Harburg"], "total_cost_cents": "1.000,00",
-        "requested_grant_cents": "500,00",
-    })
+    response = sponsor.post(
+        f"/antraege/{application.id}/bearbeiten",
+        data={
+            "title": "Neuer Titel",
+            "summary": "Neu",
+            "funding_object_id": application.funding_object_id,
+            "fields_of_action": ["II"],
+            "districts": ["Harburg"],
+            "total_cost_cents": "1.000,00",
+            "requested_grant_cents": "500,00",
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     stored = db.session.get(Application, application.id)
@@ -260,8 +356,9 @@ def test_forms_are_protected_against_csrf(app, world):
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         client = app.test_client()
-        response = client.post("/anmelden", data={"email": world.user("coordinator").email,
-                                                  "password": demo.DEMO_PASSWORD})
+        response = client.post(
+            "/anmelden", data={"email": world.user("coordinator").email, "password": demo.DEMO_PASSWORD}
+        )
         assert response.status_code == 400
         assert "Formular ist abgelaufen" in response.text
     finally:

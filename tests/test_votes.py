@@ -55,7 +55,10 @@ def test_one_ballot_per_organisation_the_last_counts_every_change_kept(world):
     assert (ballots[0].choice, ballots[0].cast_by_id) == ("reject", world.user("partner-ihk-deputy").id)
     cast_events = db.session.query(Event).filter_by(application_id=application.id, kind="ballot_cast").all()
     assert [e.data["choice"] for e in cast_events] == ["approve", "reject"]
-    assert [e.actor_id for e in cast_events] == [world.user("partner-ihk").id, world.user("partner-ihk-deputy").id]
+    assert [e.actor_id for e in cast_events] == [
+        world.user("partner-ihk").id,
+        world.user("partner-ihk-deputy").id,
+    ]
     assert application.current_vote.tally().reject == 1
 
 
@@ -128,7 +131,7 @@ def test_closing_needs_quorum_and_freezes_the_tally(world):
     fire(application, "close_vote", coordinator)
     vote = application.current_vote
     assert vote.outcome == "not_approved"  # 3 approvals against 4 rejections
-    assert vote.frozen_tally == {"approve": 3, "reject": 4, "abstain": 0, "eligible": 14}
+    assert vote.frozen_tally == {"approve": 3, "reject": 4, "abstain": 0, "eligible": 14, "quorum_percent": 50}
     assert not vote.is_open
 
 
@@ -165,8 +168,12 @@ def test_a_revision_must_name_the_requested_changes(world):
     application = world.application("partner_vote")
     world.walker.vote(application, ["reject"] * 14)
     with pytest.raises(RuleViolation, match="Änderungen"):
-        fire(application, "issue_statement", world.user("coordinator"),
-             {"decision": "revise", "statement": "Text.", "requested_changes": ""})
+        fire(
+            application,
+            "issue_statement",
+            world.user("coordinator"),
+            {"decision": "revise", "statement": "Text.", "requested_changes": ""},
+        )
 
 
 def test_secrecy_while_open(world):
@@ -182,3 +189,13 @@ def test_secrecy_while_open(world):
     world.walker.vote(application, ["approve"] * 14)  # closes
     closed_view = votes.panel(application.current_vote, world.user("partner-dgb"))
     assert closed_view["tally"] is not None
+
+
+def test_a_vote_keeps_the_rules_it_was_opened_under(world):
+    application = world.application("partner_vote")
+    world.alliance.rules = {"quorum_percent": 75}  # changed after opening
+    db.session.commit()
+    world.walker.vote(application, ["approve"] * 7)
+    assert application.current_vote.tally().quorum == 7  # still half of 14
+    later = world.application("partner_vote", applicant="applicant-lwz")
+    assert later.current_vote.tally().quorum == 11  # 75 % of 14, rounded up

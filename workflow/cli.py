@@ -58,6 +58,14 @@ def register(app: Flask) -> None:
             raise click.ClickException(error.message) from error
         click.echo(f"Konto angelegt: {user.email} ({user.role_label}, {user.organisation.name})")
 
+    @app.cli.command("tick")
+    def tick():
+        """Periodic work: close due votes, send reminders and queued mail (safe to run every minute)."""
+        from workflow.services import jobs
+
+        for name, count in jobs.run_all().items():
+            click.echo(f"{name}: {'FEHLER' if count < 0 else count}")
+
     @app.cli.command("diagram")
     def diagram():
         """Print the lifecycle as a Mermaid state diagram."""

@@ -25,5 +25,18 @@ class Defaults:
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
     ARGON2_PARALLELISM = 4
+    # Mail (SMTP). Without MAIL_SERVER, mail waits in the outbox (nothing is lost).
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_SENDER = "Antragsweg <antragsweg@localhost>"
+    MAIL_TIMEOUT = 10
+    # How the app is reached from outside (links in mails and calendar feeds).
+    BASE_URL = "http://127.0.0.1:5000"
+    # Uploaded documents (default: instance/documents).
+    DOCUMENT_STORAGE = None
     # Where the front-end packages installed by npm live (served under /assets, never from a CDN).
     NODE_MODULES = None  # default: node_modules beside the package

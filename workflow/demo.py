@@ -191,7 +191,7 @@ class Walker:
                 coordinator,
                 {
                     "mode": "circulation",
-                    "deadline": votes.default_circulation_deadline(),
+                    "deadline": votes.default_circulation_deadline(applicant.organisation.alliance),
                     "session_date": None,
                 },
             ),

@@ -2,13 +2,21 @@
 
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION, Alliance, FundingObject
 from workflow.models.application import Application, ApplicationDistrict, ApplicationField
+from workflow.models.dispatch import Dispatch
+from workflow.models.document import DOCUMENT_KINDS, Document
 from workflow.models.event import Event
+from workflow.models.notification import Notification, OutgoingMail
 from workflow.models.organisation import Organisation
 from workflow.models.user import User
 from workflow.models.vote import Ballot, Recusal, Vote
 
 __all__ = [
     "DISTRICTS",
+    "DOCUMENT_KINDS",
+    "Dispatch",
+    "Document",
+    "Notification",
+    "OutgoingMail",
     "FIELDS_OF_ACTION",
     "Alliance",
     "Application",

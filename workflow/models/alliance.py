@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
 from workflow.models.types import UTCDateTime, utcnow
+from workflow.rules.procedure import ProcedureRules
 
 DISTRICTS = ("Lüneburg", "Harburg", "Uelzen", "Lüchow-Dannenberg", "Celle", "Heidekreis")
 
@@ -28,11 +29,17 @@ class Alliance(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     committee_name: Mapped[str] = mapped_column(sa.String(200), default="Lenkungskreis")
     coordination_address: Mapped[str] = mapped_column(sa.Text, default="")
+    # The rules of procedure where they differ from the defaults (see rules/procedure.py).
+    rules: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[sa.DateTime] = mapped_column(UTCDateTime, default=utcnow)
 
     funding_objects: Mapped[list[FundingObject]] = relationship(
         back_populates="alliance", order_by="FundingObject.number"
     )
+
+    @property
+    def procedure(self) -> ProcedureRules:
+        return ProcedureRules.from_dict(self.rules)
 
     def __repr__(self) -> str:
         return f"<Alliance {self.slug}>"

@@ -9,6 +9,7 @@ from workflow.extensions import db
 from workflow.models.organisation import Organisation
 from workflow.models.types import UTCDateTime, checked_enum, utcnow
 from workflow.rules import voting
+from workflow.rules.procedure import ProcedureRules
 from workflow.rules.voting import CHOICES, CRITERIA, MODES, RATING_MAX, RATING_MIN, Tally
 
 OUTCOMES = ("approved", "not_approved")
@@ -42,6 +43,8 @@ class Vote(db.Model):
     outcome: Mapped[str | None] = mapped_column(checked_enum(OUTCOMES, "vote_outcome"))
     # The frozen tally: approve, reject, abstain, eligible (JSON written once, at closing).
     frozen_tally: Mapped[dict | None] = mapped_column(sa.JSON)
+    # The alliance's rules of procedure as they were when the vote opened.
+    rules: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     application = relationship("Application", back_populates="votes")
     ballots: Mapped[list[Ballot]] = relationship(back_populates="vote", order_by="Ballot.id")
@@ -50,6 +53,10 @@ class Vote(db.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    @property
+    def procedure(self) -> ProcedureRules:
+        return ProcedureRules.from_dict(self.rules)
 
     @property
     def mode_label(self) -> str:
@@ -83,6 +90,7 @@ class Vote(db.Model):
         return voting.tally(
             (b.choice for b in self.ballots if b.organisation_id in eligible_ids),
             eligible=len(eligible_ids),
+            quorum_percent=self.procedure.quorum_percent,
         )
 
     def closable(self) -> bool:

@@ -30,6 +30,7 @@ class Tally:
     reject: int
     abstain: int
     eligible: int
+    quorum_percent: int = 50
 
     @property
     def cast(self) -> int:
@@ -37,8 +38,8 @@ class Tally:
 
     @property
     def quorum(self) -> int:
-        """At least half of the eligible partners (rounded up) must have voted."""
-        return (self.eligible + 1) // 2
+        """At least `quorum_percent` of the eligible partners (rounded up) must have voted."""
+        return -(-self.eligible * self.quorum_percent // 100)
 
     @property
     def quorum_reached(self) -> bool:
@@ -62,11 +63,12 @@ class Tally:
         }
 
 
-def tally(choices: Iterable[str], eligible: int) -> Tally:
+def tally(choices: Iterable[str], eligible: int, quorum_percent: int = 50) -> Tally:
     counted = list(choices)
     return Tally(
         approve=counted.count(APPROVE),
         reject=counted.count(REJECT),
         abstain=counted.count(ABSTAIN),
         eligible=eligible,
+        quorum_percent=quorum_percent,
     )

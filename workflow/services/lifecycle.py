@@ -18,7 +18,7 @@ from workflow.lifecycle import (
 )
 from workflow.models import Application, Event, User
 from workflow.models.event import CREATED, TRANSITION
-from workflow.services import access
+from workflow.services import access, notifications
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
 
 # What else happens when a trigger fires (a vote is opened, a tally frozen...), registered by the
@@ -81,6 +81,12 @@ def create_application(actor: User, **fields) -> Application:
             data=jsonable({"title": application.title}),
         )
     )
+    notifications.notify(
+        notifications.coordinators(application.alliance_id),
+        f"Neue Beratungsanfrage: {application.reference}",
+        f"{application.applicant.name} bittet um ein Beratungsgespräch zu „{application.title}“.",
+        application,
+    )
     db.session.commit()
     return application
 
@@ -131,6 +137,7 @@ def fire(application: Application, trigger_name: str, actor: User | None, data: 
             data=jsonable(recorded),
         )
         db.session.add(event)
+        notifications.state_changed(application, trigger.name, actor)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -5,24 +5,32 @@ from __future__ import annotations
 from datetime import date
 
 from workflow.extensions import db
+from workflow.formatting import local_date, local_datetime
 from workflow.lifecycle import PARTNER
-from workflow.models import Application, Ballot, Event, Recusal, User, Vote
+from workflow.models import Alliance, Application, Ballot, Event, Recusal, User, Vote
 from workflow.models.event import BALLOT_CAST, RECUSAL
 from workflow.models.types import utcnow
 from workflow.rules import deadlines, voting
+from workflow.services import notifications
 from workflow.services.errors import InvalidTransition, NotAllowed, RuleViolation
 from workflow.services.lifecycle import effect, fire, jsonable
 
 
-def default_circulation_deadline(opened: date | None = None) -> date:
-    """Seven calendar days from opening, moved to the next working day in Lower Saxony."""
+def default_circulation_deadline(alliance: Alliance, opened: date | None = None) -> date:
+    """The alliance's circulation period (7 days by default) from opening, moved to the next
+    working day in Lower Saxony."""
     start = deadlines.end_of_day(opened) if opened else utcnow()
-    return deadlines.due_date(start, deadlines.CIRCULATION_DAYS)
+    return deadlines.due_date(start, alliance.procedure.circulation_days)
 
 
 @effect("open_vote")
 def _open(application: Application, actor: User | None, data: dict) -> dict:
-    vote = Vote(application=application, mode=data["mode"], opened_at=utcnow())
+    vote = Vote(
+        application=application,
+        mode=data["mode"],
+        opened_at=utcnow(),
+        rules=application.alliance.procedure.as_dict(),
+    )
     recorded = {}
     if vote.mode == voting.CIRCULATION:
         # Whatever day was chosen, a deadline never ends on a weekend or a holiday.
@@ -39,6 +47,20 @@ def _open(application: Application, actor: User | None, data: dict) -> dict:
         db.session.add(
             Recusal(vote_id=vote.id, organisation_id=own.id, reason="Antragstellende Organisation")
         )
+        db.session.flush()
+    db.session.refresh(vote)
+    when = (
+        f"bis {local_datetime(vote.deadline_at)}"
+        if vote.deadline_at
+        else f"in der Sitzung am {local_date(vote.session_date)}"
+    )
+    notifications.notify(
+        notifications.representatives(o.id for o in vote.eligible_organisations()),
+        f"Neue Abstimmung: {application.title} – {when}",
+        f"Die Langfassung „{application.title}“ ({application.reference}) von {application.applicant.name} "
+        f"steht zur Abstimmung ({vote.mode_label}), {when}. Jetzt abstimmen.",
+        application,
+    )
     return recorded
 
 
@@ -51,6 +73,7 @@ def _close(application: Application, actor: User | None, data: dict) -> dict:
         "reject": tally.reject,
         "abstain": tally.abstain,
         "eligible": tally.eligible,
+        "quorum_percent": tally.quorum_percent,
     }
     vote.outcome = "approved" if tally.approved else "not_approved"
     vote.closed_at = utcnow()
@@ -169,7 +192,7 @@ def declare_conflict(application: Application, user: User, reason: str) -> Recus
 
 def can_see_choices(user: User, vote: Vote) -> bool:
     """Secrecy while open: partners see who has voted, not how; the coordinator sees everything."""
-    return user.is_coordinator or not vote.is_open
+    return user.is_coordinator or not vote.is_open or not vote.procedure.secret_while_open
 
 
 def statement_decisions(application: Application) -> list[str]:

@@ -137,7 +137,7 @@ def act(application_id: int, trigger: str):
     definition = lifecycle_service.ensure_may_fire(application, trigger, current_user)
     form = FORMS[trigger]()
     if trigger == "open_vote" and request.method == "GET":
-        form.deadline.data = votes.default_circulation_deadline()
+        form.deadline.data = votes.default_circulation_deadline(application.alliance)
     if trigger == "issue_statement":
         allowed = votes.statement_decisions(application)
         form.decision.choices = [c for c in form.decision.choices if c.value in allowed]

@@ -1,0 +1,199 @@
+"""Uploads: checked by their content (not their name), size-limited while being read, stored under
+generated names outside the web root, kept as versions, served as attachments."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from workflow.extensions import db
+from workflow.models import Application, Event, User
+from workflow.models.document import DOCUMENT_KINDS, Document
+from workflow.services.errors import NotAllowed, RuleViolation
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TYPE_NAMES = {PDF: "PDF", DOCX: "Word (DOCX)", XLSX: "Excel (XLSX)"}
+MB = 1024 * 1024
+MAX_UNPACKED = 100 * MB  # a DOCX/XLSX that unpacks to more than this is a zip bomb
+MAX_PDF_PAGES_READ = 500
+
+
+@dataclass(frozen=True)
+class Inspected:
+    media_type: str
+    data: bytes
+    sha256: str
+    pages: int | None
+
+
+def read_limited(stream, max_bytes: int) -> bytes:
+    """Read at most max_bytes; refuse a larger file without reading it whole."""
+    chunks, total = [], 0
+    while True:
+        chunk = stream.read(64 * 1024)
+        if not chunk:
+            break
+        total += len(chunk)
+        if total > max_bytes:
+            raise RuleViolation(f"Die Datei ist größer als {max_bytes // MB} MB.", field="file")
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    if not data:
+        raise RuleViolation("Die Datei ist leer.", field="file")
+    return data
+
+
+def _sniff(data: bytes) -> str | None:
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+                if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
+                    raise RuleViolation("Die Datei ist beschädigt oder unzulässig gepackt.", field="file")
+                if "[Content_Types].xml" in names and "word/document.xml" in names:
+                    return DOCX
+                if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+                    return XLSX
+        except zipfile.BadZipFile:
+            return None
+    return None
+
+
+def _pdf_pages(data: bytes) -> int:
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise RuleViolation(
+                "Die PDF-Datei ist verschlüsselt oder passwortgeschützt. Bitte laden Sie sie ohne Schutz hoch.",
+                field="file",
+            )
+        pages = len(reader.pages)
+        if pages == 0 or pages > MAX_PDF_PAGES_READ:
+            raise RuleViolation("Die PDF-Datei hat keine lesbaren Seiten.", field="file")
+        reader.pages[0].extract_text()  # the first page must really parse
+        return pages
+    except RuleViolation:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as exc:
+        raise RuleViolation("Die Datei ist keine lesbare PDF-Datei.", field="file") from exc
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of errors on broken files
+        raise RuleViolation("Die Datei ist keine lesbare PDF-Datei.", field="file") from exc
+
+
+def inspect(
+    stream, allowed: tuple[str, ...], max_bytes: int = 10 * MB, max_pages: int | None = None
+) -> Inspected:
+    """Check an upload by its content. Raises RuleViolation with a German message."""
+    data = read_limited(stream, max_bytes)
+    media_type = _sniff(data)
+    if media_type not in allowed:
+        expected = " oder ".join(TYPE_NAMES[t] for t in allowed)
+        raise RuleViolation(f"Die Datei ist keine {expected}-Datei.", field="file")
+    pages = _pdf_pages(data) if media_type == PDF else None
+    if max_pages is not None and pages is not None and pages > max_pages:
+        raise RuleViolation(
+            f"Die PDF-Datei hat {pages} Seiten; erlaubt sind höchstens {max_pages}.", field="file"
+        )
+    return Inspected(media_type, data, hashlib.sha256(data).hexdigest(), pages)
+
+
+def safe_filename(name: str | None, media_type: str) -> str:
+    """A harmless download name: letters, digits, dot, dash, underscore; the right extension."""
+    stem = unicodedata.normalize("NFKC", Path(name or "dokument").stem)
+    stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.UNICODE).strip("._")[:80] or "dokument"
+    extension = {PDF: ".pdf", DOCX: ".docx", XLSX: ".xlsx"}[media_type]
+    return stem + extension
+
+
+def storage_root() -> Path:
+    root = Path(current_app.config.get("DOCUMENT_STORAGE") or Path(current_app.instance_path) / "documents")
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def store(
+    application: Application, kind: str, upload: Inspected, filename: str | None, actor: User
+) -> Document:
+    """Store a checked upload as the next version of `kind`; the file first, then the record."""
+    if kind not in DOCUMENT_KINDS:
+        raise RuleViolation("Unbekannte Dokumentart.", field="kind")
+    version = (
+        db.session.scalar(
+            sa.select(sa.func.max(Document.version)).where(
+                Document.application_id == application.id, Document.kind == kind
+            )
+        )
+        or 0
+    ) + 1
+    key = secrets.token_hex(16)
+    path = storage_root() / key
+    path.write_bytes(upload.data)
+    document = Document(
+        alliance_id=application.alliance_id,
+        application_id=application.id,
+        kind=kind,
+        version=version,
+        filename=safe_filename(filename, upload.media_type),
+        media_type=upload.media_type,
+        size=len(upload.data),
+        sha256=upload.sha256,
+        pages=upload.pages,
+        storage_key=key,
+        uploaded_by_id=actor.id,
+    )
+    db.session.add(document)
+    db.session.add(
+        Event(
+            alliance_id=application.alliance_id,
+            application_id=application.id,
+            actor_id=actor.id,
+            kind="document_uploaded",
+            data={
+                "kind": kind,
+                "version": version,
+                "filename": document.filename,
+                "sha256": upload.sha256,
+                "pages": upload.pages,
+            },
+        )
+    )
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        path.unlink(missing_ok=True)
+        raise
+    return document
+
+
+def versions(application: Application, kind: str | None = None) -> list[Document]:
+    query = sa.select(Document).where(Document.application_id == application.id)
+    if kind:
+        query = query.where(Document.kind == kind)
+    return list(db.session.scalars(query.order_by(Document.kind, Document.version.desc())))
+
+
+def current(application: Application, kind: str) -> Document | None:
+    return next(iter(versions(application, kind)), None)
+
+
+def path_of(document: Document) -> Path:
+    path = storage_root() / document.storage_key
+    if not path.is_file():
+        raise NotAllowed("Die Datei ist nicht mehr vorhanden.")
+    return path

@@ -183,6 +183,8 @@ def make_pdf(pages: int = 1, text: str = "Projektskizze") -> bytes:
     """A real PDF of `pages` pages, rendered by WeasyPrint."""
     from weasyprint import HTML
 
-    body = "".join(f'<section style="page-break-after: always"><p>{text}, Seite {n}</p></section>'
-                   for n in range(1, pages + 1))
+    body = "".join(
+        f'<section style="page-break-after: always"><p>{text}, Seite {n}</p></section>'
+        for n in range(1, pages + 1)
+    )
     return HTML(string=f'<html lang="de"><title>{text}</title><body>{body}</body></html>').write_pdf()

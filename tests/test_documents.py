@@ -77,10 +77,16 @@ def test_office_documents_are_recognised_by_content_and_zip_bombs_refused():
 def test_uploads_are_versions_under_generated_names(world):
     application = world.application("sketch_draft")
     sponsor = world.user("applicant-bildungswerk")
-    first = documents.store(application, "sketch", documents.inspect(io.BytesIO(make_pdf(1)), (PDF,)),
-                            "../../etc/Skizze <v1>.pdf", sponsor)
-    second = documents.store(application, "sketch", documents.inspect(io.BytesIO(make_pdf(2)), (PDF,)),
-                             "Skizze.pdf", sponsor)
+    first = documents.store(
+        application,
+        "sketch",
+        documents.inspect(io.BytesIO(make_pdf(1)), (PDF,)),
+        "../../etc/Skizze <v1>.pdf",
+        sponsor,
+    )
+    second = documents.store(
+        application, "sketch", documents.inspect(io.BytesIO(make_pdf(2)), (PDF,)), "Skizze.pdf", sponsor
+    )
     assert (first.version, second.version) == (1, 2)
     assert first.filename == "Skizze_v1.pdf" and "/" not in first.filename
     assert first.storage_key != second.storage_key and "." not in first.storage_key

@@ -13,8 +13,10 @@ from workflow.services.lifecycle import fire
 def test_a_change_of_state_mails_the_sponsor_and_notifies_in_app(world, smtp, login):
     application = world.application("consultation")
     smtp.messages.clear()
-    response = login("coordinator").post(f"/antraege/{application.id}/aktion/record_consultation",
-                                         data={"consultation_date": "2026-01-05", "notes": "Gut."})
+    response = login("coordinator").post(
+        f"/antraege/{application.id}/aktion/record_consultation",
+        data={"consultation_date": "2026-01-05", "notes": "Gut."},
+    )
     assert response.status_code == 302
     sponsor = world.user("applicant-bildungswerk")
     received = smtp.to(sponsor.email)
@@ -35,8 +37,12 @@ def test_a_submission_is_mailed_to_the_coordination(world, smtp):
 def test_a_failing_mail_server_loses_nothing_and_tick_retries(app, world, smtp):
     application = world.application("consultation")
     app.config["MAIL_PORT"] = 1  # nothing listens there
-    fire(application, "record_consultation", world.user("coordinator"),
-         {"consultation_date": date.today(), "notes": "x"})
+    fire(
+        application,
+        "record_consultation",
+        world.user("coordinator"),
+        {"consultation_date": date.today(), "notes": "x"},
+    )
     assert mail.send_pending() == 0
     assert application.state == "sketch_draft"  # the action stands
     waiting = OutgoingMail.query.filter(OutgoingMail.sent_at.is_(None)).all()

@@ -131,7 +131,13 @@ def test_closing_needs_quorum_and_freezes_the_tally(world):
     fire(application, "close_vote", coordinator)
     vote = application.current_vote
     assert vote.outcome == "not_approved"  # 3 approvals against 4 rejections
-    assert vote.frozen_tally == {"approve": 3, "reject": 4, "abstain": 0, "eligible": 14, "quorum_percent": 50}
+    assert vote.frozen_tally == {
+        "approve": 3,
+        "reject": 4,
+        "abstain": 0,
+        "eligible": 14,
+        "quorum_percent": 50,
+    }
     assert not vote.is_open
 
 

@@ -42,7 +42,6 @@ def app(tmp_path_factory):
             "SECRET_KEY": "test-secret",
             "INSTANCE_PATH": str(instance),
             "WTF_CSRF_ENABLED": False,
-            "SERVER_NAME": "antragsweg.test",
             # argon2id at its cheapest: the suite hashes many passwords.
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 8,

@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, request
 
 from workflow.config import Defaults
 
@@ -76,10 +76,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.context_processor
     def _globals():
+        from flask_login import current_user
+
+        from workflow.views.navigation import items_for
+
         return {
             "current_language": i18n.current_language(),
             "request_path": request.path,
-            "session_language": session.get("language"),
+            "nav_items": items_for(current_user),
         }
 
     return app

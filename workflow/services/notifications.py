@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 
 from workflow.extensions import db
 from workflow.formatting import local_datetime
@@ -26,8 +26,9 @@ MAIL_FOOTER = (
 
 
 def application_link(application: Application) -> str:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return base + url_for("applications.show", application_id=application.id, _external=False)
+    """The page's address as people outside reach it (also from the CLI, where no request is)."""
+    path = current_app.url_map.bind("").build("applications.show", {"application_id": application.id})
+    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def notify(users: Iterable[User], subject: str, body: str, application: Application | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from forms.application import ApplicationForm
@@ -16,9 +17,29 @@ from workflow.rules.voting import CRITERIA
 from workflow.services import access, applications, votes
 from workflow.services import lifecycle as lifecycle_service
 from workflow.services.errors import RuleViolation
+from workflow.views import navigation
 from workflow.views.presenters import timeline
+from workflow.views.sections import render_data, section
 
 bp = Blueprint("applications", __name__)
+
+navigation.register(_l("Anträge"), "applications.index", ("coordinator", "partner", "observer"), order=10)
+navigation.register(_l("Meine Anträge"), "applications.index", ("applicant",), order=10)
+navigation.register(_l("Beratung anfragen"), "applications.new", ("applicant",), order=20)
+
+
+@section("vote", "applications/_vote.html", order=50)
+def _vote_section(application: Application, user) -> dict | None:
+    vote = application.current_vote
+    if vote is None:
+        return None
+    panel = votes.panel(vote, user)
+    return {
+        "panel": panel,
+        "ballot_form": BallotForm(prefix="ballot", data=panel.get("own_ballot") or None),
+        "conflict_form": ConflictForm(prefix="conflict"),
+        "criteria": CRITERIA,
+    }
 
 
 def _load(application_id: int) -> Application:
@@ -79,7 +100,9 @@ def show(application_id: int):
     return _render_show(_load(application_id))
 
 
-def _render_show(application: Application, ballot_form=None, conflict_form=None, status=200):
+def _render_show(application: Application, status: int = 200, **form_overrides):
+    """The application page; `form_overrides` replace a section's form (a refused submission
+    shown again with its errors), e.g. ballot_form=form."""
     vote = application.current_vote
     organisations = {
         o.id: o
@@ -88,20 +111,18 @@ def _render_show(application: Application, ballot_form=None, conflict_form=None,
         )
     }
     show_choices = vote is None or votes.can_see_choices(current_user, vote)
-    panel = votes.panel(vote, current_user) if vote else None
-    if ballot_form is None:
-        ballot_form = BallotForm(prefix="ballot", data=(panel or {}).get("own_ballot") or None)
+    sections = render_data(application, current_user)
+    for item in sections:
+        for name, form in form_overrides.items():
+            if name in item["data"]:
+                item["data"][name] = form
     return render_template(
         "applications/show.html",
         application=application,
         state=STATES_BY_NAME[application.state],
         actions=access.allowed_triggers(current_user, application),
         may_edit=access.may_edit(current_user, application),
-        vote=vote,
-        vote_panel=panel,
-        ballot_form=ballot_form,
-        conflict_form=conflict_form or ConflictForm(prefix="conflict"),
-        criteria=CRITERIA,
+        sections=sections,
         timeline=timeline(application, lifecycle_service.history(application), organisations, show_choices),
     ), status
 

@@ -38,5 +38,7 @@ class Defaults:
     BASE_URL = "http://127.0.0.1:5000"
     # Uploaded documents (default: instance/documents).
     DOCUMENT_STORAGE = None
+    # GDPR: decision records are kept this many years after the end of the funding period.
+    DATA_RETENTION_YEARS = 10
     # Where the front-end packages installed by npm live (served under /assets, never from a CDN).
     NODE_MODULES = None  # default: node_modules beside the package

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime  # noqa: F401 - UTC is re-exported
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator

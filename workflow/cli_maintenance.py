@@ -1,0 +1,85 @@
+"""Commands that keep the data safe: verify-log, backup, restore, export-person, erase-person."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from workflow.extensions import db
+from workflow.services.errors import DomainError
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("verify-log")
+    def verify_log():
+        """Check the hash chains of the event log; names the first broken link."""
+        from workflow.services.integrity import verify_log as verify
+
+        checked, broken = verify()
+        if broken:
+            raise click.ClickException(
+                f"Ereignisprotokoll verletzt bei Ereignis {broken.event_id} "
+                f"(Antrag {broken.application_id or '–'}): {broken.reason} ({checked} Ereignisse geprüft)"
+            )
+        click.echo(f"Ereignisprotokoll unversehrt: {checked} Ereignisse geprüft.")
+
+    @app.cli.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+    def backup(target):
+        """Write the database and the stored documents into one archive (.tar.gz)."""
+        from workflow.services.backup import backup as run
+
+        manifest = run(target)
+        click.echo(
+            f"Sicherung geschrieben: {target} ({sum(manifest['rows'].values())} Zeilen, "
+            f"{manifest['documents']} Dokumente, Stand {manifest['revision']})"
+        )
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--replace", is_flag=True, help="Vorhandene Daten ersetzen.")
+    def restore(source, replace):
+        """Restore an archive written by `backup` into this (migrated) database."""
+        from workflow.services.backup import restore as run
+
+        try:
+            manifest = run(source, replace=replace)
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+        click.echo(
+            f"Wiederhergestellt: {sum(manifest['rows'].values())} Zeilen, {manifest['documents']} Dokumente."
+        )
+
+    @app.cli.command("export-person")
+    @click.argument("email")
+    def export_person(email):
+        """Print everything stored about a person as JSON (GDPR Art. 15)."""
+        from workflow.services.privacy import export_person as run
+
+        click.echo(json.dumps(run(_person(email)), ensure_ascii=False, indent=2))
+
+    @app.cli.command("erase-person")
+    @click.argument("email")
+    @click.option("--yes", is_flag=True, help="Ohne Rückfrage.")
+    def erase_person(email, yes):
+        """Anonymise a person (GDPR Art. 17); decision records are kept for the retention period."""
+        from workflow.services.privacy import erase_person as run
+
+        user = _person(email)
+        if not yes:
+            click.confirm(f"{user.name} <{user.email}> anonymisieren?", abort=True)
+        run(user)
+        click.echo(f"Anonymisiert: Konto {user.id}.")
+
+
+def _person(email: str):
+    from workflow.models import User
+
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"Kein Konto für {email}.")
+    return user

@@ -11,7 +11,7 @@ from workflow.passwords import hash_password
 from workflow.services import votes
 from workflow.services.lifecycle import create_application, fire
 
-DEMO_PASSWORD = "Antragsweg-Demo1"  # noqa: S105 - documented demo login, never for production
+DEMO_PASSWORD = "Antragsweg-Demo1"  # noqa: S105  # nosec B105 - the documented demo login, never production
 DEMO_DOMAIN = "demo.antragsweg.de"
 
 PARTNERS = (

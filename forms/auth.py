@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 
@@ -14,4 +14,12 @@ class LoginForm(FlaskForm):
     )
     password = PasswordField(
         "Passwort", validators=[DataRequired("Bitte geben Sie Ihr Passwort ein."), Length(max=200)]
+    )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Sechsstelliger Code aus Ihrer Authenticator-App",
+        validators=[DataRequired("Bitte geben Sie den Code ein."), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )

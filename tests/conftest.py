@@ -46,6 +46,9 @@ def app(tmp_path_factory):
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 8,
             "ARGON2_PARALLELISM": 1,
+            # The second factor is tested on its own (test_security.py); elsewhere coordinators
+            # log in with their password alone.
+            "TOTP_REQUIRED_ROLES": (),
         }
     )
     app.test_client_class = IsolatedClient

@@ -62,6 +62,20 @@ def register(app: Flask) -> None:
             raise click.ClickException(error.message) from error
         click.echo(f"Konto angelegt: {user.email} ({user.role_label}, {user.organisation.name})")
 
+    @app.cli.command("demo-totp")
+    def demo_totp():
+        """Print the current second-factor code of the demo coordinator (demo accounts only)."""
+        import pyotp
+
+        from workflow.demo import DEMO_DOMAIN
+        from workflow.models import User
+
+        users = db.session.scalars(
+            sa.select(User).where(User.email.endswith("@" + DEMO_DOMAIN), User.totp_secret.is_not(None))
+        )
+        for user in users:
+            click.echo(f"{user.email}: {pyotp.TOTP(user.totp_secret).now()}")
+
     @app.cli.command("tick")
     def tick():
         """Periodic work: close due votes, send reminders and queued mail (safe to run every minute)."""

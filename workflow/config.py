@@ -38,6 +38,15 @@ class Defaults:
     BASE_URL = "http://127.0.0.1:5000"
     # Uploaded documents (default: instance/documents).
     DOCUMENT_STORAGE = None
+    # Login throttling: failures counted over a window, per account and per address.
+    LOGIN_THROTTLE_MINUTES = 15
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    # Roles that must use a second factor (TOTP); others may enable it on their account page.
+    TOTP_REQUIRED_ROLES = ("coordinator",)
+    TOTP_ISSUER = "Antragsweg"
+    # Who hears about accessibility barriers (BITV 2.0 feedback contact).
+    ACCESSIBILITY_CONTACT = "barrierefreiheit@fachkraefteallianz-non.de"
     # GDPR: decision records are kept this many years after the end of the funding period.
     DATA_RETENTION_YEARS = 10
     # Where the front-end packages installed by npm live (served under /assets, never from a CDN).

@@ -13,6 +13,8 @@ from workflow.services.lifecycle import create_application, fire
 
 DEMO_PASSWORD = "Antragsweg-Demo1"  # noqa: S105  # nosec B105 - the documented demo login, never production
 DEMO_DOMAIN = "demo.antragsweg.de"
+# The demo coordinator's second factor (documented in the README; `flask --app wsgi demo-totp`).
+DEMO_TOTP_SECRET = "ANTRAGSWEGDEMOKOORDINATION"  # noqa: S105  # nosec B105 - demo only
 
 PARTNERS = (
     ("IHK Lüneburg-Wolfsburg", "ihk"),
@@ -277,6 +279,8 @@ DEMO_APPLICATIONS = (
 def seed() -> str:
     base = seed_alliance()
     people, alliance = base["people"], base["alliance"]
+    people["coordinator"].totp_secret = DEMO_TOTP_SECRET
+    db.session.commit()
     walker = Walker(people)
     created = []
     for state, title, key in DEMO_APPLICATIONS:

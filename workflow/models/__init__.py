@@ -7,6 +7,7 @@ from workflow.models.document import DOCUMENT_KINDS, Document
 from workflow.models.event import Event
 from workflow.models.notification import Notification, OutgoingMail
 from workflow.models.organisation import Organisation
+from workflow.models.security import LoginFailure
 from workflow.models.user import User
 from workflow.models.vote import Ballot, Recusal, Vote
 
@@ -25,6 +26,7 @@ __all__ = [
     "Ballot",
     "Event",
     "FundingObject",
+    "LoginFailure",
     "Organisation",
     "Recusal",
     "User",

@@ -31,6 +31,10 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(checked_enum(ROLES, "user_role"))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Two-factor authentication (TOTP, RFC 6238): the shared secret once enrolled, and the last
+    # time step used, so that a code cannot be replayed.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")

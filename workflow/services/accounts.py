@@ -9,9 +9,8 @@ from workflow.lifecycle import ROLES
 from workflow.models import Alliance, Organisation, User
 from workflow.models.organisation import KIND_FOR_ROLE
 from workflow.passwords import dummy_verify, hash_password, verify_password
+from workflow.services import security
 from workflow.services.errors import NotFound, RuleViolation
-
-MIN_PASSWORD_LENGTH = 10
 
 
 def normalise_email(email: str) -> str:
@@ -59,8 +58,9 @@ def create_user(
     email = normalise_email(email)
     if "@" not in email:
         raise RuleViolation("Bitte geben Sie eine gültige E-Mail-Adresse an.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise RuleViolation(f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen haben.")
+    problem = security.password_problem(password, email=email, name=name)
+    if problem:
+        raise RuleViolation(problem, field="password")
     alliance = db.session.scalar(sa.select(Alliance).where(Alliance.slug == alliance_slug))
     if alliance is None:
         raise NotFound(f"Es gibt kein Bündnis mit dem Kürzel „{alliance_slug}“.")

@@ -31,11 +31,13 @@ ERROR_TEXTS = {
 
 
 def register_blueprints(app: Flask) -> None:
-    from workflow.views import applications, assets, auth
+    from workflow.views import account, applications, assets, auth, pages
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(applications.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(pages.bp)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):

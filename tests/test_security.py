@@ -1,0 +1,158 @@
+"""Login protection: throttling, the second factor, password rules; the accessibility statement."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyotp
+import pytest
+
+from tests.conftest import text_of
+from workflow import demo
+from workflow.extensions import db
+from workflow.models import LoginFailure
+from workflow.models.types import utcnow
+from workflow.services import security
+
+
+def _login(client, email, password=demo.DEMO_PASSWORD, **kwargs):
+    return client.post("/anmelden", data={"email": email, "password": password}, **kwargs)
+
+
+def test_an_account_is_throttled_after_five_failures(app, world):
+    client = app.test_client()
+    email = world.user("applicant-lwz").email
+    for _ in range(5):
+        assert _login(client, email, "falsch").status_code == 401
+    refused = _login(client, email)  # even the right password, for now
+    assert refused.status_code == 429
+    assert "Zu viele fehlgeschlagene Anmeldeversuche" in text_of(refused.text)
+    # Other accounts from other addresses are not affected.
+    other = app.test_client()
+    assert (
+        _login(
+            other, world.user("applicant-elbtal").email, environ_base={"REMOTE_ADDR": "10.9.9.9"}
+        ).status_code
+        == 302
+    )
+    # After the window the account may try again.
+    for failure in LoginFailure.query.all():
+        failure.at = utcnow() - timedelta(minutes=16)
+    db.session.commit()
+    assert _login(client, email).status_code == 302
+
+
+def test_an_address_is_throttled_after_twenty_failures(app, world):
+    client = app.test_client()
+    for n in range(20):
+        _login(client, f"niemand{n}@example.org", "falsch")
+    assert _login(client, world.user("applicant-lwz").email).status_code == 429
+
+
+def test_a_successful_login_clears_the_accounts_failures(app, world):
+    client = app.test_client()
+    email = world.user("applicant-lwz").email
+    for _ in range(4):
+        _login(client, email, "falsch")
+    assert _login(client, email).status_code == 302
+    assert LoginFailure.query.filter_by(key=f"account:{email}").count() == 0
+
+
+@pytest.fixture
+def totp_required(app):
+    app.config["TOTP_REQUIRED_ROLES"] = ("coordinator",)
+    yield
+    app.config["TOTP_REQUIRED_ROLES"] = ()
+
+
+def test_a_coordinator_must_enrol_a_second_factor_before_the_first_login_completes(app, world, totp_required):
+    client = app.test_client()
+    response = _login(client, world.user("coordinator").email)
+    assert response.location.endswith("/anmelden/zwei-faktor-einrichten")
+    assert client.get("/").status_code == 302  # not logged in yet
+    page = client.get("/anmelden/zwei-faktor-einrichten")
+    assert "<svg" in page.text and "QR-Code" in page.text
+    with client.session_transaction() as session:
+        secret = session["pending_totp_secret"]
+    assert client.post("/anmelden/zwei-faktor-einrichten", data={"code": "000000"}).status_code == 422
+    done = client.post("/anmelden/zwei-faktor-einrichten", data={"code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 302
+    assert client.get("/").status_code == 200
+    db.session.expire_all()
+    assert world.user("coordinator").totp_secret == secret
+
+
+def test_the_second_factor_is_asked_and_a_code_cannot_be_replayed(app, world, totp_required):
+    coordinator = world.user("coordinator")
+    coordinator.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    code = pyotp.TOTP(coordinator.totp_secret).now()
+    first = app.test_client()
+    assert _login(first, coordinator.email).location.endswith("/anmelden/code")
+    wrong = first.post("/anmelden/code", data={"code": "123"})
+    assert wrong.status_code == 401 and "nicht gültig" in wrong.text
+    assert first.post("/anmelden/code", data={"code": code}).status_code == 302
+    assert first.get("/").status_code == 200
+    second = app.test_client()
+    _login(second, coordinator.email)
+    assert second.post("/anmelden/code", data={"code": code}).status_code == 401  # replayed
+
+
+def test_the_code_page_needs_a_password_first(app, world):
+    response = app.test_client().get("/anmelden/code")
+    assert response.status_code == 302 and response.location.endswith("/anmelden")
+
+
+def test_others_may_enable_and_disable_the_second_factor(app, world, login, totp_required):
+    partner = login("partner-dgb")
+    page = partner.get("/konto/")
+    assert page.status_code == 200 and "Noch nicht eingerichtet" in page.text
+    with partner.client.session_transaction() as session:
+        secret = session["enrol_totp_secret"]
+    assert partner.post("/konto/", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    assert "Eingerichtet" in partner.get("/konto/").text
+    assert partner.post("/konto/zwei-faktor-abschalten").status_code == 302
+    db.session.expire_all()
+    assert world.user("partner-dgb").totp_secret is None
+
+
+def test_a_coordinator_cannot_switch_the_required_second_factor_off(app, world, totp_required):
+    coordinator = world.user("coordinator")
+    coordinator.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    client = app.test_client()
+    _login(client, coordinator.email)
+    client.post("/anmelden/code", data={"code": pyotp.TOTP(coordinator.totp_secret).now()})
+    assert client.post("/konto/zwei-faktor-abschalten").status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("kurz", "mindestens 10"),
+        ("passwort123", "zu leicht"),
+        ("qwertzuiop", "zu leicht"),
+        ("1234567890", "zu leicht"),
+        ("antragsweg2026", "zu leicht"),
+        ("x" * 201, "höchstens 200"),
+    ],
+)
+def test_weak_passwords_are_refused(ctx, password, problem):
+    assert problem in security.password_problem(password, email="a@b.example")
+
+
+def test_a_passphrase_is_accepted(ctx):
+    assert security.password_problem("Heidschnucken-grasen-im-Nebel") is None
+
+
+def test_the_accessibility_statement_has_a_feedback_contact(client):
+    page = client.get("/barrierefreiheit")
+    assert page.status_code == 200
+    assert "Erklärung zur Barrierefreiheit" in page.text and "mailto:" in page.text
+    assert 'href="/barrierefreiheit"' in client.get("/anmelden").text
+
+
+def test_session_cookie_is_httponly_and_samesite(app, world):
+    response = _login(app.test_client(), world.user("applicant-lwz").email)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

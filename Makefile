@@ -5,7 +5,7 @@ FLASK    := $(VENV)/bin/flask --app wsgi
 HOST     ?= 127.0.0.1
 PORT     ?= 5000
 
-.PHONY: run test setup lint audit db translations translations-update clean
+.PHONY: run test setup system-packages lint audit db translations translations-update clean
 
 run: setup db
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -23,7 +23,12 @@ audit: setup
 	$(VENV)/bin/pip freeze --exclude-editable > .venv/requirements-audit.txt
 	$(VENV)/bin/pip-audit --progress-spinner off -r .venv/requirements-audit.txt
 
-setup: $(VENV)/.installed node_modules/.package-lock.json translations
+setup: $(VENV)/.installed node_modules/.package-lock.json translations system-packages
+
+# The browser tests drive Debian's chromium (never a downloaded browser); the HTML checker needs Java.
+system-packages:
+	@command -v chromium >/dev/null && command -v java >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium default-jre-headless; }
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)

@@ -88,7 +88,7 @@ def timeline(
         actor: User | None = event.actor
         entry = {
             "when": formatting.local_datetime(event.created_at),
-            "when_iso": event.created_at.isoformat(),
+            "when_iso": event.created_at.isoformat(timespec="seconds"),
             "who": f"{actor.name} ({actor.organisation.name})" if actor else "Antragsweg (automatisch)",
             "from": STATES_BY_NAME[event.from_state].label if event.from_state else None,
             "to": STATES_BY_NAME[event.to_state].label if event.to_state else None,

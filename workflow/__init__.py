@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _configure_database_url(app)
     _configure_secret_key(app)
 
-    from workflow import cli, formatting, i18n
+    from workflow import cli, formatting, i18n, instrumentation
     from workflow.extensions import csrf, db, login_manager, migrate
     from workflow.views import register_blueprints
 
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     formatting.register(app)
     register_blueprints(app)
     cli.register(app)
+    instrumentation.init_app(app)
 
     import workflow.services  # noqa: F401  (registers the effects of the domain modules)
 

@@ -49,5 +49,7 @@ class Defaults:
     ACCESSIBILITY_CONTACT = "barrierefreiheit@fachkraefteallianz-non.de"
     # GDPR: decision records are kept this many years after the end of the funding period.
     DATA_RETENTION_YEARS = 10
+    # Benchmarks only: report each request's SQL statement count in an X-Query-Count header.
+    QUERY_COUNT_HEADER = False
     # Where the front-end packages installed by npm live (served under /assets, never from a CDN).
     NODE_MODULES = None  # default: node_modules beside the package

@@ -1,0 +1,181 @@
+"""Load benchmark: the app under gunicorn (the README's production settings) on a database, loaded
+with wrk from a second process on loopback. Prints per page: requests/s, median and 99th-percentile
+latency, the same for the bare /healthz of the same server in the same run, the ratio, and the SQL
+statements the page ran. Then the resident memory of each worker.
+
+    .venv/bin/python bench/load.py --database URL [--duration 10] [--connections 8]
+
+The database must hold bench data (bench/seed.py). Needs Debian's wrk (apt-get install wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKERS = 4  # the README's recommendation for 2 cores: 2 × cores
+PASSWORD = "Antragsweg-Demo1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(database: str, port: int) -> subprocess.Popen:
+    env = os.environ | {
+        "ANTRAGSWEG_DATABASE_URL": database,
+        "ANTRAGSWEG_QUERY_COUNT_HEADER": "true",
+        "ANTRAGSWEG_TOTP_REQUIRED_ROLES": "[]",
+        "ANTRAGSWEG_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000000",
+        "ANTRAGSWEG_SECRET_KEY": "bench",
+    }
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310 - loopback
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+
+
+class Session:
+    """A logged-in person: cookie jar, CSRF token from the login form."""
+
+    def __init__(self, base: str, email: str):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        page = self.opener.open(base + "/anmelden").read().decode()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        data = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": PASSWORD}).encode()
+        self.opener.open(base + "/anmelden", data)
+        if not self.cookie():
+            raise SystemExit(f"login failed for {email}")
+
+    def cookie(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+    def query_count(self, path: str) -> str:
+        response = self.opener.open(self.base + path)
+        return response.headers.get("X-Query-Count", "?")
+
+
+def wrk(url: str, cookie: str | None, duration: int, connections: int) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": rps,
+        "p50": _ms(output, "50%"),
+        "p99": _ms(output, "99%"),
+        "errors": int(non2xx.group(1)) if non2xx else 0,
+    }
+
+
+def _ms(output: str, label: str) -> float:
+    value, unit = re.search(rf"{re.escape(label)}\s+([\d.]+)(us|ms|s)", output).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def worker_rss_mb(master: int) -> list[float]:
+    children = subprocess.run(
+        ["ps", "--ppid", str(master), "-o", "rss="], capture_output=True, text=True
+    ).stdout
+    return [int(line) / 1024 for line in children.split()]
+
+
+def pages(base: str) -> list[tuple[str, str, str]]:
+    """(name, path, who) of the pages measured; ids are looked up from the data."""
+    return [
+        ("coordinator: applications", "/", "koordination@non.bench"),
+        ("coordinator: filtered by state", "/?status=partner_vote", "koordination@non.bench"),
+        ("application page with history", "/antraege/{granted}", "koordination@non.bench"),
+        ("partner: applications", "/", "partner.ihk@non.bench"),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(args.database)
+    with engine.connect() as connection:
+        n = connection.execute(sa.text("SELECT count(*) FROM applications")).scalar()
+        granted = connection.execute(
+            sa.text(
+                "SELECT a.id FROM applications a JOIN alliances l ON l.id = a.alliance_id "
+                "WHERE l.slug = 'non' AND a.state = 'granted' ORDER BY a.id DESC LIMIT 1"
+            )
+        ).scalar()
+    engine.dispose()
+    port = free_port()
+    server = start_server(args.database, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        sessions: dict[str, Session] = {}
+        print(
+            f"N = {n:,} applications · {args.database.split(':')[0]} · gunicorn {WORKERS} workers · "
+            f"wrk {args.connections} connections × {args.duration} s"
+        )
+        print(
+            f"{'page':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'bare/s':>8} {'ratio':>6} {'queries':>7}"
+        )
+        for name, path, who in pages(base):
+            path = path.format(granted=granted)
+            session = sessions.setdefault(who, Session(base, who))
+            queries = session.query_count(path)
+            bare = wrk(base + "/healthz", None, max(3, args.duration // 2), args.connections)
+            page = wrk(base + path, session.cookie(), args.duration, args.connections)
+            ratio = bare["rps"] / page["rps"] if page["rps"] else float("inf")
+            print(
+                f"{name:34} {page['rps']:8.1f} {page['p50']:8.1f} {page['p99']:8.1f} {bare['rps']:8.1f} "
+                f"{ratio:6.1f} {queries:>7}" + (f"  ({page['errors']} errors)" if page["errors"] else "")
+            )
+        rss = worker_rss_mb(server.pid)
+        print("worker resident memory after the load: " + ", ".join(f"{m:.0f} MB" for m in rss))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

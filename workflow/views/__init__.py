@@ -31,11 +31,12 @@ ERROR_TEXTS = {
 
 
 def register_blueprints(app: Flask) -> None:
-    from workflow.views import applications, assets, auth
+    from workflow.views import applications, assets, auth, dashboard
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(applications.bp)
+    app.register_blueprint(dashboard.bp)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):

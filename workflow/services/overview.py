@@ -188,9 +188,14 @@ def _with_row_data(query: sa.Select) -> sa.Select:
 
 
 def page(
-    alliance_id: int, filters: Filters, number: int = 1, per_page: int = PER_PAGE, now: datetime | None = None
+    alliance_id: int,
+    filters: Filters,
+    number: int = 1,
+    per_page: int | None = None,
+    now: datetime | None = None,
 ) -> Page:
     """One page of the table: a count, the rows, and their data in a fixed number of queries."""
+    per_page = per_page or PER_PAGE
     query = filtered(alliance_id, filters, now)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     pages = max(1, -(-total // per_page))
@@ -218,7 +223,8 @@ def all_rows(
             ).unique()
         }
         yield from rows_of([loaded[i] for i in chunk], now)
-        db.session.expunge_all()
+        for application in loaded.values():  # keep the memory of a large export flat
+            db.session.expunge(application)
 
 
 def rows_of(applications: list[Application], now: datetime | None = None) -> list[dict]:

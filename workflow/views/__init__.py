@@ -31,12 +31,14 @@ ERROR_TEXTS = {
 
 
 def register_blueprints(app: Flask) -> None:
-    from workflow.views import applications, assets, auth, dashboard
+    from workflow.views import applications, assets, auth, calendar, dashboard, settings
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(applications.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(calendar.bp)
+    app.register_blueprint(settings.bp)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):

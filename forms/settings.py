@@ -12,8 +12,18 @@ NUMBER = "Bitte geben Sie eine ganze Zahl ein."
 REQUIRED = "Bitte füllen Sie dieses Feld aus."
 
 
+class WholeNumberField(IntegerField):
+    """An integer with a German message when the input is not one."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(NUMBER) from exc
+
+
 def _days(label: str, low: int, high: int) -> IntegerField:
-    return IntegerField(
+    return WholeNumberField(
         label,
         validators=[InputRequired(NUMBER), NumberRange(low, high, f"Zwischen {low} und {high}.")],
     )

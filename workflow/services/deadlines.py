@@ -321,6 +321,18 @@ def next_due_sql():
     )
 
 
+RUNNING_STATES: tuple[str, ...] = tuple(sorted({s for k in KINDS for s in k.running_states}))
+
+
+def due_by_sql(day_iso: str, before: bool = False):
+    """Applications whose next running deadline falls on or before `day_iso` (strictly before
+    with `before`); the state condition lets the database skip every other application by index."""
+    next_due = next_due_sql()
+    return sa.and_(
+        Application.state.in_(RUNNING_STATES), next_due < day_iso if before else next_due <= day_iso
+    )
+
+
 def today_iso(now: datetime | None = None) -> str:
     return calendar.local_date(now or utcnow()).isoformat()
 

@@ -150,7 +150,7 @@ def filtered(alliance_id: int, filters: Filters, now: datetime | None = None) ->
         end = calendar.end_of_day(datetime(filters.year, 12, 31).date())
         query = query.where(Application.created_at > start, Application.created_at <= end)
     if filters.overdue:
-        query = query.where(deadlines.next_due_sql() < deadlines.today_iso(now))
+        query = query.where(deadlines.due_by_sql(deadlines.today_iso(now), before=True))
     if filters.q:
         pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
@@ -307,7 +307,10 @@ def due_list(
     query = (
         sa.select(Application)
         .join(Organisation, Application.applicant_organisation_id == Organisation.id)
-        .where(Application.alliance_id == alliance_id, next_due <= deadlines.due_by_iso(within_days, now))
+        .where(
+            Application.alliance_id == alliance_id,
+            deadlines.due_by_sql(deadlines.due_by_iso(within_days, now)),
+        )
     )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     applications = list(

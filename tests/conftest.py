@@ -190,3 +190,56 @@ def make_pdf(pages: int = 1, text: str = "Projektskizze") -> bytes:
         for n in range(1, pages + 1)
     )
     return HTML(string=f'<html lang="de"><title>{text}</title><body>{body}</body></html>').write_pdf()
+
+
+@pytest.fixture
+def other_alliance(world):
+    """A second alliance (created as `flask create-alliance` does) with its coordinator, a sponsor
+    and one application with a running assessment deadline: none of it may show in the first."""
+    from workflow.services import accounts, alliances
+    from workflow.services.lifecycle import create_application, fire
+
+    alliance, coordinator = alliances.create_alliance(
+        "weser", "Fachkräftebündnis Weser", "koordination@weser.example", "Wera Weser", demo.DEMO_PASSWORD
+    )
+    sponsor = accounts.create_user(
+        email="antrag@weser.example",
+        name="Weser Bildung",
+        role="applicant",
+        organisation="Weser Bildung gGmbH",
+        password=demo.DEMO_PASSWORD,
+        alliance_slug="weser",
+    )
+    partner = accounts.create_user(
+        email="partner@weser.example",
+        name="Weser Partner",
+        role="partner",
+        organisation="Handelskammer Weser",
+        password=demo.DEMO_PASSWORD,
+        alliance_slug="weser",
+    )
+    application = create_application(
+        sponsor,
+        title="Geheimprojekt Weser",
+        summary="Nur für Weser.",
+        funding_object_id=alliance.funding_objects[0].id,
+        fields_of_action=["I"],
+        districts=["Celle"],
+        total_cost_cents=100_000,
+        requested_grant_cents=50_000,
+    )
+    fire(
+        application,
+        "record_consultation",
+        coordinator,
+        {"consultation_date": application.created_at.date(), "notes": "x"},
+    )
+    fire(application, "submit_sketch", sponsor)
+
+    class Other:
+        pass
+
+    other = Other()
+    other.alliance, other.coordinator, other.sponsor, other.partner = alliance, coordinator, sponsor, partner
+    other.application = application
+    return other

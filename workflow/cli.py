@@ -16,6 +16,9 @@ def register(app: Flask) -> None:
     from workflow import cli_maintenance
 
     cli_maintenance.register(app)
+    from workflow import cli_alliances
+
+    cli_alliances.register(app)
 
     @app.cli.command("init-db")
     def init_db():

@@ -292,6 +292,16 @@ def seed() -> str:
         else:
             walker.walk_to(application, state, applicant)
         created.append(application)
+    # A sketch sent back for revision: the sponsor's start page says what is asked, `tick` reminds.
+    revised = new_application(people["applicant-lwz"], "Quereinstieg Kita Harburg")
+    walker.walk_to(revised, "sketch_assessment", people["applicant-lwz"])
+    fire(
+        revised,
+        "request_sketch_revision",
+        people["coordinator"],
+        {"reason": "Bitte die Zielgruppe und die geplanten Teilnehmerzahlen genauer beschreiben."},
+    )
+    created.append(revised)
     states = {a.state for a in created}
     return (
         f"Demodaten angelegt: {alliance.name}, {len(base['orgs'])} Organisationen, "

@@ -2,6 +2,7 @@
 
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION, Alliance, FundingObject
 from workflow.models.application import Application, ApplicationDistrict, ApplicationField
+from workflow.models.calendar import CalendarFeed
 from workflow.models.dispatch import Dispatch
 from workflow.models.document import DOCUMENT_KINDS, Document
 from workflow.models.event import Event
@@ -12,6 +13,7 @@ from workflow.models.user import User
 from workflow.models.vote import Ballot, Recusal, Vote
 
 __all__ = [
+    "CalendarFeed",
     "DISTRICTS",
     "DOCUMENT_KINDS",
     "Dispatch",

@@ -30,6 +30,7 @@ class Application(db.Model):
         ),
         sa.CheckConstraint("total_cost_cents IS NULL OR total_cost_cents >= 0", name="cost_not_negative"),
         sa.Index("ix_applications_alliance_state", "alliance_id", "state"),
+        sa.Index("ix_applications_alliance_updated", "alliance_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -32,6 +32,8 @@ class Organisation(db.Model):
     alliance_id: Mapped[int] = mapped_column(sa.ForeignKey("alliances.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[str] = mapped_column(checked_enum(ORGANISATION_KINDS, "organisation_kind"))
+    # A partner that left the alliance: kept for the record, no longer asked to vote.
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     alliance: Mapped[Alliance] = relationship()
 

@@ -78,6 +78,7 @@ class Vote(db.Model):
             .where(
                 Organisation.alliance_id == self.application.alliance_id,
                 Organisation.kind == "partner",
+                Organisation.active,
             )
             .order_by(Organisation.name)
         )

@@ -19,18 +19,22 @@ class ProcedureRules:
     attributed_comments: bool = True  # partners' comments in the statement carry their names
     max_funding_rate_percent: int = 60  # grant / eligible cost, checked on the long form
     reminder_days: tuple[int, ...] = (3, 1)  # reminders this many days before a deadline
+    # A sponsor asked to revise is reminded this many days after the request, until they resubmit.
+    revision_reminder_days: tuple[int, ...] = (7, 14)
 
     @classmethod
     def from_dict(cls, data: dict | None) -> ProcedureRules:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in (data or {}).items() if k in known}
-        if "reminder_days" in values:
-            values["reminder_days"] = tuple(values["reminder_days"])
+        for name in ("reminder_days", "revision_reminder_days"):
+            if name in values:
+                values[name] = tuple(values[name])
         return cls(**values)
 
     def as_dict(self) -> dict:
         data = asdict(self)
         data["reminder_days"] = list(self.reminder_days)
+        data["revision_reminder_days"] = list(self.revision_reminder_days)
         return data
 
 

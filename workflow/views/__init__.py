@@ -31,13 +31,16 @@ ERROR_TEXTS = {
 
 
 def register_blueprints(app: Flask) -> None:
-    from workflow.views import account, applications, assets, auth, pages
+    from workflow.views import account, applications, assets, auth, calendar, dashboard, pages, settings
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(applications.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(calendar.bp)
+    app.register_blueprint(settings.bp)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):

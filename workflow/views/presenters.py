@@ -16,6 +16,7 @@ EXTRA_LABELS = {
     "tally": "Ergebnis",
     "outcome": "Ergebnis der Abstimmung",
     "deadline": "Frist",
+    "deadline_days": "Fristlänge (Kalendertage)",
     "choice": "Votum",
     "comment": "Kommentar",
     "reason": "Grund",

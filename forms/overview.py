@@ -1,0 +1,70 @@
+"""The filters of the coordinator's table (a GET form: no CSRF token, bookmarkable)."""
+
+from __future__ import annotations
+
+from wtforms import BooleanField, Form, IntegerField, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional
+
+from forms.fields import options
+from workflow.lifecycle import STATES
+from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION
+from workflow.services.overview import SORT_LABELS, SORTS, Filters
+
+CHOICE_INVALID = "Bitte wählen Sie einen der angebotenen Werte."
+
+
+class FilterForm(Form):
+    status = SelectField(
+        "Status", choices=options([("", "alle")] + [(s.name, s.label) for s in STATES]), default=""
+    )
+    foerdergegenstand = SelectField("Fördergegenstand", choices=options([("", "alle")]), default="")
+    handlungsfeld = SelectField(
+        "Handlungsfeld", choices=options([("", "alle"), *FIELDS_OF_ACTION.items()]), default=""
+    )
+    landkreis = SelectField(
+        "Landkreis", choices=options([("", "alle")] + [(d, d) for d in DISTRICTS]), default=""
+    )
+    jahr = IntegerField(
+        "Jahr",
+        validators=[Optional(), NumberRange(2000, 2100, "Bitte ein Jahr zwischen 2000 und 2100.")],
+    )
+    ueberfaellig = BooleanField("Nur überfällige")
+    suche = StringField(
+        "Suche (Titel, Antragsteller, Aktenzeichen)",
+        validators=[Optional(), Length(max=200, message="Höchstens 200 Zeichen.")],
+    )
+    sortierung = SelectField(
+        "Sortierung", choices=options((s, SORT_LABELS[s]) for s in SORTS), default="deadline"
+    )
+    absteigend = BooleanField("absteigend")
+    seite = IntegerField("Seite", validators=[Optional(), NumberRange(1, 10**6, "Ungültige Seite.")])
+
+    def __init__(self, formdata, funding_objects=(), **kwargs):
+        super().__init__(formdata, **kwargs)
+        self.foerdergegenstand.choices = options(
+            [("", "alle")] + [(str(fo.number), f"{fo.number} {fo.name}") for fo in funding_objects]
+        )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for name in ("status", "foerdergegenstand", "handlungsfeld", "landkreis", "sortierung"):
+            if self[name].errors:
+                self[name].errors = [CHOICE_INVALID]
+        if self.jahr.errors:
+            self.jahr.errors = ["Bitte ein Jahr zwischen 2000 und 2100 als Zahl."]
+        if self.seite.errors:
+            self.seite.errors = ["Ungültige Seite."]
+        return ok
+
+    def filters(self) -> Filters:
+        return Filters(
+            state=self.status.data or None,
+            funding_object=int(self.foerdergegenstand.data) if self.foerdergegenstand.data else None,
+            field=self.handlungsfeld.data or None,
+            district=self.landkreis.data or None,
+            year=self.jahr.data,
+            overdue=bool(self.ueberfaellig.data),
+            q=(self.suche.data or "").strip(),
+            sort=self.sortierung.data or "deadline",
+            descending=bool(self.absteigend.data),
+        )

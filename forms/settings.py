@@ -1,0 +1,124 @@
+"""The alliance's own settings: rules of procedure, committee, partners and representatives."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, IntegerField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, ValidationError
+
+from forms.fields import MultiCheckboxField, options
+
+NUMBER = "Bitte geben Sie eine ganze Zahl ein."
+REQUIRED = "Bitte füllen Sie dieses Feld aus."
+
+
+class WholeNumberField(IntegerField):
+    """An integer with a German message when the input is not one."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(NUMBER) from exc
+
+
+def _days(label: str, low: int, high: int) -> IntegerField:
+    return WholeNumberField(
+        label,
+        validators=[InputRequired(NUMBER), NumberRange(low, high, f"Zwischen {low} und {high}.")],
+    )
+
+
+def _day_list(form, field):
+    try:
+        days = [int(part) for part in (field.data or "").replace(";", ",").split(",") if part.strip()]
+    except ValueError as exc:
+        raise ValidationError("Bitte Tage als Zahlen angeben, durch Komma getrennt (z. B. 3, 1).") from exc
+    if not days or any(not 0 <= d <= 365 for d in days):
+        raise ValidationError("Bitte Tage von 0 bis 365 angeben, durch Komma getrennt (z. B. 3, 1).")
+    field.days = days
+
+
+class ProcedureForm(FlaskForm):
+    committee_name = StringField(
+        "Name des Gremiums",
+        validators=[DataRequired(REQUIRED), Length(max=200, message="Höchstens 200 Zeichen.")],
+    )
+    assessment_days = _days("Frist für die Ersteinschätzung der Skizze (Kalendertage)", 1, 90)
+    statement_days = _days("Frist für Rückmeldung und Stellungnahme zur Langfassung (Kalendertage)", 1, 90)
+    circulation_days = _days("Dauer eines Umlaufverfahrens (Kalendertage)", 1, 60)
+    quorum_percent = _days("Quorum: Anteil der stimmberechtigten Partner, die abstimmen müssen (%)", 1, 100)
+    secret_while_open = RadioField(
+        "Während der Abstimmung sehen die Partner",
+        choices=options(
+            [("1", "nur, wer abgestimmt hat (geheim bis zum Schluss)"), ("0", "auch, wie abgestimmt wurde")]
+        ),
+        validators=[InputRequired("Bitte wählen Sie eine Möglichkeit.")],
+    )
+    attributed_comments = RadioField(
+        "Kommentare der Partner in der Stellungnahme",
+        choices=options([("1", "mit Namen der Organisation"), ("0", "anonymisiert")]),
+        validators=[InputRequired("Bitte wählen Sie eine Möglichkeit.")],
+    )
+    max_funding_rate_percent = _days("Höchster Fördersatz (%)", 1, 100)
+    reminder_days = StringField(
+        "Erinnerungen vor einer Frist (Tage vorher, durch Komma getrennt)", validators=[_day_list]
+    )
+    revision_reminder_days = StringField(
+        "Erinnerung an eine erbetene Überarbeitung (Tage nach der Bitte, durch Komma getrennt)",
+        validators=[_day_list],
+    )
+    statement_needed = MultiCheckboxField("Fördergegenstände, die eine Stellungnahme des Bündnisses brauchen")
+
+    def __init__(self, *args, funding_objects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.statement_needed.choices = options(
+            (str(fo.number), f"{fo.number} {fo.name}") for fo in funding_objects
+        )
+        self._numbers = [fo.number for fo in funding_objects]
+
+    def rules(self) -> dict:
+        return {
+            "assessment_days": self.assessment_days.data,
+            "statement_days": self.statement_days.data,
+            "circulation_days": self.circulation_days.data,
+            "quorum_percent": self.quorum_percent.data,
+            "secret_while_open": self.secret_while_open.data == "1",
+            "attributed_comments": self.attributed_comments.data == "1",
+            "max_funding_rate_percent": self.max_funding_rate_percent.data,
+            "reminder_days": self.reminder_days.days,
+            "revision_reminder_days": self.revision_reminder_days.days,
+        }
+
+    def statement_map(self) -> dict[int, bool]:
+        chosen = {int(v) for v in self.statement_needed.data or []}
+        return {n: n in chosen for n in self._numbers}
+
+
+class PartnerForm(FlaskForm):
+    name = StringField(
+        "Name der Partnerorganisation",
+        validators=[DataRequired(REQUIRED), Length(max=200, message="Höchstens 200 Zeichen.")],
+    )
+
+
+class RepresentativeForm(FlaskForm):
+    organisation = SelectField("Organisation", coerce=int, validate_choice=True)
+    name = StringField(
+        "Name", validators=[DataRequired(REQUIRED), Length(max=200, message="Höchstens 200 Zeichen.")]
+    )
+    email = EmailField(
+        "E-Mail-Adresse",
+        validators=[
+            DataRequired(REQUIRED),
+            Email("Bitte geben Sie eine gültige E-Mail-Adresse an.", check_deliverability=False),
+        ],
+    )
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation.choices = options((o.id, o.name) for o in organisations)
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something (CSRF only)."""

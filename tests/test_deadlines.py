@@ -1,0 +1,161 @@
+"""Deadlines: Lower Saxony's calendar pinned, each deadline computed from the event that starts it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from workflow.extensions import db
+from workflow.models import Application
+from workflow.rules.procedure import ProcedureRules
+from workflow.services import deadlines
+from workflow.services.deadlines import ASSESSMENT, CIRCULATION, STATEMENT, Deadline
+
+DEFAULT = ProcedureRules()
+
+
+def berlin_noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC)  # 11:00/12:00 in Berlin
+
+
+@pytest.mark.parametrize(
+    ("kind", "started", "expected", "why"),
+    [
+        (ASSESSMENT, date(2025, 10, 10), date(2025, 11, 3), "Reformationstag, Fr 31.10.2025"),
+        (ASSESSMENT, date(2026, 3, 16), date(2026, 4, 7), "Ostermontag 06.04.2026"),
+        (ASSESSMENT, date(2026, 3, 13), date(2026, 4, 7), "Karfreitag 03.04., Wochenende"),
+        (ASSESSMENT, date(2026, 4, 23), date(2026, 5, 15), "Christi Himmelfahrt 14.05.2026"),
+        (STATEMENT, date(2026, 5, 11), date(2026, 5, 26), "Pfingstmontag 25.05.2026"),
+        (STATEMENT, date(2026, 4, 17), date(2026, 5, 4), "1. Mai 2026 (Freitag)"),
+        (ASSESSMENT, date(2025, 12, 4), date(2025, 12, 29), "1./2. Weihnachtstag und Wochenende"),
+        (STATEMENT, date(2025, 12, 18), date(2026, 1, 2), "Neujahr 2026, über den Jahreswechsel"),
+        (ASSESSMENT, date(2025, 12, 12), date(2026, 1, 2), "Weihnachten bis Neujahr"),
+        (CIRCULATION, date(2026, 5, 7), date(2026, 5, 15), "Umlauf über Himmelfahrt"),
+        (STATEMENT, date(2026, 6, 1), date(2026, 6, 15), "ein gewöhnlicher Montag"),
+    ],
+)
+def test_the_calendar_of_lower_saxony(kind, started, expected, why):
+    assert deadlines.due(kind, berlin_noon(started), DEFAULT) == expected, why
+
+
+def test_the_day_a_deadline_starts_is_berlins_day_across_the_change_to_summer_time():
+    rules = ProcedureRules(statement_days=10)
+    # 29.03.2026 01:30 in Berlin (CET) is still 28.03. in UTC: the Berlin day counts.
+    started = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+    assert deadlines.due(STATEMENT, started, rules) == date(2026, 4, 8)
+    # After the change (CEST, UTC+2): 00:30 Berlin on 30.03. is 22:30 UTC on 29.03.
+    started = datetime(2026, 3, 29, 22, 30, tzinfo=UTC)
+    assert deadlines.due(STATEMENT, started, rules) == date(2026, 4, 9)
+
+
+def test_the_day_a_deadline_starts_is_berlins_day_across_the_change_to_winter_time():
+    rules = ProcedureRules(statement_days=10)
+    # 25.10.2026 00:30 in Berlin (still CEST, UTC+2) is 24.10. 22:30 in UTC.
+    started = datetime(2026, 10, 24, 22, 30, tzinfo=UTC)
+    assert deadlines.due(STATEMENT, started, rules) == date(2026, 11, 4)
+    # 23:30 UTC on 25.10. is 00:30 CET on 26.10.
+    started = datetime(2026, 10, 25, 23, 30, tzinfo=UTC)
+    assert deadlines.due(STATEMENT, started, rules) == date(2026, 11, 5)
+
+
+@pytest.mark.parametrize(
+    ("due_on", "ends_utc"),
+    [
+        (date(2026, 3, 27), datetime(2026, 3, 27, 22, 59, 59, tzinfo=UTC)),  # CET
+        (date(2026, 3, 30), datetime(2026, 3, 30, 21, 59, 59, tzinfo=UTC)),  # CEST
+        (date(2026, 10, 23), datetime(2026, 10, 23, 21, 59, 59, tzinfo=UTC)),  # CEST
+        (date(2026, 10, 26), datetime(2026, 10, 26, 22, 59, 59, tzinfo=UTC)),  # CET
+    ],
+)
+def test_a_deadline_ends_at_midnight_in_berlin_summer_or_winter(due_on, ends_utc):
+    deadline = Deadline(STATEMENT, 1, berlin_noon(date(2026, 3, 1)), due_on)
+    assert deadline.ends_at == ends_utc
+
+
+def test_status_running_due_soon_overdue_met():
+    d = Deadline(STATEMENT, 1, berlin_noon(date(2026, 3, 16)), date(2026, 3, 30))
+    assert d.status(berlin_noon(date(2026, 3, 26))) == "running"
+    assert d.status(berlin_noon(date(2026, 3, 27))) == "due_soon"
+    assert d.describe(berlin_noon(date(2026, 3, 27))) == "fällig in 3 Tagen"
+    # 23:30 on the due day (Berlin, CEST) is still in time; 00:30 the next day is not.
+    assert d.status(datetime(2026, 3, 30, 21, 30, tzinfo=UTC)) == "due_soon"
+    assert d.describe(datetime(2026, 3, 30, 21, 30, tzinfo=UTC)) == "fällig heute"
+    assert d.status(datetime(2026, 3, 30, 22, 30, tzinfo=UTC)) == "overdue"
+    assert d.describe(berlin_noon(date(2026, 4, 2))) == "überfällig seit 3 Tagen"
+    met = Deadline(STATEMENT, 1, d.started_at, d.due_on, met_at=berlin_noon(date(2026, 4, 1)))
+    assert met.status(berlin_noon(date(2026, 5, 1))) == "met"
+    assert met.met_on == date(2026, 4, 1) and met.met_late
+    assert met.describe() == "erledigt am 01.04.2026 (nach Fristende)"
+
+
+def test_submitting_a_sketch_starts_the_assessment_deadline(world):
+    application = world.application("sketch_submitted")
+    [deadline] = deadlines.for_application(application)
+    assert deadline.kind is ASSESSMENT and deadline.met_at is None
+    assert deadline.due_on == deadlines.due(ASSESSMENT, deadline.started_at, world.alliance.procedure)
+    assert deadline.status() == "running"
+
+
+def test_inviting_the_long_form_meets_the_assessment_deadline_with_its_date(world):
+    application = world.application("long_form_draft")
+    [deadline] = deadlines.for_application(application)
+    assert deadline.kind is ASSESSMENT and deadline.status() == "met"
+    assert deadline.met_on == date.today() and not deadline.met_late
+
+
+def test_a_vote_runs_two_deadlines_and_closing_meets_the_circulation(world):
+    application = world.application("partner_vote")
+    kinds = {d.kind.name: d for d in deadlines.for_application(application)}
+    assert kinds["assessment"].status() == "met"
+    assert kinds["statement"].met_at is None and kinds["circulation"].met_at is None
+    assert kinds["circulation"].due_on == deadlines.calendar.local_date(application.current_vote.deadline_at)
+    world.walker.vote(application, ["approve"] * 14)
+    kinds = {d.kind.name: d for d in deadlines.for_application(application)}
+    assert kinds["circulation"].status() == "met" and kinds["statement"].met_at is None
+
+
+def test_a_statement_meets_the_statement_deadline_and_withdrawal_drops_a_running_one(world):
+    endorsed = world.application("endorsed")
+    assert all(d.status() == "met" for d in deadlines.for_application(endorsed))
+    withdrawn = world.application("sketch_submitted")
+    world.walker.walk_to(withdrawn, "withdrawn", world.user("applicant-bildungswerk"))
+    assert deadlines.for_application(withdrawn) == []
+
+
+def test_a_running_deadline_keeps_its_date_when_the_rules_change(world):
+    application = world.application("sketch_submitted")
+    [before] = deadlines.for_application(application)
+    world.alliance.rules = {"assessment_days": 60}
+    db.session.commit()
+    [after] = deadlines.for_application(application)
+    assert after.due_on == before.due_on
+    second = world.application("sketch_submitted")
+    [new] = deadlines.for_application(second)
+    assert new.due_on == deadlines.due(ASSESSMENT, new.started_at, ProcedureRules(assessment_days=60))
+
+
+def test_the_sql_expression_agrees_with_the_computation(world):
+    states = (
+        "sketch_submitted",
+        "sketch_assessment",
+        "long_form_submitted",
+        "partner_vote",
+        "statement_pending",
+        "endorsed",
+        "consultation",
+    )
+    made = [world.application(s) for s in states]
+    import sqlalchemy as sa
+
+    sql = dict(
+        db.session.execute(
+            sa.select(Application.id, deadlines.next_due_sql()).where(
+                Application.id.in_([a.id for a in made])
+            )
+        ).all()
+    )
+    computed = deadlines.for_applications(made)
+    for application in made:
+        expected = deadlines.next_running(computed[application.id])
+        assert sql[application.id] == (expected.due_on.isoformat() if expected else None), application.state

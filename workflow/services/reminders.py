@@ -1,0 +1,150 @@
+"""Reminders sent by `flask --app wsgi tick`, each exactly once (jobs.claim):
+
+- sponsors with an open revision request (the sketch or the long form was sent back and has not been
+  resubmitted), `procedure.revision_reminder_days` after the request;
+- each coordinator's daily digest of what is overdue and what falls due in the next seven days.
+
+(Reminders to partners who have not voted belong to the vote: services/votes.py.)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from workflow.extensions import db
+from workflow.formatting import local_date
+from workflow.lifecycle import COORDINATOR
+from workflow.models import Alliance, Application, Event, Organisation, User
+from workflow.models.types import utcnow
+from workflow.rules import deadlines as calendar
+from workflow.services import jobs, mail, notifications
+
+DRAFT_STATES = ("sketch_draft", "long_form_draft")
+# The triggers that hand a draft (back) to the sponsor; the latest tells whether it is a revision.
+_INTO_DRAFT = (
+    "record_consultation",
+    "invite_long_form",
+    "request_sketch_revision",
+    "request_long_form_revision",
+    "issue_statement",
+)
+DIGEST_FROM_HOUR = 6  # the digest goes out with the first tick after 06:00 in Berlin
+DIGEST_DAYS = 7
+
+
+def _is_revision(event: Event) -> bool:
+    return event.trigger in ("request_sketch_revision", "request_long_form_revision") or (
+        event.trigger == "issue_statement" and event.to_state == "long_form_draft"
+    )
+
+
+def requested_changes(event: Event) -> str:
+    data = event.data or {}
+    return data.get("reason") or data.get("deficiencies") or data.get("requested_changes") or ""
+
+
+def open_revision_requests(applications) -> dict[int, Event]:
+    """application id → the revision request the sponsor has not answered yet (one query)."""
+    drafts = [a for a in applications if a.state in DRAFT_STATES]
+    if not drafts:
+        return {}
+    latest: dict[int, Event] = {}
+    for event in db.session.scalars(
+        sa.select(Event)
+        .where(Event.application_id.in_([a.id for a in drafts]), Event.trigger.in_(_INTO_DRAFT))
+        .order_by(Event.id)
+    ):
+        latest[event.application_id] = event
+    return {app_id: e for app_id, e in latest.items() if _is_revision(e)}
+
+
+@jobs.periodic("revision_reminders")
+def send_revision_reminders(now: datetime | None = None) -> int:
+    now = now or utcnow()
+    today = calendar.local_date(now)
+    applications = list(db.session.scalars(sa.select(Application).where(Application.state.in_(DRAFT_STATES))))
+    sent = 0
+    for app_id, request in open_revision_requests(applications).items():
+        application = db.session.get(Application, app_id)
+        waited = (today - calendar.local_date(request.created_at)).days
+        reached = [n for n in application.alliance.procedure.revision_reminder_days if waited >= n]
+        if not reached:
+            continue
+        # Only the latest reminder that is due; earlier ones missed meanwhile are not sent late.
+        if not jobs.claim(f"revision-reminder:{request.id}:{max(reached)}"):
+            continue
+        what = "Projektskizze" if application.state == "sketch_draft" else "Langfassung"
+        sent += notifications.notify(
+            notifications.sponsors(application),
+            f"Erinnerung: Überarbeitung der {what} – {application.reference}",
+            f"Am {local_date(request.created_at)} hat die Netzwerkkoordination um eine Überarbeitung "
+            f"der {what} „{application.title}“ ({application.reference}) gebeten:\n\n"
+            f"{requested_changes(request)}\n\nBitte reichen Sie die überarbeitete {what} ein, sobald "
+            f"sie fertig ist. Fragen beantwortet Ihnen die Netzwerkkoordination.",
+            application,
+        )
+        db.session.commit()
+    if sent:
+        mail.send_pending()
+    return sent
+
+
+@jobs.periodic("coordinator_digest")
+def send_digests(now: datetime | None = None) -> int:
+    from workflow.services import overview
+
+    now = now or utcnow()
+    local = now.astimezone(calendar.BERLIN)
+    if local.hour < DIGEST_FROM_HOUR:
+        return 0
+    today = local.date().isoformat()
+    sent = 0
+    for alliance in db.session.scalars(sa.select(Alliance).order_by(Alliance.id)):
+        entries, _total = overview.due_list(alliance.id, within_days=DIGEST_DAYS, limit=500, now=now)
+        if not entries:
+            continue
+        coordinators = list(
+            db.session.scalars(
+                sa.select(User)
+                .join(Organisation, User.organisation_id == Organisation.id)
+                .where(Organisation.alliance_id == alliance.id, User.role == COORDINATOR, User.active)
+            )
+        )
+        body = _digest_body(alliance, entries, now)
+        for user in coordinators:
+            if not jobs.claim(f"digest:{user.id}:{today}"):
+                continue
+            sent += notifications.notify([user], f"Fristen am {local_date(now)}: {_summary(entries)}", body)
+        db.session.commit()
+    if sent:
+        mail.send_pending()
+    return sent
+
+
+def _summary(entries: list[dict]) -> str:
+    overdue = sum(1 for e in entries if e["status"] == "overdue")
+    return f"{overdue} überfällig, {len(entries) - overdue} in den nächsten {DIGEST_DAYS} Tagen fällig"
+
+
+def _digest_body(alliance: Alliance, entries: list[dict], now: datetime) -> str:
+    link = notifications.current_app.config["BASE_URL"].rstrip("/") + "/start"
+    lines = [f"die Fristen der {alliance.name} am {local_date(now)}:", ""]
+    for title, wanted in (
+        ("Überfällig", ("overdue",)),
+        (f"Fällig in den nächsten {DIGEST_DAYS} Tagen", ("due_soon", "running")),
+    ):
+        chosen = [e for e in entries if e["status"] in wanted]
+        if not chosen:
+            continue
+        lines.append(f"{title}:")
+        for e in chosen:
+            a = e["application"]
+            lines.append(
+                f"- {local_date(e['due_on'])} · {a['reference']} „{a['title']}“ ({a['sponsor']}): "
+                f"{e['label']} – {e['description']}"
+            )
+        lines.append("")
+    lines.append(f"Übersicht: {link}")
+    return "\n".join(lines)

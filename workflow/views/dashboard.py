@@ -1,0 +1,91 @@
+"""The start pages (the coordinator's cockpit, the partner's and the sponsor's), the coordinator's
+table of all applications and its exports (CSV, XLSX)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from forms.overview import FilterForm
+from workflow.extensions import db
+from workflow.lifecycle import COORDINATOR
+from workflow.models import FundingObject
+from workflow.services import exports, overview
+from workflow.views import navigation, panels
+
+bp = Blueprint("dashboard", __name__)
+
+navigation.register(_l("Übersicht"), "dashboard.start", ("coordinator", "partner", "applicant"), order=5)
+navigation.register(_l("Antragstabelle"), "dashboard.table", ("coordinator",), order=15)
+
+
+def _coordinator_only() -> None:
+    if current_user.role != COORDINATOR:
+        abort(403)
+
+
+@bp.get("/start")
+@login_required
+def start():
+    user = current_user
+    if user.role == COORDINATOR:
+        entries, total = overview.due_list(user.alliance_id)
+        return render_template(
+            "dashboard/cockpit.html",
+            counts=overview.state_counts(user.alliance_id),
+            due=entries,
+            due_total=total,
+            panels=panels.render_data(user),
+        )
+    if user.role == "partner":
+        return render_template(
+            "dashboard/partner.html", start=overview.partner_start(user), panels=panels.render_data(user)
+        )
+    if user.role == "applicant":
+        return render_template("dashboard/sponsor.html", applications=overview.sponsor_start(user))
+    return redirect(url_for("applications.index"))
+
+
+def _filter_form() -> FilterForm:
+    funding_objects = db.session.scalars(
+        sa.select(FundingObject)
+        .where(FundingObject.alliance_id == current_user.alliance_id)
+        .order_by(FundingObject.number)
+    )
+    return FilterForm(request.args, funding_objects=list(funding_objects))
+
+
+@bp.get("/uebersicht/antraege")
+@login_required
+def table():
+    _coordinator_only()
+    form = _filter_form()
+    if not form.validate():
+        return render_template("dashboard/table.html", form=form, page=None, filters=None), 422
+    filters = form.filters()
+    page = overview.page(current_user.alliance_id, filters, form.seite.data or 1)
+    return render_template(
+        "dashboard/table.html",
+        form=form,
+        page=page,
+        filters=filters,
+        columns=overview.COLUMNS,
+        sort_labels=overview.SORT_LABELS,
+    )
+
+
+@bp.get("/uebersicht/antraege.<any(csv, xlsx):fmt>")
+@login_required
+def export(fmt: str):
+    _coordinator_only()
+    form = _filter_form()
+    if not form.validate():
+        return render_template("dashboard/table.html", form=form, page=None, filters=None), 422
+    rows = overview.all_rows(current_user.alliance_id, form.filters())
+    filename = f"antraege-{exports.stamp()}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    if fmt == "csv":
+        return Response(exports.csv_stream(rows), mimetype="text/csv; charset=utf-8", headers=headers)
+    return Response(exports.xlsx_bytes(rows), mimetype=exports.XLSX_MIMETYPE, headers=headers)

@@ -2,11 +2,13 @@
 
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION, Alliance, FundingObject
 from workflow.models.application import Application, ApplicationDistrict, ApplicationField
+from workflow.models.assessment import AssessmentNote, SketchAccess
 from workflow.models.dispatch import Dispatch
 from workflow.models.document import DOCUMENT_KINDS, Document
 from workflow.models.event import Event
 from workflow.models.notification import Notification, OutgoingMail
 from workflow.models.organisation import Organisation
+from workflow.models.sketch import ProjectPartner, Sketch
 from workflow.models.user import User
 from workflow.models.vote import Ballot, Recusal, Vote
 
@@ -28,5 +30,9 @@ __all__ = [
     "Organisation",
     "Recusal",
     "User",
+    "AssessmentNote",
+    "SketchAccess",
+    "Sketch",
+    "ProjectPartner",
     "Vote",
 ]

@@ -32,6 +32,10 @@ class Organisation(db.Model):
     alliance_id: Mapped[int] = mapped_column(sa.ForeignKey("alliances.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[str] = mapped_column(checked_enum(ORGANISATION_KINDS, "organisation_kind"))
+    # A sponsor's particulars (self-registration); the letters are addressed with them.
+    legal_form: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    address: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    contact_person: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
     alliance: Mapped[Alliance] = relationship()
 

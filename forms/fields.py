@@ -6,6 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from wtforms import Field, SelectMultipleField
+from wtforms.validators import ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
@@ -56,6 +57,13 @@ class EuroField(Field):
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        # WTForms' own message here is English only.
+        if self.validate_choice and self.data:
+            allowed = {choice.value if hasattr(choice, "value") else choice[0] for choice in self.choices}
+            if any(value not in allowed for value in self.data):
+                raise ValidationError("Keine gültige Auswahl. Bitte wählen Sie aus der Liste.")
 
 
 def options(pairs) -> list[SelectChoice]:

@@ -45,7 +45,7 @@ def _limited(label: str, name: str, field=TextAreaField, required: bool = False)
 
 class SketchForm(FlaskForm):
     title = _limited("Projekttitel", "title", StringField, required=True)
-    funding_object_id = SelectField("Fördergegenstand", coerce=int, validate_choice=True)
+    funding_object_id = SelectField("Fördergegenstand", coerce=int, validate_choice=True, default=0)
     fields_of_action = MultiCheckboxField(
         "Handlungsfelder", choices=options(FIELDS_OF_ACTION), validate_choice=True
     )

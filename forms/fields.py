@@ -6,8 +6,8 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from wtforms import Field, SelectMultipleField
-from wtforms.validators import ValidationError
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 # 1234 · 1234,5 · 1.234,56 · 1234.56 is refused (ambiguous in German); at most two decimals.

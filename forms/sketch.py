@@ -61,7 +61,9 @@ class SketchForm(FlaskForm):
         validators=[
             Optional(),
             NumberRange(
-                min=0, max=MAX_PARTICIPANTS, message=f"Bitte eine Zahl von 0 bis {MAX_PARTICIPANTS:,}.".replace(",", ".")
+                min=0,
+                max=MAX_PARTICIPANTS,
+                message=f"Bitte eine Zahl von 0 bis {MAX_PARTICIPANTS:,}.".replace(",", "."),
             ),
         ],
     )
@@ -70,9 +72,7 @@ class SketchForm(FlaskForm):
         "Projektpartner aus dem Bündnis", coerce=int, validate_choice=True
     )
     other_partners = _limited("Weitere Projektpartner (eine Organisation je Zeile)", "other_partners")
-    start_date = DateField(
-        "Projektbeginn", validators=[Optional()], format="%Y-%m-%d"
-    )
+    start_date = DateField("Projektbeginn", validators=[Optional()], format="%Y-%m-%d")
     end_date = DateField("Projektende", validators=[Optional()], format="%Y-%m-%d")
     total_cost_cents = EuroField("Geschätzte Gesamtkosten (Euro)", validators=[Optional()])
     requested_grant_cents = EuroField("Beantragte Förderung (Euro)", validators=[Optional()])
@@ -104,7 +104,10 @@ class SketchForm(FlaskForm):
         return [line.strip() for line in (self.other_partners.data or "").splitlines() if line.strip()]
 
     def values(self) -> dict:
-        text = {name: (self[name].data or "").strip() for name in ("summary", "need", "objectives", "target_groups", "activities")}
+        text = {
+            name: (self[name].data or "").strip()
+            for name in ("summary", "need", "objectives", "target_groups", "activities")
+        }
         return {
             "title": self.title.data.strip(),
             **text,

@@ -99,7 +99,9 @@ def test_a_complete_sketch_is_submitted_and_the_coordination_told(app, world, lo
 def test_an_incomplete_sketch_is_refused_at_submission_and_nothing_is_lost(app, world, login):
     application = _empty_draft(world)
     sponsor = login("applicant-bildungswerk")
-    response = sponsor.post(f"/antraege/{application.id}/skizze", data={"title": "Nur ein Titel", "need": "Bedarf"})
+    response = sponsor.post(
+        f"/antraege/{application.id}/skizze", data={"title": "Nur ein Titel", "need": "Bedarf"}
+    )
     assert response.status_code == 303
     response = sponsor.post(f"/antraege/{application.id}/aktion/submit_sketch")
     assert response.status_code == 422
@@ -119,14 +121,30 @@ def _upload(client, application, data: bytes, world, name="Skizze.pdf", **fields
 def test_a_sketch_pdf_instead_of_the_form_is_enough_and_versions_are_kept(app, world, login):
     application = _empty_draft(world)
     sponsor = login("applicant-bildungswerk")
-    core = {k: v for k, v in _sketch_data(world).items() if k in (
-        "title", "funding_object_id", "fields_of_action", "districts", "total_cost_cents", "requested_grant_cents"
-    )}
+    core = {
+        k: v
+        for k, v in _sketch_data(world).items()
+        if k
+        in (
+            "title",
+            "funding_object_id",
+            "fields_of_action",
+            "districts",
+            "total_cost_cents",
+            "requested_grant_cents",
+        )
+    }
     assert _upload(sponsor, application, make_pdf(2), world, **core).status_code == 303
-    assert _upload(sponsor, application, make_pdf(3), world, name="Skizze final.pdf", **core).status_code == 303
+    assert (
+        _upload(sponsor, application, make_pdf(3), world, name="Skizze final.pdf", **core).status_code == 303
+    )
     page = text_of(sponsor.get(f"/antraege/{application.id}").text)
     assert "Skizze_final.pdf" in page and "aktuell" in page
-    versions = Document.query.filter_by(application_id=application.id, kind="sketch").order_by(Document.version).all()
+    versions = (
+        Document.query.filter_by(application_id=application.id, kind="sketch")
+        .order_by(Document.version)
+        .all()
+    )
     assert [(d.version, d.pages) for d in versions] == [(1, 2), (2, 3)]
     response = sponsor.post(f"/antraege/{application.id}/aktion/submit_sketch")
     assert response.status_code == 302, text_of(response.text)[:300]
@@ -195,14 +213,14 @@ def test_a_bad_pdf_is_refused_in_german_and_the_draft_is_saved(app, world, login
 def test_a_50_mb_upload_is_a_413_page_in_german_and_the_saved_draft_stays(app, world, login):
     application = _empty_draft(world)
     sponsor = login("applicant-bildungswerk")
-    sponsor.post(f"/antraege/{application.id}/skizze", data={"title": "Pflege gewinnen", "need": "Gespeichert"})
+    sponsor.post(
+        f"/antraege/{application.id}/skizze", data={"title": "Pflege gewinnen", "need": "Gespeichert"}
+    )
     # The body built by hand (the test client would spool it to a temporary file it never closes).
     body = (
-        b"--grenze\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nX\r\n"
-        b"--grenze\r\nContent-Disposition: form-data; name=\"sketch_pdf\"; filename=\"gross.pdf\"\r\n"
-        b"Content-Type: application/pdf\r\n\r\n%PDF-1.7\n"
-        + b"0" * (50 * 1024 * 1024)
-        + b"\r\n--grenze--\r\n"
+        b'--grenze\r\nContent-Disposition: form-data; name="title"\r\n\r\nX\r\n'
+        b'--grenze\r\nContent-Disposition: form-data; name="sketch_pdf"; filename="gross.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n%PDF-1.7\n" + b"0" * (50 * 1024 * 1024) + b"\r\n--grenze--\r\n"
     )
     response = sponsor.post(
         f"/antraege/{application.id}/skizze", data=body, content_type="multipart/form-data; boundary=grenze"
@@ -299,7 +317,9 @@ def test_every_save_is_recorded_with_what_changed(app, world, login):
     login("applicant-bildungswerk").post(
         f"/antraege/{application.id}/skizze", data=_sketch_data(world, need="Anders")
     )
-    event = Event.query.filter_by(application_id=application.id, kind="updated").order_by(Event.id.desc()).first()
+    event = (
+        Event.query.filter_by(application_id=application.id, kind="updated").order_by(Event.id.desc()).first()
+    )
     assert "need" in event.data["changed"]
     page = text_of(login("coordinator").get(f"/antraege/{application.id}").text)
     assert "Ausgangslage und Bedarf" in page

@@ -51,9 +51,7 @@ class ProjectPartner(db.Model):
 
     __tablename__ = "project_partners"
     __table_args__ = (
-        sa.CheckConstraint(
-            "(organisation_id IS NULL) <> (name IS NULL)", name="organisation_or_name"
-        ),
+        sa.CheckConstraint("(organisation_id IS NULL) <> (name IS NULL)", name="organisation_or_name"),
         sa.UniqueConstraint("application_id", "organisation_id"),
     )
 

@@ -92,7 +92,9 @@ def may_see_assessment(user: User, application: Application) -> bool:
 
 
 def may_record_assessment(user: User, application: Application) -> bool:
-    return user.role == COORDINATOR and can_view(user, application) and application.state == "sketch_assessment"
+    return (
+        user.role == COORDINATOR and can_view(user, application) and application.state == "sketch_assessment"
+    )
 
 
 def may_comment_assessment(user: User, application: Application) -> bool:

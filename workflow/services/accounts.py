@@ -11,10 +11,10 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from workflow.extensions import db
+from workflow.formatting import local_datetime
 from workflow.lifecycle import ROLES
 from workflow.models import Alliance, Organisation, User
 from workflow.models.organisation import KIND_FOR_ROLE
-from workflow.formatting import local_datetime
 from workflow.models.types import utcnow
 from workflow.passwords import dummy_verify, hash_password, verify_password
 from workflow.services.errors import LinkInvalid, NotAllowed, NotFound, RuleViolation
@@ -261,9 +261,11 @@ def register(
         role="applicant",
         organisation_id=organisation.id,
         password_hash=hash_password(password),
-        email_confirmed_at=None,
     )
     db.session.add(user)
+    db.session.flush()
+    # Unconfirmed until the link is used (the column's default confirms accounts made otherwise).
+    user.email_confirmed_at = None
     db.session.flush()
     db.session.refresh(user)
     _mail_link(user, CONFIRM)
@@ -320,9 +322,11 @@ def invite(
         organisation_id=organisation.id,
         # Nobody knows this password: the account is usable once the link has set one.
         password_hash=hash_password(secrets.token_urlsafe(32)),
-        email_confirmed_at=None,
     )
     db.session.add(user)
+    db.session.flush()
+    # Unconfirmed until the link is used (the column's default confirms accounts made otherwise).
+    user.email_confirmed_at = None
     db.session.flush()
     db.session.refresh(user)
     _mail_link(user, INVITE)
@@ -340,9 +344,7 @@ def request_password_reset(email: str) -> None:
 
 def set_password(token: str, purpose: str, password: str) -> User:
     """Sets the password through an invitation or reset link (once); the link proves the address."""
-
     if purpose not in (INVITE, RESET):
-    
         raise LinkInvalid(LINK_BROKEN)
     _check_password(password)
     user = _use_link(token, purpose)

@@ -261,7 +261,9 @@ def internal(application: Application, user: User) -> dict | None:
     )
     grants = list(
         db.session.scalars(
-            sa.select(SketchAccess).where(SketchAccess.application_id == application.id).order_by(SketchAccess.id)
+            sa.select(SketchAccess)
+            .where(SketchAccess.application_id == application.id)
+            .order_by(SketchAccess.id)
         )
     )
     if not notes and not grants and application.state != "sketch_assessment":

@@ -112,9 +112,8 @@ def state_changed(application: Application, trigger: str, actor: User | None) ->
         f"(„{TRIGGERS_BY_NAME[trigger].label}“, {who}, {local_datetime(utcnow())})."
     )
     if trigger in ASSESSMENT_DECISIONS:
-        body += (
-            "\n\nDas Ergebnis der Ersteinschätzung als Schreiben (auch als PDF): "
-            + page_link("assessment.letter", application_id=application.id)
+        body += "\n\nDas Ergebnis der Ersteinschätzung als Schreiben (auch als PDF): " + page_link(
+            "assessment.letter", application_id=application.id
         )
     notify([u for u in sponsors(application) if u != actor], subject, body, application)
     if trigger in ("submit_sketch", "submit_long_form"):

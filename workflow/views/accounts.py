@@ -4,7 +4,7 @@ coordination, forgotten passwords. Every link works once and expires (services/a
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -64,8 +64,6 @@ def register():
 @bp.route("/registrieren/bestaetigen/<token>", methods=["GET", "POST"])
 def confirm(token: str):
     """GET shows a button (mail scanners that open links must not use them up); POST confirms."""
-    from flask import request
-
     if request.method == "GET":
         user, _ = accounts.read_link(token, accounts.CONFIRM)
         return render_template("auth/confirm.html", email=user.email)
@@ -144,4 +142,6 @@ def invite():
         else:
             flash(f"Einladung an {user.email} verschickt.", "success")
             return redirect(url_for(".invite"))
-    return render_template("accounts/invite.html", form=form), (422 if form.errors or form.form_errors else 200)
+    return render_template("accounts/invite.html", form=form), (
+        422 if form.errors or form.form_errors else 200
+    )

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from forms.assessment import CommentForm, ConsultationNoteForm, GrantAccessForm
 from workflow.models import Application
-from workflow.services import assessment, pdf
+from workflow.services import access, assessment, pdf
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
 from workflow.views.applications import _load, _render_show
@@ -66,7 +66,7 @@ def record_consultation(application_id: int):
             form.form_errors.extend(refusal.messages)
         else:
             return _after(application, "Die Abstimmung ist erfasst.")
-    if not assessment.access.may_record_assessment(current_user, application):
+    if not access.may_record_assessment(current_user, application):
         abort(403)
     return _render_show(application, consultation_form=form, status=422)
 
@@ -75,7 +75,7 @@ def record_consultation(application_id: int):
 @login_required
 def grant_access(application_id: int):
     application = _load(application_id)
-    if not assessment.access.may_record_assessment(current_user, application):
+    if not access.may_record_assessment(current_user, application):
         abort(403)
     organisations = [(o.id, o.name) for o in assessment.consultable_organisations(application)]
     form = GrantAccessForm(prefix="grant", organisations=organisations)
@@ -100,8 +100,10 @@ def comment(application_id: int):
         except RuleViolation as refusal:
             form.form_errors.extend(refusal.messages)
         else:
-            return _after(application, "Ihr Kommentar ist gespeichert (für den Projektträger nicht sichtbar).")
-    if not assessment.access.may_comment_assessment(current_user, application):
+            return _after(
+                application, "Ihr Kommentar ist gespeichert (für den Projektträger nicht sichtbar)."
+            )
+    if not access.may_comment_assessment(current_user, application):
         abort(403)
     return _render_show(application, comment_form=form, status=422)
 

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from forms.fields import EuroField, MultiCheckboxField, options
 from workflow.models import DISTRICTS, FIELDS_OF_ACTION
 
-TITLE_MAX, SUMMARY_MAX = 200, 3000
+TITLE_MAX, SUMMARY_MAX, PREFERRED_DATES_MAX = 200, 3000, 500
 
 
 class ApplicationForm(FlaskForm):
@@ -21,6 +21,13 @@ class ApplicationForm(FlaskForm):
     summary = TextAreaField(
         "Projektidee in wenigen Sätzen",
         validators=[Optional(), Length(max=SUMMARY_MAX, message=f"Höchstens {SUMMARY_MAX} Zeichen.")],
+    )
+    preferred_dates = TextAreaField(
+        "Wunschtermine für das Beratungsgespräch",
+        validators=[
+            Optional(),
+            Length(max=PREFERRED_DATES_MAX, message=f"Höchstens {PREFERRED_DATES_MAX} Zeichen."),
+        ],
     )
     funding_object_id = SelectField("Fördergegenstand", coerce=int, validate_choice=True)
     fields_of_action = MultiCheckboxField(
@@ -47,6 +54,7 @@ class ApplicationForm(FlaskForm):
         return {
             "title": self.title.data.strip(),
             "summary": (self.summary.data or "").strip(),
+            "preferred_dates": (self.preferred_dates.data or "").strip(),
             "funding_object_id": self.funding_object_id.data or None,
             "fields_of_action": self.fields_of_action.data or [],
             "districts": self.districts.data or [],

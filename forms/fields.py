@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from wtforms import Field, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 # 1234 · 1234,5 · 1.234,56 · 1234.56 is refused (ambiguous in German); at most two decimals.
@@ -56,6 +57,13 @@ class EuroField(Field):
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        # WTForms' own message here is English only.
+        if self.validate_choice and self.data:
+            allowed = {choice.value if hasattr(choice, "value") else choice[0] for choice in self.choices}
+            if any(value not in allowed for value in self.data):
+                raise ValidationError("Keine gültige Auswahl. Bitte wählen Sie aus der Liste.")
 
 
 def options(pairs) -> list[SelectChoice]:

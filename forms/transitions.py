@@ -48,7 +48,12 @@ class RecordConsultationForm(TransitionForm):
         validators=[InputRequired(DATE_INVALID), _not_in_future],
         format="%Y-%m-%d",
     )
+    participants = StringField(
+        "Teilnehmende des Gesprächs",
+        validators=[DataRequired(REQUIRED_TEXT), Length(max=500, message="Höchstens 500 Zeichen.")],
+    )
     notes = _text("Notizen zum Gespräch")
+    recommendation = _text("Empfehlung an den Projektträger", required=False, max_length=2000)
 
 
 class SubmitSketchForm(TransitionForm):

@@ -197,7 +197,7 @@ def other_alliance(world):
     """A second alliance (created as `flask create-alliance` does) with its coordinator, a sponsor
     and one application with a running assessment deadline: none of it may show in the first."""
     from workflow.services import accounts, alliances
-    from workflow.services.lifecycle import create_application, fire
+    from workflow.services.lifecycle import fire
 
     alliance, coordinator = alliances.create_alliance(
         "weser", "Fachkräftebündnis Weser", "koordination@weser.example", "Wera Weser", demo.DEMO_PASSWORD
@@ -218,21 +218,12 @@ def other_alliance(world):
         password=demo.DEMO_PASSWORD,
         alliance_slug="weser",
     )
-    application = create_application(
-        sponsor,
-        title="Geheimprojekt Weser",
-        summary="Nur für Weser.",
-        funding_object_id=alliance.funding_objects[0].id,
-        fields_of_action=["I"],
-        districts=["Celle"],
-        total_cost_cents=100_000,
-        requested_grant_cents=50_000,
-    )
+    application = demo.new_application(sponsor, "Geheimprojekt Weser")
     fire(
         application,
         "record_consultation",
         coordinator,
-        {"consultation_date": application.created_at.date(), "notes": "x"},
+        {"consultation_date": application.created_at.date(), "participants": "Koordination", "notes": "x"},
     )
     fire(application, "submit_sketch", sponsor)
 

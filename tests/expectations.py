@@ -27,7 +27,12 @@ A, C = "applicant", "coordinator"
 
 # trigger: (sources, destinations, roles that may fire it, fields it records)
 TRIGGERS = {
-    "record_consultation": (["consultation"], {"sketch_draft"}, {C}, {"consultation_date", "notes"}),
+    "record_consultation": (
+        ["consultation"],
+        {"sketch_draft"},
+        {C},
+        {"consultation_date", "participants", "notes", "recommendation"},
+    ),
     "submit_sketch": (["sketch_draft"], {"sketch_submitted"}, {A}, set()),
     "start_assessment": (["sketch_submitted"], {"sketch_assessment"}, {C}, set()),
     "request_sketch_revision": (["sketch_assessment"], {"sketch_draft"}, {C}, {"reason"}),

@@ -23,7 +23,12 @@ ROLE_USER = {
     "observer": "observer-nbank",
 }
 VALID = {
-    "record_consultation": {"consultation_date": TODAY, "notes": "Gespräch geführt."},
+    "record_consultation": {
+        "consultation_date": TODAY,
+        "participants": "Koordination, Träger",
+        "notes": "Gespräch geführt.",
+        "recommendation": "Skizze schreiben.",
+    },
     "submit_sketch": {},
     "start_assessment": {},
     "request_sketch_revision": {"reason": "Zielgruppe schärfen."},

@@ -15,7 +15,7 @@ def test_a_change_of_state_mails_the_sponsor_and_notifies_in_app(world, smtp, lo
     smtp.messages.clear()
     response = login("coordinator").post(
         f"/antraege/{application.id}/aktion/record_consultation",
-        data={"consultation_date": "2026-01-05", "notes": "Gut."},
+        data={"consultation_date": "2026-01-05", "participants": "K. Koordinatorin", "notes": "Gut."},
     )
     assert response.status_code == 302
     sponsor = world.user("applicant-bildungswerk")

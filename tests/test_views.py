@@ -162,7 +162,32 @@ def test_walk_one_application_from_the_idea_to_the_grant_in_the_browser(app, wor
     application = db.session.query(Application).filter_by(title="Fachkräfte für die Pflege").one()
     assert (application.state, application.requested_grant_cents) == ("consultation", 5_000_000)
     a = application.id
-    _act(coordinator, a, "record_consultation", {"consultation_date": TODAY.isoformat(), "notes": "Gut."})
+    _act(
+        coordinator,
+        a,
+        "record_consultation",
+        {"consultation_date": TODAY.isoformat(), "participants": "K. K.", "notes": "Gut."},
+    )
+    response = sponsor.post(
+        f"/antraege/{a}/skizze",
+        data={
+            "title": "Fachkräfte für die Pflege",
+            "funding_object_id": fo.id,
+            "fields_of_action": ["I", "III"],
+            "districts": ["Celle"],
+            "summary": "Pflegekräfte gewinnen.",
+            "need": "Es fehlen Pflegekräfte.",
+            "objectives": "40 Menschen qualifizieren.",
+            "target_groups": "Quereinsteigende",
+            "participants_planned": "40",
+            "activities": "Kurse, Praktika",
+            "start_date": "2027-01-01",
+            "end_date": "2027-12-31",
+            "total_cost_cents": "100.000,00",
+            "requested_grant_cents": "50.000,00",
+        },
+    )
+    assert response.status_code == 303, text_of(response.text)[:500]
     _act(sponsor, a, "submit_sketch")
     _act(coordinator, a, "start_assessment")
     _act(

@@ -34,6 +34,10 @@ class Defaults:
     MAIL_PASSWORD = None
     MAIL_SENDER = "Antragsweg <antragsweg@localhost>"
     MAIL_TIMEOUT = 10
+    # Links mailed to people: how long each stays valid (seconds); each works once.
+    CONFIRM_LINK_MAX_AGE = 3 * 24 * 3600
+    INVITE_LINK_MAX_AGE = 7 * 24 * 3600
+    RESET_LINK_MAX_AGE = 2 * 3600
     # How the app is reached from outside (links in mails and calendar feeds).
     BASE_URL = "http://127.0.0.1:5000"
     # Uploaded documents (default: instance/documents).

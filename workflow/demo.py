@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from workflow.extensions import db
-from workflow.models import Alliance, Application, FundingObject, Organisation, User
+from workflow.models import Alliance, Application, FundingObject, Organisation, ProjectPartner, Sketch, User
 from workflow.passwords import hash_password
 from workflow.services import votes
 from workflow.services.lifecycle import create_application, fire
@@ -174,7 +174,12 @@ class Walker:
         return {
             "record_consultation": (
                 coordinator,
-                {"consultation_date": today, "notes": "Idee besprochen; Skizze empfohlen."},
+                {
+                    "consultation_date": today,
+                    "participants": "Netzwerkkoordination, Projektleitung des Trägers",
+                    "notes": "Idee besprochen; Zielgruppe und Landkreise geklärt.",
+                    "recommendation": "Projektskizze einreichen; Landkreis als Partner gewinnen.",
+                },
             ),
             "submit_sketch": (applicant, {}),
             "start_assessment": (coordinator, {}),
@@ -244,16 +249,33 @@ class Walker:
 def new_application(applicant: User, title: str, number: int = 1, grant: int = 24_000_000) -> Application:
     """A complete idea, as a sponsor would enter it."""
     funding = {fo.number: fo.id for fo in db.session.get(Alliance, applicant.alliance_id).funding_objects}
-    return create_application(
+    application = create_application(
         applicant,
         title=title,
         summary=f"{title}: ein Projekt zur Fachkräftesicherung in Nordostniedersachsen.",
+        preferred_dates="Dienstag oder Donnerstag vormittags in den nächsten zwei Wochen",
         funding_object_id=funding[number],
         fields_of_action=["I", "digital"],
         districts=["Lüneburg", "Uelzen"],
         total_cost_cents=grant * 2,
         requested_grant_cents=grant,
     )
+    # The structured sketch, complete (written before the consultation in the demo, so that every
+    # walk can submit it).
+    today = date.today()
+    application.sketch = Sketch(
+        need="Betriebe in der Region finden für offene Stellen kaum Bewerberinnen und Bewerber; "
+        "die Zahl der Auszubildenden sinkt seit Jahren.",
+        objectives="Mehr Fachkräfte gewinnen und halten; Betriebe vernetzen.",
+        target_groups="Kleine und mittlere Unternehmen, Schulabgängerinnen und Schulabgänger.",
+        participants_planned=120,
+        activities="Workshops mit Betrieben, Beratung, Öffentlichkeitsarbeit, Netzwerktreffen.",
+        start_date=date(today.year + 1, 1, 1),
+        end_date=date(today.year + 2, 12, 31),
+        updated_by_id=applicant.id,
+    )
+    db.session.commit()
+    return application
 
 
 # The demo's applications: one per state, and a vote in progress.
@@ -286,6 +308,12 @@ def seed() -> str:
     for state, title, key in DEMO_APPLICATIONS:
         applicant = people[f"applicant-{key}"]
         application = new_application(applicant, title)
+        if state == "partner_vote":  # a named project partner of the alliance is recused from the vote
+            application.project_partners = [
+                ProjectPartner(organisation_id=base["orgs"]["lk-heidekreis"].id),
+                ProjectPartner(name="Kreishandwerkerschaft Lüneburger Heide"),
+            ]
+            db.session.commit()
         if state == "partner_vote":  # a circulation in progress: five partners have voted
             walker.walk_to(application, "partner_vote", applicant)
             walker.vote(application, ["approve", "approve", "abstain", "approve", "reject"])
@@ -302,9 +330,36 @@ def seed() -> str:
         {"reason": "Bitte die Zielgruppe und die geplanten Teilnehmerzahlen genauer beschreiben."},
     )
     created.append(revised)
+    _stage_one_demo(people, created)
     states = {a.state for a in created}
     return (
         f"Demodaten angelegt: {alliance.name}, {len(base['orgs'])} Organisationen, "
         f"{len(people)} Konten, {len(created)} Anträge in {len(states)} Status. "
         f"Passwort aller Demokonten: {DEMO_PASSWORD}"
+    )
+
+
+def _stage_one_demo(people: dict[str, User], created: list[Application]) -> None:
+    """The first assessment in progress: NBank consulted, a partner asked and commenting."""
+    from workflow.services import assessment
+
+    in_assessment = next(a for a in created if a.state == "sketch_assessment")
+    coordinator = people["coordinator"]
+    assessment.record_consultation(
+        in_assessment,
+        coordinator,
+        "NBank, Förderberatung (Frau Beispiel)",
+        date.today(),
+        "Förderfähig als Strukturprojekt; Personalkosten zu Standardeinheitskosten planen.",
+    )
+    assessment.grant_access(
+        in_assessment,
+        coordinator,
+        people["partner-lk-celle"].organisation_id,
+        "Passt das Vorhaben zur Willkommenskultur im Landkreis Celle?",
+    )
+    assessment.comment(
+        in_assessment,
+        people["partner-lk-celle"],
+        "Das passt gut; wir würden uns als Kooperationspartner beteiligen.",
     )

@@ -87,7 +87,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         "Beratungsgespräch erfassen",
         (COORDINATOR,),
         (_t("consultation", "sketch_draft"),),
-        records=("consultation_date", "notes"),
+        records=("consultation_date", "participants", "notes", "recommendation"),
     ),
     Trigger(
         "submit_sketch",
@@ -199,8 +199,10 @@ TRIGGERS: tuple[Trigger, ...] = (
 
 # What a person is told when a guard refuses (German; the UI's language of record).
 GUARD_MESSAGES: dict[str, str] = {
-    "sketch_complete": "Die Projektskizze ist noch nicht vollständig: Titel, Kurzbeschreibung, "
-    "Fördergegenstand, Handlungsfelder, Landkreise, Gesamtkosten und beantragte Förderung fehlen.",
+    "sketch_complete": "Die Projektskizze ist noch nicht vollständig. Bitte füllen Sie alle Angaben "
+    "der Skizze aus oder laden Sie die Skizze als PDF (höchstens 3 Seiten) hoch; Titel, "
+    "Fördergegenstand, Handlungsfelder, Landkreise, Gesamtkosten und beantragte Förderung sind "
+    "immer nötig.",
     "long_form_complete": "Die Langfassung ist noch nicht vollständig.",
     "plans_balance": "Kostenplan und Finanzierungsplan sind nicht ausgeglichen.",
     "assessment_positive": "Zur Langfassung kann nur eingeladen werden, wenn die beteiligten Stellen "

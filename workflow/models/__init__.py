@@ -2,6 +2,7 @@
 
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION, Alliance, FundingObject
 from workflow.models.application import Application, ApplicationDistrict, ApplicationField
+from workflow.models.assessment import AssessmentNote, SketchAccess
 from workflow.models.calendar import CalendarFeed
 from workflow.models.dispatch import Dispatch
 from workflow.models.document import DOCUMENT_KINDS, Document
@@ -9,6 +10,7 @@ from workflow.models.event import Event
 from workflow.models.notification import Notification, OutgoingMail
 from workflow.models.organisation import Organisation
 from workflow.models.security import LoginFailure
+from workflow.models.sketch import ProjectPartner, Sketch
 from workflow.models.user import User
 from workflow.models.vote import Ballot, Recusal, Vote
 
@@ -32,5 +34,9 @@ __all__ = [
     "Organisation",
     "Recusal",
     "User",
+    "AssessmentNote",
+    "SketchAccess",
+    "Sketch",
+    "ProjectPartner",
     "Vote",
 ]

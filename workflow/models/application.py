@@ -13,6 +13,7 @@ from workflow.models.organisation import Organisation
 from workflow.models.types import UTCDateTime, checked_enum, utcnow
 
 if TYPE_CHECKING:
+    from workflow.models.sketch import ProjectPartner, Sketch
     from workflow.models.vote import Vote
 
 
@@ -38,6 +39,8 @@ class Application(db.Model):
     reference: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
+    # The consultation request: when the sponsor could come to the talk.
+    preferred_dates: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     applicant_organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     funding_object_id: Mapped[int | None] = mapped_column(sa.ForeignKey("funding_objects.id"))
@@ -61,6 +64,12 @@ class Application(db.Model):
         cascade="all, delete-orphan", order_by="ApplicationDistrict.name"
     )
     votes: Mapped[list[Vote]] = relationship(back_populates="application", order_by="Vote.id")
+    sketch: Mapped[Sketch | None] = relationship(
+        back_populates="application", uselist=False, cascade="all, delete-orphan"
+    )
+    project_partners: Mapped[list[ProjectPartner]] = relationship(
+        cascade="all, delete-orphan", order_by="ProjectPartner.id"
+    )
 
     # -- plain data -------------------------------------------------------------------------------
 
@@ -99,6 +108,11 @@ class Application(db.Model):
     # -- guards (named in lifecycle.py) -----------------------------------------------------------
 
     def sketch_complete(self, data: dict) -> bool:
+        from workflow.models.sketch import sketch_missing
+
+        return not sketch_missing(self)
+
+    def long_form_complete(self, data: dict) -> bool:
         return bool(
             self.title
             and self.summary
@@ -108,9 +122,6 @@ class Application(db.Model):
             and self.total_cost_cents
             and self.requested_grant_cents
         )
-
-    def long_form_complete(self, data: dict) -> bool:
-        return self.sketch_complete(data)
 
     def plans_balance(self, data: dict) -> bool:
         return (self.requested_grant_cents or 0) <= (self.total_cost_cents or 0)

@@ -34,6 +34,10 @@ class Organisation(db.Model):
     kind: Mapped[str] = mapped_column(checked_enum(ORGANISATION_KINDS, "organisation_kind"))
     # A partner that left the alliance: kept for the record, no longer asked to vote.
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # A sponsor's particulars (self-registration); the letters are addressed with them.
+    legal_form: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    address: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    contact_person: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
     alliance: Mapped[Alliance] = relationship()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from workflow.extensions import db
 from workflow.lifecycle import (
     APPLICANT,
     COORDINATOR,
@@ -14,7 +15,7 @@ from workflow.lifecycle import (
     Trigger,
     triggers_from,
 )
-from workflow.models import Application, User, Vote
+from workflow.models import Application, SketchAccess, User, Vote
 
 # Observers (NBank, MS) are consulted from the first assessment on; before that the idea is the
 # sponsor's and the coordination's alone.
@@ -33,7 +34,15 @@ def visible_applications(user: User) -> sa.Select:
     if user.role == APPLICANT:
         return query.where(Application.applicant_organisation_id == user.organisation_id)
     if user.role == PARTNER:
-        return query.where(sa.exists().where(Vote.application_id == Application.id))
+        return query.where(
+            sa.or_(
+                sa.exists().where(Vote.application_id == Application.id),
+                sa.exists().where(
+                    SketchAccess.application_id == Application.id,
+                    SketchAccess.organisation_id == user.organisation_id,
+                ),
+            )
+        )
     if user.role == OBSERVER:
         return query.where(Application.state.not_in(HIDDEN_FROM_OBSERVERS))
     return query.where(sa.false())
@@ -47,10 +56,54 @@ def can_view(user: User, application: Application) -> bool:
     if user.role == APPLICANT:
         return application.applicant_organisation_id == user.organisation_id
     if user.role == PARTNER:
-        return bool(application.votes)
+        return bool(application.votes) or has_sketch_access(user, application)
     if user.role == OBSERVER:
         return application.state not in HIDDEN_FROM_OBSERVERS
     return False
+
+
+def has_sketch_access(user: User, application: Application) -> bool:
+    """Whether the coordinator gave `user`'s organisation read access to the sketch (consulted)."""
+    return (
+        db.session.scalar(
+            sa.select(SketchAccess.id).where(
+                SketchAccess.application_id == application.id,
+                SketchAccess.organisation_id == user.organisation_id,
+            )
+        )
+        is not None
+    )
+
+
+def may_edit_sketch(user: User, application: Application) -> bool:
+    """The sponsor writes the sketch while it is a draft."""
+    return (
+        user.role == APPLICANT
+        and user.alliance_id == application.alliance_id
+        and application.applicant_organisation_id == user.organisation_id
+        and application.state == "sketch_draft"
+    )
+
+
+def may_see_assessment(user: User, application: Application) -> bool:
+    """The internal side of the first assessment (consultations, comments): everyone who may see the
+    application except the sponsor."""
+    return user.role != APPLICANT and can_view(user, application)
+
+
+def may_record_assessment(user: User, application: Application) -> bool:
+    return (
+        user.role == COORDINATOR and can_view(user, application) and application.state == "sketch_assessment"
+    )
+
+
+def may_comment_assessment(user: User, application: Application) -> bool:
+    """NBank, MS and the consulted partners comment on a sketch in assessment."""
+    if application.state != "sketch_assessment" or not can_view(user, application):
+        return False
+    if user.role == OBSERVER:
+        return True
+    return user.role == PARTNER and has_sketch_access(user, application)
 
 
 def has_role_for(user: User | None, application: Application, trigger: Trigger) -> bool:

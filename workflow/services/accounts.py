@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
+
 import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from workflow.extensions import db
+from workflow.formatting import local_datetime
 from workflow.lifecycle import ROLES
 from workflow.models import Alliance, Organisation, User
 from workflow.models.organisation import KIND_FOR_ROLE
+from workflow.models.types import utcnow
 from workflow.passwords import dummy_verify, hash_password, verify_password
 from workflow.services import security
-from workflow.services.errors import NotFound, RuleViolation
+from workflow.services.errors import LinkInvalid, NotAllowed, NotFound, RuleViolation
+from workflow.services.jobs import claim, claimed
+from workflow.services.notifications import mail_to
+from workflow.services.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH  # noqa: F401 - for forms
 
 
 def normalise_email(email: str) -> str:
@@ -58,9 +69,7 @@ def create_user(
     email = normalise_email(email)
     if "@" not in email:
         raise RuleViolation("Bitte geben Sie eine gültige E-Mail-Adresse an.")
-    problem = security.password_problem(password, email=email, name=name)
-    if problem:
-        raise RuleViolation(problem, field="password")
+    _check_password(password, email=email, name=name)
     alliance = db.session.scalar(sa.select(Alliance).where(Alliance.slug == alliance_slug))
     if alliance is None:
         raise NotFound(f"Es gibt kein Bündnis mit dem Kürzel „{alliance_slug}“.")
@@ -75,5 +84,265 @@ def create_user(
         password_hash=hash_password(password),
     )
     db.session.add(user)
+    db.session.commit()
+    return user
+
+
+# -- links by mail: confirmation, invitation, password reset --------------------------------------
+#
+# A link carries a signed, timed token (itsdangerous) with the person's id, a random nonce and a
+# fingerprint of the password hash. It works once: using it claims "link:<nonce>" in the
+# dispatches table, committed with the change it makes. A reset link also stops working as soon
+# as the password changed by any other way.
+
+CONFIRM, INVITE, RESET = "confirm-email", "invite", "reset-password"
+LINK_AGES = {CONFIRM: "CONFIRM_LINK_MAX_AGE", INVITE: "INVITE_LINK_MAX_AGE", RESET: "RESET_LINK_MAX_AGE"}
+LINK_ENDPOINTS = {
+    CONFIRM: "accounts.confirm",
+    INVITE: "accounts.set_password",
+    RESET: "accounts.set_password",
+}
+LINK_EXPIRED = (
+    "Dieser Link ist abgelaufen. Bitte fordern Sie einen neuen an "
+    "(„Passwort vergessen?“ auf der Anmeldeseite oder „Bestätigungslink erneut senden“)."
+)
+LINK_USED = "Dieser Link wurde bereits verwendet. Jeder Link gilt nur einmal."
+LINK_BROKEN = "Dieser Link ist ungültig. Bitte prüfen Sie, ob Sie ihn vollständig kopiert haben."
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="antragsweg-links")
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_link_token(user: User, purpose: str) -> str:
+    return _serializer().dumps(
+        {"u": user.id, "p": purpose, "n": secrets.token_urlsafe(16), "f": _fingerprint(user)}
+    )
+
+
+def link_url(user: User, purpose: str) -> str:
+
+    kwargs = {"token": make_link_token(user, purpose)}
+    if LINK_ENDPOINTS[purpose] == "accounts.set_password":
+        kwargs["purpose"] = purpose
+    path = current_app.url_map.bind("").build(LINK_ENDPOINTS[purpose], kwargs)
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def read_link(token: str, purpose: str) -> tuple[User, str]:
+    """The person a link is for and its nonce; raises LinkInvalid (expired, used, altered)."""
+    if purpose not in LINK_AGES:
+        raise LinkInvalid(LINK_BROKEN)
+    try:
+        payload = _serializer().loads(token, max_age=current_app.config[LINK_AGES[purpose]])
+    except SignatureExpired as exc:
+        raise LinkInvalid(LINK_EXPIRED) from exc
+    except BadSignature as exc:
+        raise LinkInvalid(LINK_BROKEN) from exc
+    if not isinstance(payload, dict) or payload.get("p") != purpose:
+        raise LinkInvalid(LINK_BROKEN)
+    user = db.session.get(User, payload.get("u")) if isinstance(payload.get("u"), int) else None
+    if user is None or not user.active:
+        raise LinkInvalid(LINK_BROKEN)
+    nonce = str(payload.get("n"))
+    if claimed(f"link:{nonce}") or payload.get("f") != _fingerprint(user):
+        raise LinkInvalid(LINK_USED)
+    return user, nonce
+
+
+def _use_link(token: str, purpose: str) -> User:
+    user, nonce = read_link(token, purpose)
+    if not claim(f"link:{nonce}"):
+        db.session.rollback()
+        raise LinkInvalid(LINK_USED)
+    return user
+
+
+def _mail_link(user: User, purpose: str) -> None:
+
+    until = local_datetime(utcnow() + timedelta(seconds=current_app.config[LINK_AGES[purpose]]))
+    url = link_url(user, purpose)
+    texts = {
+        CONFIRM: (
+            "Bitte bestätigen Sie Ihre E-Mail-Adresse",
+            "Sie haben sich bei Antragsweg registriert. Bitte bestätigen Sie Ihre E-Mail-Adresse "
+            "mit diesem Link; erst danach können Sie eine Beratung anfragen und Unterlagen einreichen:",
+        ),
+        INVITE: (
+            "Einladung zu Antragsweg",
+            f"die Netzwerkkoordination hat für Sie ein Konto bei Antragsweg angelegt "
+            f"({user.role_label}, {user.organisation.name}). Bitte legen Sie mit diesem Link Ihr "
+            "Passwort fest:",
+        ),
+        RESET: (
+            "Neues Passwort für Antragsweg",
+            "Sie (oder jemand anderes) haben ein neues Passwort für Ihr Konto angefordert. Mit diesem "
+            "Link legen Sie es fest; wenn Sie nichts angefordert haben, ignorieren Sie diese Nachricht:",
+        ),
+    }
+    subject, text = texts[purpose]
+    mail_to(user, subject, f"{text}\n\n{url}\n\nDer Link gilt einmal, bis {until}.")
+
+
+def _check_password(password: str, *, email: str = "", name: str = "") -> None:
+    """Length, common passwords, dictionary words, the person's own data (security.py)."""
+    problem = security.password_problem(password or "", email=email, name=name)
+    if problem:
+        raise RuleViolation(problem, field="password")
+
+
+def register(
+    *,
+    email: str,
+    password: str,
+    name: str,
+    organisation_name: str,
+    legal_form: str,
+    address: str,
+    contact_person: str,
+    alliance_slug: str = "non",
+) -> User | None:
+    """A sponsor registers themselves and their organisation; the address is confirmed by a link.
+
+    Returns None (and mails the address a hint instead) when an account for it exists already, so
+    that the page never tells strangers which addresses have accounts.
+    """
+    email = normalise_email(email)
+    _check_password(password, email=email, name=name)
+    alliance = db.session.scalar(sa.select(Alliance).where(Alliance.slug == alliance_slug))
+    if alliance is None:
+        raise NotFound(f"Es gibt kein Bündnis mit dem Kürzel „{alliance_slug}“.")
+    existing = db.session.scalar(sa.select(User).where(User.email == email))
+    if existing is not None:
+        mail_to(
+            existing,
+            "Registrierung bei Antragsweg",
+            "jemand hat versucht, mit Ihrer E-Mail-Adresse ein neues Konto anzulegen. Sie haben "
+            "bereits ein Konto. Wenn Sie Ihr Passwort nicht mehr wissen, nutzen Sie „Passwort "
+            "vergessen?“ auf der Anmeldeseite.",
+        )
+        db.session.commit()
+        return None
+    organisation_name = organisation_name.strip()
+    if db.session.scalar(
+        sa.select(Organisation.id).where(
+            Organisation.alliance_id == alliance.id, Organisation.name == organisation_name
+        )
+    ):
+        raise RuleViolation(
+            f"Die Organisation „{organisation_name}“ ist bereits registriert. Bitte bitten Sie die "
+            "Netzwerkkoordination, Sie in das Konto Ihrer Organisation einzuladen.",
+            field="organisation_name",
+        )
+    organisation = Organisation(
+        alliance_id=alliance.id,
+        name=organisation_name,
+        kind=KIND_FOR_ROLE["applicant"],
+        legal_form=legal_form.strip(),
+        address=address.strip(),
+        contact_person=contact_person.strip(),
+    )
+    db.session.add(organisation)
+    db.session.flush()
+    user = User(
+        email=email,
+        name=name.strip() or email,
+        role="applicant",
+        organisation_id=organisation.id,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    # Unconfirmed until the link is used (the column's default confirms accounts made otherwise).
+    user.email_confirmed_at = None
+    db.session.flush()
+    db.session.refresh(user)
+    _mail_link(user, CONFIRM)
+    db.session.commit()
+    return user
+
+
+def send_confirmation(user: User) -> None:
+    if user.email_confirmed:
+        return
+    _mail_link(user, CONFIRM)
+    db.session.commit()
+
+
+def confirm_email(token: str) -> User:
+
+    user = _use_link(token, CONFIRM)
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def invite(
+    coordinator: User, *, email: str, name: str, role: str, organisation_id: int | None, new_organisation: str
+) -> User:
+    """The coordination creates an account; the person sets the password through a mailed link."""
+    if not coordinator.is_coordinator:
+        raise NotAllowed("Nur die Netzwerkkoordination lädt Personen ein.")
+    if role not in ROLES:
+        raise RuleViolation(f"Unbekannte Rolle: {role}", field="role")
+    email = normalise_email(email)
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise RuleViolation(f"Es gibt bereits ein Konto für {email}.", field="email")
+    alliance = db.session.get(Alliance, coordinator.alliance_id)
+    if organisation_id:
+        organisation = db.session.get(Organisation, organisation_id)
+        if organisation is None or organisation.alliance_id != alliance.id:
+            raise RuleViolation("Bitte wählen Sie eine Organisation aus der Liste.", field="organisation_id")
+        if organisation.kind != KIND_FOR_ROLE[role]:
+            raise RuleViolation(
+                f"„{organisation.name}“ ist als {organisation.kind_label} erfasst und passt nicht zu "
+                "dieser Rolle.",
+                field="organisation_id",
+            )
+    elif new_organisation.strip():
+        organisation = get_or_create_organisation(alliance, new_organisation.strip(), KIND_FOR_ROLE[role])
+    else:
+        raise RuleViolation("Bitte wählen oder nennen Sie die Organisation.", field="organisation_id")
+    user = User(
+        email=email,
+        name=name.strip() or email,
+        role=role,
+        organisation_id=organisation.id,
+        # Nobody knows this password: the account is usable once the link has set one.
+        password_hash=hash_password(secrets.token_urlsafe(32)),
+    )
+    db.session.add(user)
+    db.session.flush()
+    # Unconfirmed until the link is used (the column's default confirms accounts made otherwise).
+    user.email_confirmed_at = None
+    db.session.flush()
+    db.session.refresh(user)
+    _mail_link(user, INVITE)
+    db.session.commit()
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Mails a reset link if there is an active account; says nothing either way."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    if user is not None and user.active:
+        _mail_link(user, RESET)
+        db.session.commit()
+
+
+def set_password(token: str, purpose: str, password: str) -> User:
+    """Sets the password through an invitation or reset link (once); the link proves the address."""
+    if purpose not in (INVITE, RESET):
+        raise LinkInvalid(LINK_BROKEN)
+    _check_password(password)
+    user = _use_link(token, purpose)
+    user.password_hash = hash_password(password)
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
     db.session.commit()
     return user

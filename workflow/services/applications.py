@@ -11,7 +11,14 @@ from workflow.services import access
 from workflow.services.errors import NotAllowed
 from workflow.services.lifecycle import jsonable
 
-EDITABLE = ("title", "summary", "funding_object_id", "total_cost_cents", "requested_grant_cents")
+EDITABLE = (
+    "title",
+    "summary",
+    "preferred_dates",
+    "funding_object_id",
+    "total_cost_cents",
+    "requested_grant_cents",
+)
 
 
 def list_for(user: User, state: str | None = None, limit: int = 200) -> list[Application]:

@@ -34,3 +34,10 @@ class RuleViolation(DomainError):
     def __init__(self, message: str, *, field: str | None = None, messages: list[str] | None = None):
         super().__init__(message, field=field)
         self.messages = messages or [message]
+
+
+class LinkInvalid(DomainError):
+    """A link from a mail (confirmation, invitation, password reset) that has expired, was used
+    already or was altered."""
+
+    status = 410

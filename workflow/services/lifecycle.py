@@ -56,6 +56,7 @@ def create_application(actor: User, **fields) -> Application:
     """A sponsor asks for a consultation on a new idea: the application starts in `consultation`."""
     if actor.role != "applicant":
         raise NotAllowed("Nur Antragsteller können einen Antrag anlegen.")
+    ensure_confirmed(actor)
     application = Application(
         alliance_id=actor.alliance_id,
         applicant_organisation_id=actor.organisation_id,
@@ -91,6 +92,18 @@ def create_application(actor: User, **fields) -> Application:
     return application
 
 
+EMAIL_NOT_CONFIRMED = (
+    "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse über den Link, den wir Ihnen geschickt haben. "
+    "Danach können Sie Beratungen anfragen und Unterlagen einreichen."
+)
+
+
+def ensure_confirmed(actor: User | None) -> None:
+    """A person whose address is not confirmed yet submits nothing."""
+    if actor is not None and not actor.email_confirmed:
+        raise NotAllowed(EMAIL_NOT_CONFIRMED)
+
+
 def ensure_may_fire(application: Application, trigger_name: str, actor: User | None):
     """The trigger, if `actor` may fire it on `application` in its current state; raises otherwise."""
     trigger = TRIGGERS_BY_NAME.get(trigger_name)
@@ -98,6 +111,7 @@ def ensure_may_fire(application: Application, trigger_name: str, actor: User | N
         raise NotFound("Diese Aktion gibt es nicht.")
     if not access.has_role_for(actor, application, trigger):
         raise NotAllowed(f"Sie dürfen „{trigger.label}“ bei diesem Antrag nicht ausführen.")
+    ensure_confirmed(actor)
     if not transitions_of(trigger.name, application.state) or not access.is_applicable(application, trigger):
         raise InvalidTransition(
             f"„{trigger.label}“ ist im Status „{STATES_BY_NAME[application.state].label}“ nicht möglich."

@@ -13,11 +13,12 @@ import sqlalchemy as sa
 from flask import current_app
 
 from workflow.extensions import db
-from workflow.formatting import local_datetime
+from workflow.formatting import local_date, local_datetime
 from workflow.lifecycle import COORDINATOR, STATES_BY_NAME, TRIGGERS_BY_NAME
 from workflow.models import Application, User
 from workflow.models.notification import Notification, OutgoingMail
 from workflow.models.types import utcnow
+from workflow.rules import deadlines
 
 MAIL_FOOTER = (
     "\n\n--\nAntragsweg · Allianz für Fachkräfte\n"
@@ -51,6 +52,22 @@ def notify(users: Iterable[User], subject: str, body: str, application: Applicat
         db.session.add(OutgoingMail(to_address=user.email, subject=subject, body=text + MAIL_FOOTER))
         count += 1
     return count
+
+
+def mail_to(user: User, subject: str, body: str) -> None:
+    """A mail only, no in-app notification (links to confirm an address or set a password: they
+    belong in the person's mailbox, not on a page)."""
+    text = f"Guten Tag {user.name},\n\n{body}"
+    db.session.add(OutgoingMail(to_address=user.email, subject=subject, body=text + MAIL_FOOTER))
+
+
+def page_link(endpoint: str, **values) -> str:
+    path = current_app.url_map.bind("").build(endpoint, values)
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+# The first assessment's result goes to the sponsor as a letter (views/assessment.py).
+ASSESSMENT_DECISIONS = ("invite_long_form", "request_sketch_revision", "decline_sketch")
 
 
 def coordinators(alliance_id: int) -> list[User]:
@@ -94,12 +111,20 @@ def state_changed(application: Application, trigger: str, actor: User | None) ->
         f"Ihr Antrag „{application.title}“ ({application.reference}) hat den Status „{label}“ "
         f"(„{TRIGGERS_BY_NAME[trigger].label}“, {who}, {local_datetime(utcnow())})."
     )
+    if trigger in ASSESSMENT_DECISIONS:
+        body += "\n\nDas Ergebnis der Ersteinschätzung als Schreiben (auch als PDF): " + page_link(
+            "assessment.letter", application_id=application.id
+        )
     notify([u for u in sponsors(application) if u != actor], subject, body, application)
     if trigger in ("submit_sketch", "submit_long_form"):
+        text = f"„{application.title}“ von {application.applicant.name} ist eingegangen: {label}."
+        if trigger == "submit_sketch":
+            due = deadlines.due_date(utcnow(), application.alliance.procedure.assessment_days)
+            text += f" Ziel für die Ersteinschätzung: {local_date(due)}."
         notify(
             coordinators(application.alliance_id),
             f"Eingereicht: {application.reference} – {label}",
-            f"„{application.title}“ von {application.applicant.name} ist eingegangen: {label}.",
+            text,
             application,
         )
 

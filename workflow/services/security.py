@@ -18,6 +18,7 @@ from workflow.models.types import utcnow
 from workflow.services.errors import DomainError, RuleViolation
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
 
 
 class TooManyAttempts(DomainError):
@@ -137,8 +138,8 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     dictionary words and the person's own data (zxcvbn)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen haben."
-    if len(password) > 200:
-        return "Das Passwort darf höchstens 200 Zeichen haben."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Das Passwort darf höchstens {MAX_PASSWORD_LENGTH} Zeichen haben."
     result = zxcvbn(password[:100], user_inputs=[email, name, "antragsweg", "allianz", "fachkräfte"])
     if result["score"] < 3:
         return (

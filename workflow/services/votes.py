@@ -43,11 +43,19 @@ def _open(application: Application, actor: User | None, data: dict) -> dict:
     db.session.flush()
     # The sponsor's own organisation never votes on its own application.
     own = db.session.get(type(application.applicant), application.applicant_organisation_id)
+    recused = set()
     if own is not None and own.kind == "partner":
         db.session.add(
             Recusal(vote_id=vote.id, organisation_id=own.id, reason="Antragstellende Organisation")
         )
-        db.session.flush()
+        recused.add(own.id)
+    # Nor do the alliance partners named as project partners in the sketch.
+    for partner in application.project_partners:
+        organisation = partner.organisation
+        if organisation is not None and organisation.kind == "partner" and organisation.id not in recused:
+            db.session.add(Recusal(vote_id=vote.id, organisation_id=organisation.id, reason="Projektpartner"))
+            recused.add(organisation.id)
+    db.session.flush()
     db.session.refresh(vote)
     when = (
         f"bis {local_datetime(vote.deadline_at)}"

@@ -14,6 +14,7 @@ ERROR_TITLES = {
     404: "Nicht gefunden",
     405: "Methode nicht erlaubt",
     409: "Aktion nicht möglich",
+    410: "Link nicht mehr gültig",
     413: "Datei zu groß",
     422: "Eingabe nicht angenommen",
     429: "Zu viele Versuche",
@@ -24,7 +25,8 @@ ERROR_TEXTS = {
     403: "Sie haben keine Berechtigung für diese Seite oder Aktion.",
     404: "Diese Seite gibt es nicht, oder sie ist für Sie nicht sichtbar.",
     405: "Diese Aktion ist auf diesem Weg nicht möglich.",
-    413: "Die gesendeten Daten sind zu groß.",
+    413: "Die gesendeten Daten sind zu groß: eine Datei darf höchstens 10 MB haben. Was Sie zuvor "
+    "gespeichert haben, ist unverändert.",
     500: "Ein unerwarteter Fehler ist aufgetreten. Es wurde nichts verändert; bitte versuchen Sie "
     "es noch einmal.",
 }
@@ -41,6 +43,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(calendar.bp)
     app.register_blueprint(settings.bp)
+    from workflow.views import accounts, assessment, notifications, sketches  # stage 1
+
+    for module in (accounts, sketches, assessment, notifications):
+        app.register_blueprint(module.bp)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):

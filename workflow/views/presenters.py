@@ -7,7 +7,7 @@ from datetime import date
 from forms.transitions import FORMS
 from workflow import formatting
 from workflow.lifecycle import STATES_BY_NAME, TRIGGERS_BY_NAME
-from workflow.models import Application, Event, Organisation, User
+from workflow.models import DOCUMENT_KINDS, Application, Event, Organisation, User
 from workflow.models.event import BALLOT_CAST, CREATED, RECUSAL
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, MODE_LABELS
 
@@ -22,6 +22,8 @@ EXTRA_LABELS = {
     "reason": "Grund",
     "title": "Titel",
     "changed": "Geänderte Angaben",
+    "filename": "Datei",
+    "pages": "Seiten",
     **CRITERIA,
 }
 DECISION_LABELS = {
@@ -37,6 +39,15 @@ CHANGED_LABELS = {
     "requested_grant_cents": "Beantragte Förderung",
     "fields_of_action": "Handlungsfelder",
     "districts": "Landkreise",
+    "preferred_dates": "Wunschtermine",
+    "need": "Ausgangslage und Bedarf",
+    "objectives": "Ziele",
+    "target_groups": "Zielgruppen",
+    "participants_planned": "Geplante Teilnehmendenzahl",
+    "activities": "Maßnahmen und Aktivitäten",
+    "start_date": "Projektbeginn",
+    "end_date": "Projektende",
+    "project_partners": "Projektpartner",
 }
 OUTCOME_LABELS = {"approved": "Zustimmung", "not_approved": "Keine Zustimmung"}
 
@@ -101,6 +112,10 @@ def timeline(
         elif event.kind == "updated":
             entry["what"] = "Angaben bearbeitet"
             data = {"changed": ", ".join(CHANGED_LABELS.get(k, k) for k in data.get("changed", []))}
+        elif event.kind == "document_uploaded":
+            kind = DOCUMENT_KINDS.get(data.get("kind"), data.get("kind"))
+            entry["what"] = f"Dokument hochgeladen: {kind}, Fassung {data.get('version')}"
+            data = {"filename": data.get("filename"), "pages": data.get("pages")}
         elif event.kind == BALLOT_CAST:
             org = organisations.get(data.get("organisation_id"))
             entry["what"] = f"Votum abgegeben für {org.name if org else 'eine Partnerorganisation'}"

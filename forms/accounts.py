@@ -1,0 +1,76 @@
+"""Registration, setting and resetting a password, inviting people."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from forms.fields import options
+from workflow.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+REQUIRED = "Bitte füllen Sie dieses Feld aus."
+EMAIL = [
+    DataRequired("Bitte geben Sie Ihre E-Mail-Adresse ein."),
+    Length(max=254, message="Höchstens 254 Zeichen."),
+    Email("Bitte geben Sie eine gültige E-Mail-Adresse ein."),
+]
+
+
+def _new_password():
+    return PasswordField(
+        "Passwort",
+        validators=[
+            DataRequired("Bitte wählen Sie ein Passwort."),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} und darf höchstens "
+                f"{MAX_PASSWORD_LENGTH} Zeichen haben.",
+            ),
+        ],
+    )
+
+
+def _repeat():
+    return PasswordField(
+        "Passwort wiederholen",
+        validators=[EqualTo("password", "Die beiden Passwörter stimmen nicht überein.")],
+    )
+
+
+def _text(label: str, max_length: int, required: bool = True, area: bool = False):
+    validators = [DataRequired(REQUIRED)] if required else [Optional()]
+    validators.append(Length(max=max_length, message=f"Höchstens {max_length} Zeichen."))
+    return (TextAreaField if area else StringField)(label, validators=validators)
+
+
+class RegistrationForm(FlaskForm):
+    organisation_name = _text("Name der Organisation", 200)
+    legal_form = _text("Rechtsform (z. B. gGmbH, e. V.)", 100)
+    address = _text("Anschrift (Straße, PLZ, Ort)", 500, area=True)
+    contact_person = _text("Ansprechperson für das Projekt", 200)
+    name = _text("Ihr Name", 200)
+    email = EmailField("E-Mail-Adresse", validators=EMAIL)
+    password = _new_password()
+    password_repeat = _repeat()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("E-Mail-Adresse", validators=EMAIL)
+
+
+class SetPasswordForm(FlaskForm):
+    password = _new_password()
+    password_repeat = _repeat()
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("E-Mail-Adresse", validators=EMAIL)
+    name = _text("Name", 200)
+    role = SelectField("Rolle", validate_choice=True)
+    organisation_id = SelectField("Organisation", coerce=int, validate_choice=True)
+    new_organisation = _text("Oder neue Organisation (Name)", 200, required=False)
+
+    def __init__(self, *args, roles=(), organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = options(roles)
+        self.organisation_id.choices = options([(0, "– neue Organisation –")] + list(organisations))

@@ -1,0 +1,357 @@
+"""The first assessment: its target date, the coordinator's consultations with NBank, MS and
+partners, read access for consulted parties and their comments (never shown to the sponsor), the
+coordinator's inbox, and the result as a letter to the sponsor."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from workflow.extensions import db
+from workflow.formatting import local_date
+from workflow.lifecycle import COORDINATOR, OBSERVER, PARTNER, STATES_BY_NAME
+from workflow.models import Application, AssessmentNote, Event, Organisation, SketchAccess, User
+from workflow.models.assessment import COMMENT, CONSULTATION
+from workflow.models.event import TRANSITION
+from workflow.models.types import utcnow
+from workflow.rules import deadlines
+from workflow.services import access, notifications
+from workflow.services.errors import InvalidTransition, NotAllowed, RuleViolation
+
+ASSESSMENT_STATES = ("sketch_submitted", "sketch_assessment")
+DECISIONS = notifications.ASSESSMENT_DECISIONS
+
+
+def _last_transition(application: Application, *triggers: str) -> Event | None:
+    return db.session.scalar(
+        sa.select(Event)
+        .where(
+            Event.application_id == application.id,
+            Event.kind == TRANSITION,
+            Event.trigger.in_(triggers),
+        )
+        .order_by(Event.id.desc())
+        .limit(1)
+    )
+
+
+def submitted_at(application: Application) -> datetime | None:
+    event = _last_transition(application, "submit_sketch")
+    return event.created_at if event else None
+
+
+def assessment_due(application: Application) -> date | None:
+    """21 calendar days (the alliance's setting) from the sketch's submission, moved to the next
+    working day in Lower Saxony; only while the sketch waits for or is in assessment."""
+    if application.state not in ASSESSMENT_STATES:
+        return None
+    start = submitted_at(application)
+    if start is None:
+        return None
+    return deadlines.due_date(start, application.alliance.procedure.assessment_days)
+
+
+# What happens next in each state of the first stage, for the person reading the page.
+NEXT_STEPS = {
+    "consultation": (
+        "Die Netzwerkkoordination meldet sich für ein Beratungsgespräch zu Ihren Wunschterminen. "
+        "Nach dem Gespräch schreiben Sie die Projektskizze."
+    ),
+    "sketch_draft": (
+        "Der Projektträger schreibt die Projektskizze (etwa drei Seiten; als Formular oder als PDF) "
+        "und reicht sie ein. Der Entwurf kann jederzeit gespeichert werden."
+    ),
+    "sketch_submitted": (
+        "Die Netzwerkkoordination beginnt die Ersteinschätzung und stimmt sich dabei mit der NBank, "
+        "dem Ministerium (MS) und den betroffenen Bündnispartnern ab."
+    ),
+    "sketch_assessment": (
+        "Die Netzwerkkoordination schätzt die Skizze ein, berät sich mit NBank, MS und Bündnispartnern "
+        "und entscheidet: Einladung zur Langfassung, Überarbeitung oder keine Befürwortung. Das "
+        "Ergebnis erhalten Sie als Schreiben."
+    ),
+    "long_form_draft": "Der Projektträger schreibt die Langfassung und reicht sie ein.",
+    "sketch_declined": "Das Verfahren ist beendet: die Skizze wird nicht befürwortet.",
+}
+
+
+def next_step(application: Application) -> dict:
+    state = STATES_BY_NAME[application.state]
+    due = assessment_due(application)
+    return {
+        "what": NEXT_STEPS.get(application.state),
+        "who": state.next_actor,
+        "due": due,
+        "due_label": "Ziel für die Ersteinschätzung" if due else None,
+        "overdue": due is not None and deadlines.local_date(utcnow()) > due,
+        "submitted_at": submitted_at(application) if due else None,
+        "final": state.final,
+    }
+
+
+# -- the coordinator's inbox ----------------------------------------------------------------------
+
+
+def inbox(user: User) -> dict:
+    """New consultation requests, submitted sketches and sketches in assessment (with due dates)."""
+    if user.role != COORDINATOR:
+        raise NotAllowed("Nur die Netzwerkkoordination hat einen Posteingang.")
+    query = access.visible_applications(user)
+
+    def rows(state: str) -> list[dict]:
+        found = db.session.scalars(query.where(Application.state == state).order_by(Application.updated_at))
+        out = []
+        for application in found:
+            due = assessment_due(application)
+            out.append(
+                {
+                    "id": application.id,
+                    "reference": application.reference,
+                    "title": application.title,
+                    "applicant": application.applicant.name,
+                    "preferred_dates": application.preferred_dates,
+                    "since": application.updated_at,
+                    "due": due,
+                    "overdue": due is not None and deadlines.local_date(utcnow()) > due,
+                }
+            )
+        return out
+
+    return {
+        "consultation": rows("consultation"),
+        "sketch_submitted": rows("sketch_submitted"),
+        "sketch_assessment": rows("sketch_assessment"),
+    }
+
+
+# -- consultations, access, comments --------------------------------------------------------------
+
+
+def _clean(text: str | None, label: str, max_length: int, field: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise RuleViolation(f"Bitte füllen Sie „{label}“ aus.", field=field)
+    if len(text) > max_length:
+        raise RuleViolation(f"„{label}“: höchstens {max_length} Zeichen.", field=field)
+    return text
+
+
+def record_consultation(
+    application: Application, user: User, party: str, held_on: date, statement: str
+) -> AssessmentNote:
+    """The coordinator records a consultation during the assessment: who, when, what they said."""
+    if not access.may_record_assessment(user, application):
+        if user.role != COORDINATOR:
+            raise NotAllowed("Nur die Netzwerkkoordination erfasst Abstimmungen zur Ersteinschätzung.")
+        raise InvalidTransition("Abstimmungen werden während der Ersteinschätzung erfasst.")
+    if not isinstance(held_on, date):
+        raise RuleViolation("Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ).", field="held_on")
+    if held_on > deadlines.local_date(utcnow()):
+        raise RuleViolation("Das Datum darf nicht in der Zukunft liegen.", field="held_on")
+    note = AssessmentNote(
+        application_id=application.id,
+        kind=CONSULTATION,
+        party=_clean(party, "Mit wem", 300, "party"),
+        held_on=held_on,
+        body=_clean(statement, "Was wurde gesagt", 5000, "statement"),
+        author_id=user.id,
+    )
+    db.session.add(note)
+    db.session.commit()
+    return note
+
+
+def consultable_organisations(application: Application) -> list[Organisation]:
+    """Organisations the coordinator may consult: NBank, MS and the partners (not the sponsor)."""
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(
+                Organisation.alliance_id == application.alliance_id,
+                Organisation.kind.in_(("observer", "partner")),
+                Organisation.id != application.applicant_organisation_id,
+            )
+            .order_by(Organisation.kind, Organisation.name)
+        )
+    )
+
+
+def grant_access(
+    application: Application, user: User, organisation_id: int, question: str = ""
+) -> SketchAccess:
+    """Give an organisation read access to the sketch in assessment and ask its people for their
+    view (they are told by mail and in the app)."""
+    if not access.may_record_assessment(user, application):
+        if user.role != COORDINATOR:
+            raise NotAllowed("Nur die Netzwerkkoordination gibt Skizzen frei.")
+        raise InvalidTransition("Skizzen werden während der Ersteinschätzung freigegeben.")
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None or organisation not in consultable_organisations(application):
+        raise RuleViolation("Bitte wählen Sie NBank, MS oder einen Bündnispartner.", field="organisation_id")
+    question = (question or "").strip()
+    if len(question) > 2000:
+        raise RuleViolation("„Frage“: höchstens 2000 Zeichen.", field="question")
+    if db.session.scalar(
+        sa.select(SketchAccess.id).where(
+            SketchAccess.application_id == application.id, SketchAccess.organisation_id == organisation.id
+        )
+    ):
+        raise InvalidTransition(f"{organisation.name} hat bereits Zugriff auf diese Skizze.")
+    grant = SketchAccess(
+        application_id=application.id,
+        organisation_id=organisation.id,
+        question=question,
+        granted_by_id=user.id,
+    )
+    db.session.add(grant)
+    body = (
+        f"Die Netzwerkkoordination bittet Sie um Ihre Einschätzung der Projektskizze "
+        f"„{application.title}“ ({application.reference}) von {application.applicant.name}. "
+        "Sie können die Skizze lesen und einen Kommentar hinterlassen, den der Projektträger nicht sieht."
+    )
+    if question:
+        body += f"\n\nFrage der Netzwerkkoordination: {question}"
+    due = assessment_due(application)
+    if due:
+        body += f"\n\nZiel für die Ersteinschätzung: {local_date(due)}."
+    notifications.notify(
+        notifications.representatives([organisation.id]),
+        f"Bitte um Einschätzung: {application.reference}",
+        body,
+        application,
+    )
+    db.session.commit()
+    return grant
+
+
+def comment(application: Application, user: User, body: str) -> AssessmentNote:
+    """A consulted party (NBank, MS, a partner with access) comments; the sponsor never sees it."""
+    if not access.may_comment_assessment(user, application):
+        if access.can_view(user, application) and user.role in (OBSERVER, PARTNER):
+            raise InvalidTransition("Kommentare sind während der Ersteinschätzung möglich.")
+        raise NotAllowed("Sie können diese Skizze nicht kommentieren.")
+    note = AssessmentNote(
+        application_id=application.id,
+        kind=COMMENT,
+        body=_clean(body, "Kommentar", 5000, "body"),
+        author_id=user.id,
+    )
+    db.session.add(note)
+    notifications.notify(
+        notifications.coordinators(application.alliance_id),
+        f"Kommentar zur Ersteinschätzung: {application.reference}",
+        f"{user.name} ({user.organisation.name}) hat die Skizze „{application.title}“ kommentiert.",
+        application,
+    )
+    db.session.commit()
+    return note
+
+
+def internal(application: Application, user: User) -> dict | None:
+    """The internal side of the assessment as plain data, or None for the sponsor."""
+    if not access.may_see_assessment(user, application):
+        return None
+    notes = list(
+        db.session.scalars(
+            sa.select(AssessmentNote)
+            .where(AssessmentNote.application_id == application.id)
+            .order_by(AssessmentNote.id)
+        )
+    )
+    grants = list(
+        db.session.scalars(
+            sa.select(SketchAccess)
+            .where(SketchAccess.application_id == application.id)
+            .order_by(SketchAccess.id)
+        )
+    )
+    if not notes and not grants and application.state != "sketch_assessment":
+        return None
+    return {
+        "consultations": [
+            {"party": n.party, "held_on": n.held_on, "statement": n.body, "by": n.author.name}
+            for n in notes
+            if n.kind == CONSULTATION
+        ],
+        "comments": [
+            {
+                "by": f"{n.author.name} ({n.author.organisation.name})",
+                "at": n.created_at,
+                "body": n.body,
+            }
+            for n in notes
+            if n.kind == COMMENT
+        ],
+        "grants": [
+            {"organisation": g.organisation.name, "question": g.question, "at": g.created_at} for g in grants
+        ],
+        "may_record": access.may_record_assessment(user, application),
+        "may_comment": access.may_comment_assessment(user, application),
+        "organisations": [
+            (o.id, o.name)
+            for o in consultable_organisations(application)
+            if o.id not in {g.organisation_id for g in grants}
+        ]
+        if access.may_record_assessment(user, application)
+        else [],
+    }
+
+
+# -- the result as a letter -----------------------------------------------------------------------
+
+LETTER_HEADINGS = {
+    "invite_long_form": "Einladung zur Langfassung",
+    "request_sketch_revision": "Bitte um Überarbeitung der Projektskizze",
+    "decline_sketch": "Ihre Projektskizze wird nicht befürwortet",
+}
+
+
+def letter(application: Application) -> dict | None:
+    """The latest result of the first assessment as plain data for the letter (HTML and PDF)."""
+    event = _last_transition(application, *DECISIONS)
+    if event is None:
+        return None
+    alliance = application.alliance
+    sponsor = application.applicant
+    data = event.data or {}
+    decision = event.trigger
+    paragraphs = []
+    if decision == "invite_long_form":
+        paragraphs.append(
+            f"die Netzwerkkoordination der {alliance.name} hat Ihre Projektskizze „{application.title}“ "
+            f"geprüft und sich dazu mit {data.get('parties_consulted') or 'den beteiligten Stellen'} "
+            "abgestimmt. Das Projekt ist nach unserer Einschätzung förderfähig und passt zur Strategie des "
+            "Bündnisses. Wir laden Sie ein, die Langfassung zu erarbeiten und einzureichen."
+        )
+    elif decision == "request_sketch_revision":
+        paragraphs.append(
+            f"die Netzwerkkoordination der {alliance.name} hat Ihre Projektskizze „{application.title}“ "
+            "geprüft. Bevor wir sie abschließend einschätzen können, bitten wir Sie, sie zu überarbeiten "
+            "und erneut einzureichen."
+        )
+    else:
+        paragraphs.append(
+            f"die Netzwerkkoordination der {alliance.name} hat Ihre Projektskizze „{application.title}“ "
+            "geprüft. Wir können das Projekt leider nicht befürworten."
+        )
+    reasons = data.get("reason") or data.get("notes") or ""
+    return {
+        "alliance": alliance.name,
+        "coordination_address": [line for line in (alliance.coordination_address or "").splitlines() if line],
+        "recipient": {
+            "name": sponsor.name,
+            "legal_form": sponsor.legal_form,
+            "contact_person": sponsor.contact_person,
+            "address": [line for line in (sponsor.address or "").splitlines() if line],
+        },
+        "reference": application.reference,
+        "title": application.title,
+        "date": local_date(event.created_at),
+        "decision": decision,
+        "heading": LETTER_HEADINGS[decision],
+        "paragraphs": paragraphs,
+        "reasons_label": "Hinweise" if decision == "invite_long_form" else "Begründung",
+        "reasons": reasons,
+        "signer": event.actor.name if event.actor else "Netzwerkkoordination",
+    }

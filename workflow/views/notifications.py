@@ -1,0 +1,53 @@
+"""In-app notifications: the list (read and unread), marking them read; the nav shows the count."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from workflow.lifecycle import ROLES
+from workflow.services import notifications
+from workflow.views import navigation
+
+bp = Blueprint("notifications", __name__)
+
+navigation.register(
+    _l("Benachrichtigungen"),
+    "notifications.index",
+    ROLES,
+    order=90,
+    badge=lambda user: notifications.unread_count(user),
+)
+
+
+@bp.get("/benachrichtigungen")
+@login_required
+def index():
+    items = [
+        {
+            "id": n.id,
+            "subject": n.subject,
+            "body": n.body,
+            "link": n.link,
+            "application_id": n.application_id,
+            "created_at": n.created_at,
+            "unread": n.read_at is None,
+        }
+        for n in notifications.recent(current_user, limit=100)
+    ]
+    return render_template("notifications/index.html", items=items)
+
+
+@bp.post("/benachrichtigungen/gelesen")
+@login_required
+def mark_read():
+    raw = request.form.get("id", "")
+    notification_id = int(raw) if raw.isdigit() else None
+    notifications.mark_read(current_user, notification_id)
+    if notification_id is None:
+        flash("Alle Benachrichtigungen sind als gelesen markiert.", "success")
+    target = request.form.get("open")
+    if target and target.isdigit():
+        return redirect(url_for("applications.show", application_id=int(target)), 303)
+    return redirect(url_for(".index"), 303)

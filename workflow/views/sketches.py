@@ -1,0 +1,121 @@
+"""The project sketch: the form (saved as a draft at any time, with an optional PDF), the sketch and
+the "what happens next" sections of the application page, document downloads."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from forms.sketch import LIMITS, SketchForm
+from workflow.extensions import db
+from workflow.models import Application, Document
+from workflow.services import access, assessment, documents, sketches
+from workflow.services.errors import RuleViolation
+from workflow.views.applications import _funding_objects, _load
+from workflow.views.sections import section
+
+bp = Blueprint("sketches", __name__)
+
+
+@section("next", "applications/_next.html", order=5)
+def _next_section(application: Application, user) -> dict | None:
+    return assessment.next_step(application)
+
+
+@section("sketch", "applications/_sketch.html", order=20)
+def _sketch_section(application: Application, user) -> dict | None:
+    if application.state == "consultation" and application.sketch is None:
+        return None
+    return sketches.overview(application, user)
+
+
+def _form(application: Application, submitted: bool = False) -> SketchForm:
+    choices = {
+        "funding_objects": _funding_objects(),
+        "partners": sketches.alliance_partners(application.alliance_id),
+    }
+    if submitted:  # what was sent (Flask-WTF reads the form and its files)
+        return SketchForm(**choices)
+    form = SketchForm(formdata=None, **choices)
+    sketch = application.sketch
+    form.title.data = application.title
+    form.summary.data = application.summary
+    form.funding_object_id.data = application.funding_object_id or 0
+    form.fields_of_action.data = application.fields_of_action
+    form.districts.data = application.districts
+    form.total_cost_cents.data = application.total_cost_cents
+    form.requested_grant_cents.data = application.requested_grant_cents
+    for name in sketches.SKETCH_FIELDS:
+        form[name].data = getattr(sketch, name) if sketch else None
+    form.partner_organisation_ids.data = [
+        p.organisation_id for p in application.project_partners if p.organisation_id
+    ]
+    form.other_partners.data = "\n".join(p.name for p in application.project_partners if p.name)
+    return form
+
+
+@bp.route("/antraege/<int:application_id>/skizze", methods=["GET", "POST"])
+@login_required
+def edit(application_id: int):
+    application = _load(application_id)
+    if not access.may_edit_sketch(current_user, application):
+        abort(403)
+    if request.method == "GET":
+        return _page(application, _form(application))
+    form = _form(application, submitted=True)
+    if not form.validate_on_submit():
+        return _page(application, form, 422)
+    try:
+        sketches.save_draft(application, current_user, form.values())
+    except RuleViolation as refusal:
+        form.form_errors.extend(refusal.messages)
+        return _page(application, form, 422)
+    upload = form.sketch_pdf.data
+    if upload is not None and getattr(upload, "filename", None):
+        try:
+            sketches.upload_pdf(application, current_user, upload.stream, upload.filename)
+        except RuleViolation as refusal:
+            form.sketch_pdf.errors = [
+                *refusal.messages,
+                "Ihr Entwurf ist gespeichert; nur die Datei wurde nicht übernommen.",
+            ]
+            return _page(application, form, 422)
+        flash("Der Entwurf und die PDF-Datei sind gespeichert.", "success")
+    else:
+        flash("Der Entwurf ist gespeichert. Sie können jederzeit weiterschreiben.", "success")
+    if request.form.get("then") == "submit":
+        return redirect(url_for("applications.act", application_id=application.id, trigger="submit_sketch"))
+    return redirect(url_for(".edit", application_id=application.id), 303)
+
+
+def _page(application: Application, form: SketchForm, status: int = 200):
+    db.session.refresh(application)
+    counts = {name: len(form[name].data or "") for name in LIMITS}
+    return render_template(
+        "sketches/edit.html",
+        application=application,
+        form=form,
+        limits=LIMITS,
+        counts=counts,
+        overview=sketches.overview(application, current_user),
+    ), status
+
+
+@bp.get("/antraege/<int:application_id>/dokumente/<int:document_id>")
+@login_required
+def download(application_id: int, document_id: int):
+    """A document of an application, only to those who may see the application; always as an
+    attachment (never shown inline by the browser)."""
+    application = _load(application_id)
+    document = db.session.get(Document, document_id)
+    if document is None or document.application_id != application.id:
+        abort(404)
+    response = send_file(
+        documents.path_of(document),
+        mimetype=document.media_type,
+        as_attachment=True,
+        download_name=document.filename,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

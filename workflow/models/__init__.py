@@ -2,13 +2,15 @@
 
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION, Alliance, FundingObject
 from workflow.models.application import Application, ApplicationDistrict, ApplicationField
+from workflow.models.committee import CommitteeSession, SessionAttendance
 from workflow.models.dispatch import Dispatch
 from workflow.models.document import DOCUMENT_KINDS, Document
 from workflow.models.event import Event
+from workflow.models.long_form import CostLine, FinancingLine, LongForm, LongFormPartner
 from workflow.models.notification import Notification, OutgoingMail
 from workflow.models.organisation import Organisation
 from workflow.models.user import User
-from workflow.models.vote import Ballot, Recusal, Vote
+from workflow.models.vote import Ballot, Objection, Recusal, Vote
 
 __all__ = [
     "DISTRICTS",
@@ -29,4 +31,11 @@ __all__ = [
     "Recusal",
     "User",
     "Vote",
+    "CommitteeSession",
+    "SessionAttendance",
+    "CostLine",
+    "FinancingLine",
+    "LongForm",
+    "LongFormPartner",
+    "Objection",
 ]

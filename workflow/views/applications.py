@@ -156,9 +156,12 @@ def act(application_id: int, trigger: str):
     if trigger not in FORMS:
         abort(404)
     definition = lifecycle_service.ensure_may_fire(application, trigger, current_user)
-    form = FORMS[trigger]()
-    if trigger == "open_vote" and request.method == "GET":
-        form.deadline.data = votes.default_circulation_deadline(application.alliance)
+    if trigger == "open_vote":
+        form = FORMS[trigger](sessions=votes.session_choices(application.alliance_id))
+        if request.method == "GET":  # the rules' deadline, prefilled and editable
+            form.deadline.data = votes.default_circulation_deadline(application.alliance)
+    else:
+        form = FORMS[trigger]()
     if trigger == "issue_statement":
         allowed = votes.statement_decisions(application)
         form.decision.choices = [c for c in form.decision.choices if c.value in allowed]

@@ -288,8 +288,15 @@ def overview(application: Application) -> dict:
         if long_form
         else [s for s in SECTIONS_BY_KEY.values() if s.key != "agency"]
     )
+    classified = bool(application.funding_object_id and application.fields and application.district_rows)
     items = [
-        {"key": s.key, "title": s.title, "complete": bool(long_form and long_form.section_complete(s.key))}
+        {
+            "key": s.key,
+            "title": s.title,
+            "complete": long_form.section_complete(s.key)
+            if long_form
+            else (s.key == "classification" and classified),
+        }
         for s in sections
     ]
     done = sum(item["complete"] for item in items)

@@ -36,6 +36,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(applications.bp)
+    app.register_blueprint(__import__("workflow.views.long_form", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("workflow.views.sessions", fromlist=["bp"]).bp)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from forms.application import ApplicationForm
-from forms.ballot import BallotForm, ConflictForm
+from forms.ballot import BallotForm, ConflictForm, ObjectionForm
 from forms.transitions import FORMS
 from workflow.extensions import db
 from workflow.lifecycle import STATES, STATES_BY_NAME
@@ -34,10 +34,12 @@ def _vote_section(application: Application, user) -> dict | None:
     if vote is None:
         return None
     panel = votes.panel(vote, user)
+    ballot_data = (panel.get("own_ballot") or {}) | {"organisation_id": panel["own_organisation_id"]}
     return {
         "panel": panel,
-        "ballot_form": BallotForm(prefix="ballot", data=panel.get("own_ballot") or None),
+        "ballot_form": BallotForm(prefix="ballot", data=ballot_data),
         "conflict_form": ConflictForm(prefix="conflict"),
+        "objection_form": ObjectionForm(prefix="objection"),
         "criteria": CRITERIA,
     }
 
@@ -190,7 +192,12 @@ def cast_ballot(application_id: int):
     if form.validate_on_submit():
         try:
             votes.cast_ballot(
-                application, current_user, form.choice.data, form.comment.data, **form.ratings()
+                application,
+                current_user,
+                form.choice.data,
+                form.comment.data,
+                organisation_id=form.organisation_id.data,
+                **form.ratings(),
             )
         except RuleViolation as refusal:
             form.form_errors.extend(refusal.messages)

@@ -96,6 +96,7 @@ def _open(application: Application, actor: User | None, data: dict) -> dict:
         opened_at=utcnow(),
         rules=application.alliance.procedure.as_dict(),
     )
+    db.session.add(vote)
     recorded = {}
     if vote.mode == voting.CIRCULATION:
         # Whatever day was chosen, a deadline never ends on a weekend or a holiday.

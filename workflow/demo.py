@@ -396,6 +396,39 @@ DEMO_APPLICATIONS = (
 )
 
 
+def _seed_sessions(people: dict[str, User], walker: Walker) -> list[Application]:
+    """The next committee session with its agenda; a long form put onto it; a circulation to which
+    a partner objected (now an item of the same session)."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from workflow.rules.deadlines import BERLIN, next_working_day
+    from workflow.services import sessions
+
+    coordinator = people["coordinator"]
+    day = next_working_day(datetime.now(UTC).date() + timedelta(days=21))
+    session = sessions.schedule(
+        coordinator,
+        datetime.combine(day, time(14, 0), tzinfo=BERLIN),
+        "IHK Lüneburg-Wolfsburg, Am Sande 1, Lüneburg (Sitzungssaal) – oder per Videokonferenz",
+        "1. Begrüßung und Protokoll der letzten Sitzung\n2. Bericht der Netzwerkkoordination\n"
+        "3. Voten zu Langfassungen (siehe unten)\n4. Verschiedenes",
+    )
+    sponsor = people["applicant-elbtal"]
+    in_session = new_application(sponsor, "Digitalisierungslotsen Uelzen")
+    walker.walk_to(in_session, "long_form_submitted", sponsor)
+    fire(in_session, "open_vote", coordinator, {"mode": "session", "deadline": None, "session_id": session.id})
+    sponsor = people["applicant-lwz"]
+    objected = new_application(sponsor, "Quereinstieg Kita Heidekreis", number=2)
+    walker.walk_to(objected, "partner_vote", sponsor)
+    walker.vote(objected, ["approve", "reject", "approve"])
+    votes.object_to_circulation(
+        objected,
+        people["partner-dgb"],
+        "Die Abgrenzung zu den Angeboten des Jobcenters sollte im Lenkungskreis beraten werden.",
+    )
+    return [in_session, objected]
+
+
 def seed() -> str:
     base = seed_alliance()
     people, alliance = base["people"], base["alliance"]
@@ -407,9 +440,13 @@ def seed() -> str:
         if state == "partner_vote":  # a circulation in progress: five partners have voted
             walker.walk_to(application, "partner_vote", applicant)
             walker.vote(application, ["approve", "approve", "abstain", "approve", "reject"])
+        elif state == "long_form_draft":  # a long form half written
+            walker.walk_to(application, state, applicant)
+            fill_long_form(application, applicant, ("partners", "classification", "need", "costs"))
         else:
             walker.walk_to(application, state, applicant)
         created.append(application)
+    created += _seed_sessions(people, walker)
     states = {a.state for a in created}
     return (
         f"Demodaten angelegt: {alliance.name}, {len(base['orgs'])} Organisationen, "

@@ -416,7 +416,9 @@ def _seed_sessions(people: dict[str, User], walker: Walker) -> list[Application]
     sponsor = people["applicant-elbtal"]
     in_session = new_application(sponsor, "Digitalisierungslotsen Uelzen")
     walker.walk_to(in_session, "long_form_submitted", sponsor)
-    fire(in_session, "open_vote", coordinator, {"mode": "session", "deadline": None, "session_id": session.id})
+    fire(
+        in_session, "open_vote", coordinator, {"mode": "session", "deadline": None, "session_id": session.id}
+    )
     sponsor = people["applicant-lwz"]
     objected = new_application(sponsor, "Quereinstieg Kita Heidekreis", number=2)
     walker.walk_to(objected, "partner_vote", sponsor)

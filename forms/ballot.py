@@ -1,6 +1,7 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from forms.fields import options
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, REJECT
@@ -14,6 +15,8 @@ class BallotForm(FlaskForm):
         choices=options(CHOICE_LABELS),
         validators=[InputRequired("Bitte wählen Sie Zustimmung, Ablehnung oder Enthaltung.")],
     )
+    # The organisation the ballot is for: always the voter's own (a different one is refused).
+    organisation_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     comment = TextAreaField(
         "Kommentar (bei Ablehnung erforderlich)",
         validators=[Optional(), Length(max=5000, message="Höchstens 5000 Zeichen.")],
@@ -33,6 +36,16 @@ for _name, _label in CRITERIA.items():
         BallotForm,
         _name,
         RadioField(_label, choices=RATING_CHOICES, validators=[Optional()], validate_choice=True),
+    )
+
+
+class ObjectionForm(FlaskForm):
+    reason = TextAreaField(
+        "Begründung des Widerspruchs",
+        validators=[
+            InputRequired("Bitte begründen Sie Ihren Widerspruch."),
+            Length(max=2000, message="Höchstens 2000 Zeichen."),
+        ],
     )
 
 

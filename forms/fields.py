@@ -18,6 +18,8 @@ MAX_CENTS = 10**13  # 100 billion euros: anything larger is a typo
 def parse_euro(text: str) -> int:
     """'1.234,56' → 123456 cents. Raises ValueError with a German message."""
     text = (text or "").strip().removesuffix("€").strip().replace("\u00a0", "").replace(" ", "")
+    if text.startswith(("-", "−")):
+        raise ValueError("Der Betrag darf nicht negativ sein.")
     if not _EURO.match(text):
         raise ValueError(
             "Bitte geben Sie einen Betrag in Euro ein, z. B. 12.345,67 (höchstens zwei Nachkommastellen)."

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from forms.fields import EuroField, options
@@ -102,7 +102,11 @@ class OpenVoteForm(TransitionForm):
         validators=[InputRequired("Bitte wählen Sie das Verfahren.")],
     )
     deadline = _date("Frist des Umlaufverfahrens", required=False)
-    session_date = _date("Datum der Sitzung", required=False)
+    session_id = SelectField("Sitzung des Lenkungskreises", coerce=int, default=0, validate_choice=True)
+
+    def __init__(self, *args, sessions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session_id.choices = options([(0, "– bitte wählen –"), *sessions])
 
     def validate_deadline(self, field):
         if self.mode.data == "circulation" and not field.data:
@@ -110,9 +114,16 @@ class OpenVoteForm(TransitionForm):
         if self.mode.data == "circulation" and field.data <= date.today():
             raise ValidationError("Die Frist muss in der Zukunft liegen.")
 
-    def validate_session_date(self, field):
+    def validate_session_id(self, field):
         if self.mode.data == "session" and not field.data:
-            raise ValidationError("Bitte geben Sie das Datum der Sitzung an.")
+            raise ValidationError("Bitte wählen Sie die Sitzung (oder planen Sie zuerst eine).")
+
+    def recorded(self) -> dict:
+        data = super().recorded()
+        data["session_id"] = data["session_id"] or None
+        if data["mode"] != "circulation":
+            data["deadline"] = None
+        return data
 
 
 class CloseVoteForm(TransitionForm):

@@ -45,7 +45,7 @@ TRIGGERS = {
     "decline_sketch": (["sketch_assessment"], {"sketch_declined"}, {C}, {"reason"}),
     "submit_long_form": (["long_form_draft"], {"long_form_submitted"}, {A}, set()),
     "request_long_form_revision": (["long_form_submitted"], {"long_form_draft"}, {C}, {"deficiencies"}),
-    "open_vote": (["long_form_submitted"], {"partner_vote"}, {C}, {"mode", "deadline", "session_date"}),
+    "open_vote": (["long_form_submitted"], {"partner_vote"}, {C}, {"mode", "deadline", "session_id"}),
     "close_vote": (["partner_vote"], {"statement_pending"}, {C}, set()),
     "issue_statement": (
         ["statement_pending"],

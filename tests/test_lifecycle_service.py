@@ -3,15 +3,16 @@ state and by role, the guards, and the event each writes."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from tests.expectations import FINAL, ROLES, STATES, TRIGGERS
+from workflow import demo
 from workflow.extensions import db
 from workflow.models import Event, FundingObject
-from workflow.services import access, votes
+from workflow.services import access, long_forms, sessions, votes
 from workflow.services.errors import InvalidTransition, NotAllowed, RuleViolation
 from workflow.services.lifecycle import fire
 
@@ -41,7 +42,7 @@ VALID = {
     "decline_sketch": {"reason": "Nicht förderfähig."},
     "submit_long_form": {},
     "request_long_form_revision": {"deficiencies": "Unterschrift fehlt."},
-    "open_vote": {"mode": "circulation", "deadline": TODAY + timedelta(days=8), "session_date": None},
+    "open_vote": {"mode": "circulation", "deadline": TODAY + timedelta(days=8), "session_id": None},
     "close_vote": {},
     "issue_statement": {"decision": "endorse", "statement": "Befürwortet.", "requested_changes": ""},
     "pass_without_vote": {"note": "Weiterbildung über Landesaufruf."},
@@ -66,6 +67,8 @@ def _prepare(world, trigger, source):
             fo.needs_statement = False
         db.session.commit()
     application = world.application(source)
+    if trigger == "submit_long_form":
+        demo.fill_long_form(application, world.user("applicant-bildungswerk"))
     if trigger == "close_vote":
         world.walker.vote(application, ["approve"] * 7)  # quorum, not everyone
     return application
@@ -162,9 +165,12 @@ def test_the_long_form_is_invited_only_on_a_positive_assessment(world):
 
 def test_plans_must_balance_before_the_long_form_is_submitted(world):
     application = world.application("long_form_draft")
-    application.requested_grant_cents = application.total_cost_cents + 1
-    db.session.commit()
-    with pytest.raises(RuleViolation, match="nicht ausgeglichen"):
+    sponsor = world.user("applicant-bildungswerk")
+    demo.fill_long_form(application, sponsor)
+    costs, financing = demo.plan_lines(application.total_cost_cents, application.requested_grant_cents)
+    financing[-1]["amount_cents"] -= 1_234_56
+    long_forms.save_section(application, sponsor, "financing", {"lines": financing})
+    with pytest.raises(RuleViolation, match="nicht ausgeglichen: Es fehlen 1.234,56"):
         fire(application, "submit_long_form", world.user("applicant-bildungswerk"), {})
 
 
@@ -174,9 +180,14 @@ def test_a_circulation_needs_a_future_deadline_and_a_session_its_date(world):
     with pytest.raises(RuleViolation):
         fire(application, "open_vote", coordinator, {"mode": "circulation", "deadline": TODAY})
     with pytest.raises(RuleViolation):
-        fire(application, "open_vote", coordinator, {"mode": "session", "session_date": None})
-    fire(application, "open_vote", coordinator, {"mode": "session", "session_date": TODAY})
+        fire(application, "open_vote", coordinator, {"mode": "session", "session_id": None})
+    past = sessions.schedule(coordinator, datetime.now(UTC) - timedelta(days=3), "IHK, Saal 1", "")
+    with pytest.raises(RuleViolation):
+        fire(application, "open_vote", coordinator, {"mode": "session", "session_id": past.id})
+    session = sessions.schedule(coordinator, datetime.now(UTC) + timedelta(days=3), "IHK, Saal 1", "")
+    fire(application, "open_vote", coordinator, {"mode": "session", "session_id": session.id})
     assert application.current_vote.mode == "session"
+    assert application.current_vote.session_id == session.id
 
 
 def test_a_deadline_on_a_holiday_moves_to_the_next_working_day(world):

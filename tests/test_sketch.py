@@ -344,7 +344,10 @@ def test_alliance_partners_named_as_project_partners_are_recused_from_the_vote(w
     )
     vote = application.current_vote
     recused = {r.organisation.name: r.reason for r in vote.recusals}
-    assert recused == {"Landkreis Celle": "Projektpartner", "Leuphana Universität Lüneburg": "Projektpartner"}
+    assert recused == {
+        "Landkreis Celle": "Projektpartner in diesem Antrag",
+        "Leuphana Universität Lüneburg": "Projektpartner in diesem Antrag",
+    }
     assert len(vote.eligible_organisations()) == 12
 
 

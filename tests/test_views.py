@@ -196,6 +196,7 @@ def test_walk_one_application_from_the_idea_to_the_grant_in_the_browser(app, wor
         "invite_long_form",
         {"parties_consulted": "NBank", "fundable": "y", "fits_strategy": "y"},
     )
+    demo.fill_long_form(db.session.get(Application, a), world.user("applicant-bildungswerk"))
     _act(sponsor, a, "submit_long_form")
     _act(
         coordinator,

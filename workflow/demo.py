@@ -199,7 +199,7 @@ class Walker:
                 {
                     "mode": "circulation",
                     "deadline": votes.default_circulation_deadline(applicant.organisation.alliance),
-                    "session_date": None,
+                    "session_id": None,
                 },
             ),
             "close_vote": (coordinator, {}),
@@ -236,6 +236,8 @@ class Walker:
     def walk_to(self, application: Application, target: str, applicant: User) -> Application:
         approve = target != "not_endorsed"
         for trigger in ROUTES[target]:
+            if trigger == "submit_long_form" and application.long_form is None:
+                fill_long_form(application, applicant)
             if trigger == "vote":
                 self.vote(application, ["approve" if approve else "reject"] * 14)
                 continue
@@ -244,6 +246,126 @@ class Walker:
                 data["amount_granted"] = application.requested_grant_cents
             fire(application, trigger, actor, data)
         return application
+
+
+LONG_FORM_TEXT = {
+    "other_partners": "Regionale Ausbildungsbetriebe (Kooperationsvereinbarungen liegen vor).",
+    "starting_situation": "In den Landkreisen fehlen Fachkräfte; viele Ausbildungsplätze bleiben unbesetzt.",
+    "objectives": "120 Teilnehmende gewinnen, qualifizieren und in Betriebe der Region vermitteln.",
+    "target_groups": "Junge Erwachsene ohne Berufsabschluss, Berufsrückkehrende, Zugewanderte.",
+    "participants_planned": 120,
+    "activities": "Q1: Aufbau und Akquise · Q2–Q6: Qualifizierung in Modulen · Q7–Q8: Vermittlung, Transfer.",
+    "principle_equal_opportunities": "Barrierefreie Lernorte; Angebote in einfacher Sprache.",
+    "principle_gender_equality": "Mindestens 50 % Frauen; Kinderbetreuung während der Module.",
+    "principle_sustainable_development": "Digitale Lernformate sparen Wege; Lernorte mit ÖPNV erreichbar.",
+    "principle_good_work": "Tarifgebundene Beschäftigung des Projektpersonals.",
+    "indicator_participants": 120,
+    "indicator_women": 60,
+    "indicator_qualified": 80,
+    "indicator_notes": "Nach den Indikatoren des ESF+-Programms Niedersachsen.",
+    "agency_name": "Agentur für Arbeit Lüneburg-Uelzen und Jobcenter Landkreis Lüneburg",
+    "agency_agreement": "Zuweisung über Bildungsgutscheine abgestimmt; kein Doppelangebot.",
+    "sustainability": "Die Lernmodule gehen in das Regelangebot des Trägers über.",
+}
+
+
+def plan_lines(total: int, grant: int) -> tuple[list[dict], list[dict]]:
+    """A balanced cost and financing plan of `total` cents with an ESF+ grant of `grant` cents."""
+    unit = 4_800  # 48,00 € per hour, the standard unit cost of the salary group
+    lead_hours = total * 3 // 10 // unit
+    staff_hours = total * 3 // 10 // unit
+    personnel = unit * (lead_hours + staff_hours)
+    flat = personnel * 15 // 100
+    third = total // 10
+    costs = [
+        {
+            "category": "personnel",
+            "description": "Projektleitung (0,5 VZÄ)",
+            "salary_group": "E 13 TV-L",
+            "unit_cost_cents": unit,
+            "hours": lead_hours,
+        },
+        {
+            "category": "personnel",
+            "description": "Fachanleitung (1,0 VZÄ)",
+            "salary_group": "E 11 TV-L",
+            "unit_cost_cents": unit,
+            "hours": staff_hours,
+        },
+        {"category": "flat_rate", "description": "Restkostenpauschale 15 %", "amount_cents": flat},
+        {
+            "category": "third_party",
+            "description": "Externe Prüfungen und Zertifikate",
+            "amount_cents": third,
+        },
+        {
+            "category": "material",
+            "description": "Lernmaterial, Miete, Ausstattung",
+            "amount_cents": total - personnel - flat - third,
+        },
+    ]
+    state = (total - grant) // 2
+    financing = [
+        {"source": "esf_grant", "description": "ESF+-Zuschuss", "amount_cents": grant},
+        {"source": "state_funds", "description": "Landesmittel", "amount_cents": state},
+        {
+            "source": "own_funds",
+            "description": "Eigenanteil des Trägers",
+            "amount_cents": total - grant - state,
+        },
+    ]
+    return costs, financing
+
+
+def fill_long_form(application: Application, sponsor: User, sections: tuple[str, ...] | None = None) -> None:
+    """The sponsor writes the long form section by section, through the real operation."""
+    from datetime import timedelta
+
+    from workflow.services import long_forms
+
+    total = application.total_cost_cents or 48_000_000
+    grant = application.requested_grant_cents or total // 2
+    costs, financing = plan_lines(total, grant)
+    start = date.today().replace(day=1) + timedelta(days=92)
+    values = {
+        "partners": {"partner_ids": [], "other_partners": LONG_FORM_TEXT["other_partners"]},
+        "classification": {
+            "funding_object_id": application.funding_object_id,
+            "fields_of_action": application.fields_of_action,
+            "districts": application.districts,
+        },
+        "activities": {
+            "activities": LONG_FORM_TEXT["activities"],
+            "start_on": start,
+            "end_on": start.replace(year=start.year + 2) - timedelta(days=1),
+        },
+        "costs": {"lines": costs},
+        "financing": {"lines": financing},
+        "agency": {
+            "agency_name": LONG_FORM_TEXT["agency_name"],
+            "agency_agreed_on": date.today(),
+            "agency_agreement": LONG_FORM_TEXT["agency_agreement"],
+        },
+    }
+    for key, names in long_forms.SECTION_FIELDS.items():
+        if key not in values:
+            values[key] = {name: LONG_FORM_TEXT[name] for name in names}
+    needs_agency = application.funding_object is not None and application.funding_object.number == 2
+    order = (
+        "partners",
+        "classification",
+        "need",
+        "target_groups",
+        "activities",
+        "costs",
+        "financing",
+        "principles",
+        "indicators",
+        "agency",
+        "sustainability",
+    )
+    chosen = [k for k in sections or order if k != "agency" or needs_agency]
+    long_forms.save_sections(application, sponsor, {key: values[key] for key in chosen})
 
 
 def new_application(applicant: User, title: str, number: int = 1, grant: int = 24_000_000) -> Application:
@@ -298,6 +420,41 @@ DEMO_APPLICATIONS = (
 )
 
 
+def _seed_sessions(people: dict[str, User], walker: Walker) -> list[Application]:
+    """The next committee session with its agenda; a long form put onto it; a circulation to which
+    a partner objected (now an item of the same session)."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from workflow.rules.deadlines import BERLIN, next_working_day
+    from workflow.services import sessions
+
+    coordinator = people["coordinator"]
+    day = next_working_day(datetime.now(UTC).date() + timedelta(days=21))
+    session = sessions.schedule(
+        coordinator,
+        datetime.combine(day, time(14, 0), tzinfo=BERLIN),
+        "IHK Lüneburg-Wolfsburg, Am Sande 1, Lüneburg (Sitzungssaal) – oder per Videokonferenz",
+        "1. Begrüßung und Protokoll der letzten Sitzung\n2. Bericht der Netzwerkkoordination\n"
+        "3. Voten zu Langfassungen (siehe unten)\n4. Verschiedenes",
+    )
+    sponsor = people["applicant-elbtal"]
+    in_session = new_application(sponsor, "Digitalisierungslotsen Uelzen")
+    walker.walk_to(in_session, "long_form_submitted", sponsor)
+    fire(
+        in_session, "open_vote", coordinator, {"mode": "session", "deadline": None, "session_id": session.id}
+    )
+    sponsor = people["applicant-lwz"]
+    objected = new_application(sponsor, "Quereinstieg Kita Heidekreis", number=2)
+    walker.walk_to(objected, "partner_vote", sponsor)
+    walker.vote(objected, ["approve", "reject", "approve"])
+    votes.object_to_circulation(
+        objected,
+        people["partner-dgb"],
+        "Die Abgrenzung zu den Angeboten des Jobcenters sollte im Lenkungskreis beraten werden.",
+    )
+    return [in_session, objected]
+
+
 def seed() -> str:
     base = seed_alliance()
     people, alliance = base["people"], base["alliance"]
@@ -317,6 +474,9 @@ def seed() -> str:
         if state == "partner_vote":  # a circulation in progress: five partners have voted
             walker.walk_to(application, "partner_vote", applicant)
             walker.vote(application, ["approve", "approve", "abstain", "approve", "reject"])
+        elif state == "long_form_draft":  # a long form half written
+            walker.walk_to(application, state, applicant)
+            fill_long_form(application, applicant, ("partners", "classification", "need", "costs"))
         else:
             walker.walk_to(application, state, applicant)
         created.append(application)
@@ -331,6 +491,7 @@ def seed() -> str:
     )
     created.append(revised)
     _stage_one_demo(people, created)
+    created += _seed_sessions(people, walker)
     states = {a.state for a in created}
     return (
         f"Demodaten angelegt: {alliance.name}, {len(base['orgs'])} Organisationen, "

@@ -40,11 +40,19 @@ def euro_input(cents: int | None) -> str:
     return format_decimal(Decimal(cents) / 100, format="#,##0.00", locale="de_DE")
 
 
+def percent(value: Decimal | None) -> str:
+    """Decimal('48.5') → '48,50 %'."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0.00", locale="de_DE") + "\u00a0%"
+
+
 def register(app) -> None:
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(money, "money")
     app.add_template_filter(euro_input, "euro_input")
+    app.add_template_filter(percent, "percent")
     app.add_template_global(aria, "aria")
 
 

@@ -126,7 +126,15 @@ TRIGGERS: tuple[Trigger, ...] = (
         "submit_long_form",
         "Langfassung einreichen",
         (APPLICANT,),
-        (_t("long_form_draft", "long_form_submitted", "long_form_complete", "plans_balance"),),
+        (
+            _t(
+                "long_form_draft",
+                "long_form_submitted",
+                "long_form_complete",
+                "plans_balance",
+                "funding_rate_allowed",
+            ),
+        ),
     ),
     Trigger(
         "request_long_form_revision",
@@ -140,7 +148,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         "Votum eröffnen",
         (COORDINATOR,),
         (_t("long_form_submitted", "partner_vote", "needs_statement", "vote_setup_valid"),),
-        records=("mode", "deadline", "session_date"),
+        records=("mode", "deadline", "session_id"),
     ),
     Trigger(
         "close_vote",
@@ -205,13 +213,14 @@ GUARD_MESSAGES: dict[str, str] = {
     "immer nötig.",
     "long_form_complete": "Die Langfassung ist noch nicht vollständig.",
     "plans_balance": "Kostenplan und Finanzierungsplan sind nicht ausgeglichen.",
+    "funding_rate_allowed": "Die Förderquote übersteigt den Höchstsatz des Bündnisses.",
     "assessment_positive": "Zur Langfassung kann nur eingeladen werden, wenn die beteiligten Stellen "
     "genannt sind und das Projekt förderfähig ist und zur Strategie passt.",
     "needs_statement": "Dieser Fördergegenstand braucht keine Stellungnahme des Bündnisses.",
     "statement_not_needed": "Dieser Fördergegenstand braucht eine Stellungnahme des Bündnisses; "
     "der Antrag muss zur Abstimmung gestellt werden.",
     "vote_setup_valid": "Für ein Umlaufverfahren ist eine Frist in der Zukunft nötig, für eine "
-    "Sitzung deren Datum.",
+    "Sitzung eine geplante, noch nicht vergangene Sitzung des Bündnisses.",
     "vote_closable": "Das Votum kann noch nicht geschlossen werden: das Quorum ist nicht erreicht.",
     "vote_approved": "Die Bündnispartner haben nicht zugestimmt; eine positive Stellungnahme ist "
     "nicht möglich.",

@@ -4,15 +4,17 @@ from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION, Alliance, Fund
 from workflow.models.application import Application, ApplicationDistrict, ApplicationField
 from workflow.models.assessment import AssessmentNote, SketchAccess
 from workflow.models.calendar import CalendarFeed
+from workflow.models.committee import CommitteeSession, SessionAttendance
 from workflow.models.dispatch import Dispatch
 from workflow.models.document import DOCUMENT_KINDS, Document
 from workflow.models.event import Event
+from workflow.models.long_form import CostLine, FinancingLine, LongForm, LongFormPartner
 from workflow.models.notification import Notification, OutgoingMail
 from workflow.models.organisation import Organisation
 from workflow.models.security import LoginFailure
 from workflow.models.sketch import ProjectPartner, Sketch
 from workflow.models.user import User
-from workflow.models.vote import Ballot, Recusal, Vote
+from workflow.models.vote import Ballot, Objection, Recusal, Vote
 
 __all__ = [
     "CalendarFeed",
@@ -39,4 +41,11 @@ __all__ = [
     "Sketch",
     "ProjectPartner",
     "Vote",
+    "CommitteeSession",
+    "SessionAttendance",
+    "CostLine",
+    "FinancingLine",
+    "LongForm",
+    "LongFormPartner",
+    "Objection",
 ]

@@ -11,8 +11,10 @@ from workflow.lifecycle import INITIAL_STATE, STATE_NAMES, STATES_BY_NAME
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION, Alliance, FundingObject
 from workflow.models.organisation import Organisation
 from workflow.models.types import UTCDateTime, checked_enum, utcnow
+from workflow.rules.deadlines import local_date
 
 if TYPE_CHECKING:
+    from workflow.models.long_form import LongForm
     from workflow.models.sketch import ProjectPartner, Sketch
     from workflow.models.vote import Vote
 
@@ -70,6 +72,7 @@ class Application(db.Model):
     project_partners: Mapped[list[ProjectPartner]] = relationship(
         cascade="all, delete-orphan", order_by="ProjectPartner.id"
     )
+    long_form: Mapped[LongForm | None] = relationship(back_populates="application", uselist=False)
 
     # -- plain data -------------------------------------------------------------------------------
 
@@ -113,18 +116,40 @@ class Application(db.Model):
         return not sketch_missing(self)
 
     def long_form_complete(self, data: dict) -> bool:
-        return bool(
-            self.title
-            and self.summary
-            and self.funding_object_id
-            and self.fields
-            and self.district_rows
-            and self.total_cost_cents
-            and self.requested_grant_cents
-        )
+        return self.long_form is not None and self.long_form.is_complete()
+
+    def long_form_complete_message(self, data: dict) -> str:
+        if self.long_form is None:
+            return "Die Langfassung ist noch nicht ausgefüllt."
+        missing = "; ".join(s.title for s in self.long_form.incomplete_sections())
+        return f"Die Langfassung ist noch nicht vollständig. Es fehlen Angaben in: {missing}."
 
     def plans_balance(self, data: dict) -> bool:
-        return (self.requested_grant_cents or 0) <= (self.total_cost_cents or 0)
+        plan = self.long_form
+        return plan is not None and plan.cost_total > 0 and plan.difference == 0
+
+    def plans_balance_message(self, data: dict) -> str:
+        from workflow.formatting import money
+
+        plan = self.long_form
+        if plan is None or plan.cost_total == 0:
+            return "Der Kostenplan enthält noch keine Ausgaben."
+        return (
+            f"Kostenplan ({money(plan.cost_total)}) und Finanzierungsplan ({money(plan.financing_total)}) "
+            f"sind nicht ausgeglichen: Es fehlen {money(abs(plan.difference))} "
+            f"{'in der Finanzierung' if plan.difference > 0 else 'an Ausgaben (die Finanzierung ist höher)'}."
+        )
+
+    def funding_rate_allowed(self, data: dict) -> bool:
+        plan = self.long_form
+        return plan is not None and plan.funding_rate_within(self.alliance.procedure.max_funding_rate_percent)
+
+    def funding_rate_allowed_message(self, data: dict) -> str:
+        from workflow.formatting import percent
+
+        limit = self.alliance.procedure.max_funding_rate_percent
+        rate = percent(self.long_form.funding_rate()) if self.long_form else "—"
+        return f"Die Förderquote (ESF+-Zuschuss an den Gesamtkosten) beträgt {rate}; erlaubt sind höchstens {limit} %."
 
     def assessment_positive(self, data: dict) -> bool:
         return bool(data.get("parties_consulted") and data.get("fundable") and data.get("fits_strategy"))
@@ -139,7 +164,16 @@ class Application(db.Model):
         if data.get("mode") == "circulation":
             deadline = data.get("deadline")
             return isinstance(deadline, date) and deadline > utcnow().date()
-        return data.get("mode") == "session" and isinstance(data.get("session_date"), date)
+        if data.get("mode") != "session" or not data.get("session_id"):
+            return False
+        from workflow.models.committee import CommitteeSession
+
+        session = db.session.get(CommitteeSession, data["session_id"])
+        return (
+            session is not None
+            and session.alliance_id == self.alliance_id
+            and local_date(session.starts_at) >= local_date(utcnow())
+        )
 
     def vote_closable(self, data: dict) -> bool:
         vote = self.current_vote

@@ -39,6 +39,8 @@ class Vote(db.Model):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_date: Mapped[date | None] = mapped_column(sa.Date)
+    # The committee session whose agenda holds this vote (None: waiting for the next one).
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("committee_sessions.id"), index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(checked_enum(OUTCOMES, "vote_outcome"))
     # The frozen tally: approve, reject, abstain, eligible (JSON written once, at closing).
@@ -49,6 +51,8 @@ class Vote(db.Model):
     application = relationship("Application", back_populates="votes")
     ballots: Mapped[list[Ballot]] = relationship(back_populates="vote", order_by="Ballot.id")
     recusals: Mapped[list[Recusal]] = relationship(back_populates="vote", order_by="Recusal.id")
+    objections: Mapped[list[Objection]] = relationship(back_populates="vote", order_by="Objection.id")
+    session = relationship("CommitteeSession")
 
     @property
     def is_open(self) -> bool:
@@ -162,3 +166,20 @@ class Ballot(db.Model):
 
     def ratings(self) -> dict[str, int | None]:
         return {name: getattr(self, name) for name in CRITERIA}
+
+
+class Objection(db.Model):
+    """A partner objects to the circulation procedure: the vote goes to the next session."""
+
+    __tablename__ = "objections"
+    __table_args__ = (sa.UniqueConstraint("vote_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(sa.ForeignKey("votes.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    declared_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    vote: Mapped[Vote] = relationship(back_populates="objections")
+    organisation: Mapped[Organisation] = relationship()

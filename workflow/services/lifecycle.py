@@ -7,6 +7,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from workflow.extensions import db
 from workflow.lifecycle import (
     GUARD_MESSAGES,
@@ -26,6 +28,7 @@ from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, Ru
 # before the event is written; what they return is recorded in the event too.
 Effect = Callable[[Application, User | None, dict], dict | None]
 _EFFECTS: dict[str, list[Effect]] = defaultdict(list)
+_GUARDED_BY_LOCK: tuple[type, ...] | None = None
 
 
 def effect(trigger: str) -> Callable[[Effect], Effect]:
@@ -127,10 +130,10 @@ def fire(application: Application, trigger_name: str, actor: User | None, data: 
     refuses the data. Nothing is changed when it raises.
     """
     data = dict(data or {})
-    # Lock the row (PostgreSQL: SELECT … FOR UPDATE) and read the state as it is now, so that two
-    # requests cannot both fire from the same state.
-    db.session.refresh(application, with_for_update=True)
+    # Lock the row and read the state as it is now, so that two requests cannot both fire from the
+    # same state.
     try:
+        lock(application)
         trigger = ensure_may_fire(application, trigger_name, actor)
         from_state = application.state
         candidates = transitions_of(trigger.name, from_state)
@@ -159,12 +162,60 @@ def fire(application: Application, trigger_name: str, actor: User | None, data: 
     return event
 
 
+def _guarded_by_lock() -> tuple[type, ...]:
+    from workflow import models
+
+    return tuple(
+        getattr(models, name)
+        for name in (
+            "Application",
+            "Vote",
+            "Ballot",
+            "Recusal",
+            "Objection",
+            "LongForm",
+            "CostLine",
+            "FinancingLine",
+            "LongFormPartner",
+            "CommitteeSession",
+            "SessionAttendance",
+        )
+        if hasattr(models, name)
+    )
+
+
+def lock(application: Application) -> None:
+    """Take the application's write lock and forget everything read before it.
+
+    Every change of an application, its vote and its ballots goes through this first, so changes
+    are serialised per application: PostgreSQL locks the row (SELECT … FOR UPDATE); SQLite has one
+    writer at a time, so a no-op UPDATE as the first write takes its write lock (waiting up to the
+    busy timeout), and nothing of the application's own records read before the lock is trusted
+    afterwards (they are expired and read again).
+    """
+    global _GUARDED_BY_LOCK
+    if _GUARDED_BY_LOCK is None:
+        _GUARDED_BY_LOCK = _guarded_by_lock()
+    db.session.flush()
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sa.text("UPDATE applications SET id = id WHERE id = :id"), {"id": application.id})
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, _GUARDED_BY_LOCK):
+            db.session.expire(obj)
+    db.session.refresh(application, with_for_update=True)
+
+
 def _refusals(application: Application, candidates, data: dict) -> list[str]:
     messages: list[str] = []
     for transition in candidates:  # the first guard that refuses each way out of the state
         failed = next((g for g in transition.guards if not getattr(application, g)(data=data)), None)
-        if failed and GUARD_MESSAGES[failed] not in messages:
-            messages.append(GUARD_MESSAGES[failed])
+        if not failed:
+            continue
+        # A guard may explain itself with the figures at hand (`<guard>_message`).
+        explain = getattr(application, f"{failed}_message", None)
+        message = explain(data=data) if explain else GUARD_MESSAGES[failed]
+        if message not in messages:
+            messages.append(message)
     return messages or ["Die Aktion wurde abgelehnt."]
 
 

@@ -1,19 +1,60 @@
-"""The partners' vote: opening it, casting ballots, declaring conflicts, closing with a frozen tally."""
+"""The partners' vote: opening it (by circulation or onto a session's agenda), casting ballots,
+declaring conflicts, objecting to a circulation, recording a session's ballots, closing with a frozen
+tally, and the `tick` jobs that close due circulations and send reminders.
+
+Every change here takes the application's lock first (`lifecycle.lock`), so casting, objecting and
+closing are serialised per application and can never interleave.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import contextlib
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from workflow.extensions import db
-from workflow.formatting import local_date, local_datetime
+from workflow.formatting import local_datetime
 from workflow.lifecycle import PARTNER
-from workflow.models import Alliance, Application, Ballot, Event, Recusal, User, Vote
+from workflow.models import (
+    Alliance,
+    Application,
+    Ballot,
+    CommitteeSession,
+    Event,
+    Objection,
+    Organisation,
+    Recusal,
+    SessionAttendance,
+    User,
+    Vote,
+)
 from workflow.models.event import BALLOT_CAST, RECUSAL
 from workflow.models.types import utcnow
 from workflow.rules import deadlines, voting
-from workflow.services import notifications
-from workflow.services.errors import InvalidTransition, NotAllowed, RuleViolation
-from workflow.services.lifecycle import effect, fire, jsonable
+from workflow.services import jobs, notifications
+from workflow.services.errors import DomainError, InvalidTransition, NotAllowed, RuleViolation
+from workflow.services.lifecycle import effect, fire, jsonable, lock
+
+OBJECTION, MOVED_TO_SESSION, SESSION_RECORD = "objection", "moved_to_session", "session_record"
+REASON_LABELS = {
+    "objection": "Widerspruch gegen das Umlaufverfahren",
+    "no_quorum": "Quorum bis zum Ende der Frist nicht erreicht",
+}
+# What a vote looks like to people, whether or not `tick` has run since its deadline.
+STATUS_LABELS = {
+    "open": "offen",
+    "session": "offen – Abstimmung in der Sitzung",
+    "awaiting_session": "Frist abgelaufen ohne Quorum – wartet auf die nächste Sitzung",
+    "closed": "geschlossen",
+}
+
+
+def _refuse(error: DomainError):
+    db.session.rollback()
+    raise error
 
 
 def default_circulation_deadline(alliance: Alliance, opened: date | None = None) -> date:
@@ -21,6 +62,30 @@ def default_circulation_deadline(alliance: Alliance, opened: date | None = None)
     working day in Lower Saxony."""
     start = deadlines.end_of_day(opened) if opened else utcnow()
     return deadlines.due_date(start, alliance.procedure.circulation_days)
+
+
+def upcoming_sessions(alliance_id: int, after: datetime | None = None) -> list[CommitteeSession]:
+    """Sessions of the alliance that have not taken place yet (today's count), soonest first."""
+    today = deadlines.local_date(after or utcnow())
+    start = datetime.combine(today, time(0, 0), tzinfo=deadlines.BERLIN)
+    return list(
+        db.session.scalars(
+            sa.select(CommitteeSession)
+            .where(CommitteeSession.alliance_id == alliance_id, CommitteeSession.starts_at >= start)
+            .order_by(CommitteeSession.starts_at)
+        )
+    )
+
+
+def session_choices(alliance_id: int) -> list[tuple[int, str]]:
+    """(id, label) of the sessions a vote can still be put on."""
+    return [(s.id, f"{local_datetime(s.starts_at)} – {s.place}") for s in upcoming_sessions(alliance_id)]
+
+
+def session_text(session: CommitteeSession | None) -> str:
+    if session is None:
+        return "in der nächsten Sitzung (noch nicht terminiert)"
+    return f"in der Sitzung am {local_datetime(session.starts_at)} ({session.place})"
 
 
 @effect("open_vote")
@@ -31,6 +96,7 @@ def _open(application: Application, actor: User | None, data: dict) -> dict:
         opened_at=utcnow(),
         rules=application.alliance.procedure.as_dict(),
     )
+    db.session.add(vote)
     recorded = {}
     if vote.mode == voting.CIRCULATION:
         # Whatever day was chosen, a deadline never ends on a weekend or a holiday.
@@ -38,29 +104,33 @@ def _open(application: Application, actor: User | None, data: dict) -> dict:
         vote.deadline_at = deadlines.end_of_day(day)
         recorded["deadline"] = day
     else:
-        vote.session_date = data["session_date"]
+        session = db.session.get(CommitteeSession, data["session_id"])
+        vote.session_id = session.id
+        vote.session_date = deadlines.local_date(session.starts_at)
+        recorded["session"] = session_text(session)
     db.session.add(vote)
     db.session.flush()
-    # The sponsor's own organisation never votes on its own application.
-    own = db.session.get(type(application.applicant), application.applicant_organisation_id)
-    recused = set()
+    # The sponsor's own organisation never votes on its own application; nor does any alliance
+    # partner named as a project partner, in the sketch or in the long form.
+    conflicted = {}
+    own = db.session.get(Organisation, application.applicant_organisation_id)
     if own is not None and own.kind == "partner":
-        db.session.add(
-            Recusal(vote_id=vote.id, organisation_id=own.id, reason="Antragstellende Organisation")
-        )
-        recused.add(own.id)
-    # Nor do the alliance partners named as project partners in the sketch.
+        conflicted[own.id] = "Antragstellende Organisation"
     for partner in application.project_partners:
         organisation = partner.organisation
-        if organisation is not None and organisation.kind == "partner" and organisation.id not in recused:
-            db.session.add(Recusal(vote_id=vote.id, organisation_id=organisation.id, reason="Projektpartner"))
-            recused.add(organisation.id)
+        if organisation is not None and organisation.kind == "partner":
+            conflicted.setdefault(organisation.id, "Projektpartner in diesem Antrag")
+    if application.long_form is not None:
+        for org_id in application.long_form.project_partner_ids:
+            conflicted.setdefault(org_id, "Projektpartner in diesem Antrag")
+    for org_id, reason in conflicted.items():
+        db.session.add(Recusal(vote_id=vote.id, organisation_id=org_id, reason=reason))
     db.session.flush()
     db.session.refresh(vote)
     when = (
         f"bis {local_datetime(vote.deadline_at)}"
-        if vote.deadline_at
-        else f"in der Sitzung am {local_date(vote.session_date)}"
+        if vote.mode == voting.CIRCULATION
+        else session_text(vote.session)
     )
     notifications.notify(
         notifications.representatives(o.id for o in vote.eligible_organisations()),
@@ -85,98 +155,178 @@ def _close(application: Application, actor: User | None, data: dict) -> dict:
     }
     vote.outcome = "approved" if tally.approved else "not_approved"
     vote.closed_at = utcnow()
+    notifications.notify(
+        notifications.coordinators(application.alliance_id),
+        f"Votum geschlossen: {application.reference} – {vote.outcome_label}",
+        f"Die Abstimmung über „{application.title}“ ist geschlossen ({vote.outcome_label}): "
+        f"{tally.approve} Zustimmung, {tally.reject} Ablehnung, {tally.abstain} Enthaltung von "
+        f"{tally.eligible} Stimmberechtigten. Die Stellungnahme ist vorzubereiten.",
+        application,
+    )
     return {"tally": tally.as_dict(), "outcome": vote.outcome}
 
 
-def deadline_passed(vote: Vote) -> bool:
-    return vote.deadline_at is not None and utcnow() > vote.deadline_at
+def deadline_passed(vote: Vote, now: datetime | None = None) -> bool:
+    """A circulation's deadline is over (a session vote has no deadline of its own)."""
+    return (
+        vote.mode == voting.CIRCULATION
+        and vote.deadline_at is not None
+        and (now or utcnow()) > vote.deadline_at
+    )
 
 
-def cast_ballot(
-    application: Application, user: User, choice: str, comment: str | None = None, **ratings
-) -> Ballot:
-    """Cast or change the ballot of `user`'s organisation; the last one before the deadline counts.
-
-    When every eligible partner has voted, the vote closes by itself.
-    """
-    db.session.refresh(application, with_for_update=True)
-    vote = application.current_vote
-    if application.state != "partner_vote" or vote is None or not vote.is_open:
-        db.session.rollback()
-        raise InvalidTransition("Zu diesem Antrag läuft keine Abstimmung.")
-    if user.role != PARTNER or user.alliance_id != application.alliance_id:
-        db.session.rollback()
-        raise NotAllowed("Nur Vertreterinnen und Vertreter der Bündnispartner stimmen ab.")
-    if user.organisation_id in vote.recused_ids:
-        db.session.rollback()
-        raise NotAllowed("Ihre Organisation ist bei diesem Antrag befangen und stimmt nicht ab.")
+def status(vote: Vote) -> str:
+    """open | session | awaiting_session | closed — as it is, even before `tick` ran after a
+    deadline: a circulation past its deadline is closed when it has quorum (its tally can no longer
+    change), else it waits for the next session."""
+    if not vote.is_open:
+        return "closed"
+    if vote.mode == voting.SESSION:
+        return "session"
     if deadline_passed(vote):
-        db.session.rollback()
-        raise InvalidTransition("Die Frist der Abstimmung ist abgelaufen.")
+        return "closed" if vote.tally().quorum_reached else "awaiting_session"
+    return "open"
+
+
+def _may_cast(application: Application, user: User, vote: Vote | None) -> None:
+    """Raises unless `user` may cast (or change) their organisation's ballot now."""
+    if application.state != "partner_vote" or vote is None or not vote.is_open:
+        _refuse(InvalidTransition("Zu diesem Antrag läuft keine Abstimmung."))
+    if user.role != PARTNER or user.alliance_id != application.alliance_id:
+        _refuse(NotAllowed("Nur Vertreterinnen und Vertreter der Bündnispartner stimmen ab."))
+    if user.organisation_id in vote.recused_ids:
+        _refuse(NotAllowed("Ihre Organisation ist bei diesem Antrag befangen und stimmt nicht ab."))
+    if deadline_passed(vote):
+        _refuse(InvalidTransition("Die Frist der Abstimmung ist abgelaufen."))
+    if vote.mode == voting.SESSION:
+        _refuse(
+            InvalidTransition(
+                "Über diesen Antrag stimmt der Lenkungskreis in der Sitzung ab; "
+                "die Netzwerkkoordination erfasst dort das Votum Ihrer Organisation."
+            )
+        )
+
+
+def _validate_ballot(choice: str, comment: str | None, ratings: dict) -> str | None:
     if choice not in voting.CHOICES:
-        db.session.rollback()
-        raise RuleViolation("Bitte wählen Sie Zustimmung, Ablehnung oder Enthaltung.", field="choice")
+        _refuse(RuleViolation("Bitte wählen Sie Zustimmung, Ablehnung oder Enthaltung.", field="choice"))
     comment = (comment or "").strip() or None
     if choice == voting.REJECT and not comment:
-        db.session.rollback()
-        raise RuleViolation("Eine Ablehnung muss begründet werden.", field="comment")
+        _refuse(RuleViolation("Eine Ablehnung muss begründet werden.", field="comment"))
     for name, value in ratings.items():
         if name not in voting.CRITERIA or (
-            value is not None and not voting.RATING_MIN <= value <= voting.RATING_MAX
+            value is not None
+            and (not isinstance(value, int) or not voting.RATING_MIN <= value <= voting.RATING_MAX)
         ):
-            db.session.rollback()
-            raise RuleViolation("Bewertungen reichen von 1 bis 5.", field=name)
+            _refuse(RuleViolation("Bewertungen reichen von 1 bis 5.", field=name))
+    return comment
 
-    ballot = vote.ballot_of(user.organisation_id)
+
+def _put_ballot(
+    application: Application,
+    vote: Vote,
+    organisation_id: int,
+    actor: User,
+    choice: str,
+    comment: str | None,
+    ratings: dict,
+    extra: dict | None = None,
+) -> Ballot:
+    """Create or change the organisation's one ballot and log the cast (inside the lock)."""
+    ballot = vote.ballot_of(organisation_id)
     if ballot is None:
-        ballot = Ballot(vote=vote, organisation_id=user.organisation_id)
+        ballot = Ballot(vote=vote, organisation_id=organisation_id)
         db.session.add(ballot)
     ballot.choice = choice
     ballot.comment = comment
     for name in voting.CRITERIA:
         setattr(ballot, name, ratings.get(name))
-    ballot.cast_by_id = user.id
+    ballot.cast_by_id = actor.id
     ballot.cast_at = utcnow()
     db.session.add(
         Event(
             alliance_id=application.alliance_id,
             application_id=application.id,
-            actor_id=user.id,
+            actor_id=actor.id,
             kind=BALLOT_CAST,
             data=jsonable(
                 {
                     "vote_id": vote.id,
-                    "organisation_id": user.organisation_id,
+                    "organisation_id": organisation_id,
                     "choice": choice,
                     "comment": comment,
                     **{k: ratings.get(k) for k in voting.CRITERIA},
+                    **(extra or {}),
                 }
             ),
         )
     )
+    return ballot
+
+
+def _tell_coordination_of_quorum(application: Application, vote: Vote) -> None:
+    """Once per vote, in the transaction of the ballot that reached it."""
+    db.session.flush()
+    db.session.expire(vote, ["ballots"])
+    tally = vote.tally()
+    if tally.quorum_reached and jobs.claim(f"vote-quorum:{vote.id}"):
+        notifications.notify(
+            notifications.coordinators(application.alliance_id),
+            f"Quorum erreicht: {application.reference}",
+            f"Bei der Abstimmung über „{application.title}“ haben {tally.cast} von {tally.eligible} "
+            f"Stimmberechtigten abgestimmt; das Quorum ({tally.quorum}) ist erreicht.",
+            application,
+        )
+
+
+def _close_if_everyone_voted(application: Application) -> None:
+    vote = application.current_vote
+    if vote is not None and vote.is_open and vote.tally().everyone_voted:
+        # Someone may have closed it in the meantime: the ballot was counted before that.
+        with contextlib.suppress(InvalidTransition, RuleViolation):
+            fire(application, "close_vote", None)
+
+
+def cast_ballot(
+    application: Application,
+    user: User,
+    choice: str,
+    comment: str | None = None,
+    organisation_id: int | None = None,
+    **ratings,
+) -> Ballot:
+    """Cast or change the ballot of `user`'s organisation; the last one before the deadline counts.
+
+    When every eligible partner has voted, the vote closes by itself.
+    """
+    lock(application)
+    vote = application.current_vote
+    _may_cast(application, user, vote)
+    if organisation_id is not None and organisation_id != user.organisation_id:
+        _refuse(NotAllowed("Sie können nur das Votum Ihrer eigenen Organisation abgeben."))
+    comment = _validate_ballot(choice, comment, ratings)
+    ballot = _put_ballot(application, vote, user.organisation_id, user, choice, comment, ratings)
+    _tell_coordination_of_quorum(application, vote)
     db.session.commit()
-    if vote.tally().everyone_voted:
-        fire(application, "close_vote", None)
+    _close_if_everyone_voted(application)
     return ballot
 
 
 def declare_conflict(application: Application, user: User, reason: str) -> Recusal:
     """A partner declares a conflict of interest: its organisation is recused from this vote."""
-    db.session.refresh(application, with_for_update=True)
+    lock(application)
     vote = application.current_vote
     if vote is None or not vote.is_open:
-        db.session.rollback()
-        raise InvalidTransition("Zu diesem Antrag läuft keine Abstimmung.")
+        _refuse(InvalidTransition("Zu diesem Antrag läuft keine Abstimmung."))
     if user.role != PARTNER or user.alliance_id != application.alliance_id:
-        db.session.rollback()
-        raise NotAllowed("Nur Bündnispartner können eine Befangenheit erklären.")
+        _refuse(NotAllowed("Nur Bündnispartner können eine Befangenheit erklären."))
+    if deadline_passed(vote):
+        _refuse(InvalidTransition("Die Frist der Abstimmung ist abgelaufen."))
     reason = (reason or "").strip()
     if not reason:
-        db.session.rollback()
-        raise RuleViolation("Bitte nennen Sie den Grund der Befangenheit.", field="reason")
+        _refuse(RuleViolation("Bitte nennen Sie den Grund der Befangenheit.", field="reason"))
     if user.organisation_id in vote.recused_ids:
-        db.session.rollback()
-        raise InvalidTransition("Ihre Organisation ist bereits als befangen erfasst.")
+        _refuse(InvalidTransition("Ihre Organisation ist bereits als befangen erfasst."))
     recusal = Recusal(
         vote_id=vote.id, organisation_id=user.organisation_id, reason=reason, declared_by_id=user.id
     )
@@ -198,9 +348,192 @@ def declare_conflict(application: Application, user: User, reason: str) -> Recus
     return recusal
 
 
+# -- circulation → session ----------------------------------------------------------------------
+
+
+def _concerned(application: Application, vote: Vote) -> list[User]:
+    """Everyone concerned by a change of procedure: the coordination, the eligible partners'
+    representatives and the sponsor."""
+    return (
+        notifications.coordinators(application.alliance_id)
+        + notifications.representatives(o.id for o in vote.eligible_organisations())
+        + notifications.sponsors(application)
+    )
+
+
+def move_to_session(
+    application: Application, vote: Vote, reason: str, actor: User | None, details: str = ""
+) -> None:
+    """The circulation becomes an item on the agenda of the next session (state stays
+    `partner_vote`). Runs inside the caller's lock and transaction."""
+    upcoming = upcoming_sessions(application.alliance_id)
+    session = upcoming[0] if upcoming else None
+    vote.mode = voting.SESSION
+    vote.session_id = session.id if session else None
+    vote.session_date = deadlines.local_date(session.starts_at) if session else None
+    db.session.add(
+        Event(
+            alliance_id=application.alliance_id,
+            application_id=application.id,
+            actor_id=actor.id if actor else None,
+            kind=MOVED_TO_SESSION,
+            data=jsonable({"vote_id": vote.id, "reason": reason, "session": session_text(session)}),
+        )
+    )
+    notifications.notify(
+        _concerned(application, vote),
+        f"Umlaufverfahren beendet: {application.reference} kommt in die Sitzung",
+        f"Über „{application.title}“ ({application.reference}) wird nicht im Umlaufverfahren, sondern "
+        f"{session_text(session)} abgestimmt. Grund: {REASON_LABELS[reason]}.{details} "
+        "Bereits abgegebene Voten bleiben erhalten und können in der Sitzung geändert werden.",
+        application,
+    )
+
+
+def object_to_circulation(application: Application, user: User, reason: str) -> Objection:
+    """An eligible partner objects to the circulation before its deadline: the vote becomes an item
+    on the agenda of the next session."""
+    lock(application)
+    vote = application.current_vote
+    if application.state != "partner_vote" or vote is None or not vote.is_open:
+        _refuse(InvalidTransition("Zu diesem Antrag läuft keine Abstimmung."))
+    if user.role != PARTNER or user.alliance_id != application.alliance_id:
+        _refuse(NotAllowed("Nur Bündnispartner können dem Umlaufverfahren widersprechen."))
+    if user.organisation_id in vote.recused_ids:
+        _refuse(NotAllowed("Ihre Organisation ist bei diesem Antrag befangen."))
+    if vote.mode != voting.CIRCULATION:
+        _refuse(InvalidTransition("Über diesen Antrag wird bereits in der Sitzung abgestimmt."))
+    if deadline_passed(vote):
+        _refuse(InvalidTransition("Die Frist des Umlaufverfahrens ist abgelaufen."))
+    reason = (reason or "").strip()
+    if not reason:
+        _refuse(RuleViolation("Bitte begründen Sie Ihren Widerspruch.", field="reason"))
+    objection = Objection(
+        vote_id=vote.id, organisation_id=user.organisation_id, reason=reason, declared_by_id=user.id
+    )
+    db.session.add(objection)
+    db.session.add(
+        Event(
+            alliance_id=application.alliance_id,
+            application_id=application.id,
+            actor_id=user.id,
+            kind=OBJECTION,
+            data={"vote_id": vote.id, "organisation_id": user.organisation_id, "reason": reason},
+        )
+    )
+    move_to_session(
+        application,
+        vote,
+        "objection",
+        user,
+        details=f" Widersprochen hat {user.organisation.name}: „{reason}“.",
+    )
+    db.session.commit()
+    return objection
+
+
+def attach_waiting_votes(session: CommitteeSession) -> int:
+    """Votes waiting for the next session go onto this one's agenda (inside the caller's
+    transaction)."""
+    waiting = db.session.scalars(
+        sa.select(Vote)
+        .join(Application, Vote.application_id == Application.id)
+        .where(
+            Vote.mode == voting.SESSION,
+            Vote.session_id.is_(None),
+            Vote.closed_at.is_(None),
+            Application.alliance_id == session.alliance_id,
+            Application.state == "partner_vote",
+        )
+    ).all()
+    for vote in waiting:
+        vote.session_id = session.id
+        vote.session_date = deadlines.local_date(session.starts_at)
+    return len(waiting)
+
+
+# -- the session --------------------------------------------------------------------------------
+
+
+def record_session_item(
+    application: Application,
+    coordinator: User,
+    session: CommitteeSession,
+    entries: list[dict],
+    close: bool = False,
+) -> None:
+    """The coordination records, for one agenda item, each partner present with its ballot, or
+    marks it absent. An absent partner keeps a ballot it cast earlier in writing.
+
+    entries: [{"organisation_id", "present": bool, "choice" (or None), "comment", ratings...}]
+    """
+    lock(application)
+    vote = application.current_vote
+    if not coordinator.is_coordinator or coordinator.alliance_id != application.alliance_id:
+        _refuse(NotAllowed("Nur die Netzwerkkoordination erfasst das Ergebnis einer Sitzung."))
+    if application.state != "partner_vote" or vote is None or not vote.is_open:
+        _refuse(InvalidTransition("Zu diesem Antrag läuft keine Abstimmung."))
+    if vote.mode != voting.SESSION or vote.session_id != session.id:
+        _refuse(InvalidTransition("Dieser Antrag steht nicht auf der Tagesordnung dieser Sitzung."))
+    if deadlines.local_date(session.starts_at) > deadlines.local_date(utcnow()):
+        _refuse(RuleViolation("Die Sitzung hat noch nicht stattgefunden."))
+    eligible = {o.id for o in vote.eligible_organisations()}
+    for entry in entries:
+        org_id = entry["organisation_id"]
+        if org_id not in eligible:
+            _refuse(RuleViolation("Diese Organisation ist bei diesem Antrag nicht stimmberechtigt."))
+        attendance = db.session.scalar(
+            sa.select(SessionAttendance).where(
+                SessionAttendance.session_id == session.id, SessionAttendance.organisation_id == org_id
+            )
+        )
+        if attendance is None:
+            attendance = SessionAttendance(session_id=session.id, organisation_id=org_id, present=False)
+            db.session.add(attendance)
+        attendance.present = bool(entry.get("present"))
+        if not entry.get("present"):
+            continue
+        if entry.get("choice"):
+            ratings = {k: entry.get(k) for k in voting.CRITERIA if entry.get(k) is not None}
+            comment = _validate_ballot(entry["choice"], entry.get("comment"), ratings)
+            _put_ballot(
+                application,
+                vote,
+                org_id,
+                coordinator,
+                entry["choice"],
+                comment,
+                ratings,
+                extra={"session_id": session.id},
+            )
+    db.session.add(
+        Event(
+            alliance_id=application.alliance_id,
+            application_id=application.id,
+            actor_id=coordinator.id,
+            kind=SESSION_RECORD,
+            data=jsonable(
+                {
+                    "vote_id": vote.id,
+                    "session": session_text(session),
+                    "present": sorted(e["organisation_id"] for e in entries if e.get("present")),
+                    "absent": sorted(e["organisation_id"] for e in entries if not e.get("present")),
+                }
+            ),
+        )
+    )
+    _tell_coordination_of_quorum(application, vote)
+    db.session.commit()
+    if close:
+        fire(application, "close_vote", coordinator)
+
+
+# -- what people see ----------------------------------------------------------------------------
+
+
 def can_see_choices(user: User, vote: Vote) -> bool:
     """Secrecy while open: partners see who has voted, not how; the coordinator sees everything."""
-    return user.is_coordinator or not vote.is_open or not vote.procedure.secret_while_open
+    return user.is_coordinator or status(vote) == "closed" or not vote.procedure.secret_while_open
 
 
 def statement_decisions(application: Application) -> list[str]:
@@ -211,29 +544,51 @@ def statement_decisions(application: Application) -> list[str]:
     return ["endorse"] if vote.outcome == "approved" else ["revise", "reject"]
 
 
+def rating_averages(ballots: list[Ballot]) -> dict[str, str]:
+    """The average rating per criterion ('4,3'), over the ballots that rated it."""
+    averages = {}
+    for name, label in voting.CRITERIA.items():
+        values = [getattr(b, name) for b in ballots if getattr(b, name) is not None]
+        averages[label] = f"{sum(values) / len(values):.1f}".replace(".", ",") if values else "—"
+    return averages
+
+
 def panel(vote: Vote, user: User) -> dict:
     """What `user` may see of `vote`, as plain data for the application page."""
     application = vote.application
     eligible = vote.eligible_organisations()
+    eligible_ids = {o.id for o in eligible}
     show_choices = can_see_choices(user, vote)
     ballots = {b.organisation_id: b for b in vote.ballots}
     tally = vote.tally()
+    current = status(vote)
     own = ballots.get(user.organisation_id) if user.role == PARTNER else None
-    may_act = (
-        user.role == PARTNER
-        and vote.is_open
-        and not deadline_passed(vote)
-        and application.state == "partner_vote"
-    )
+    own_eligible = user.role == PARTNER and user.organisation_id in eligible_ids
+    running = current in ("open",) and application.state == "partner_vote"
+    outcome = vote.outcome_label
+    if current == "closed" and vote.is_open:  # past the deadline with quorum, before `tick`
+        outcome = "Zustimmung" if tally.approved else "Keine Zustimmung"
     return {
         "mode": vote.mode_label,
-        "is_open": vote.is_open,
+        "status": current,
+        "status_label": STATUS_LABELS[current],
+        "is_open": current != "closed",
         "deadline_at": vote.deadline_at,
         "deadline_passed": deadline_passed(vote),
         "session_date": vote.session_date,
-        "outcome": vote.outcome_label,
+        "session": (
+            {"id": vote.session.id, "starts_at": vote.session.starts_at, "place": vote.session.place}
+            if vote.session
+            else None
+        ),
+        "waiting_for_session": vote.mode == voting.SESSION and vote.session is None,
+        "outcome": outcome,
         "show_choices": show_choices,
         "tally": tally.as_dict() if show_choices else None,
+        "averages": rating_averages([b for b in vote.ballots if b.organisation_id in eligible_ids])
+        if show_choices
+        else None,
+        "criteria": list(voting.CRITERIA.values()),
         "cast": tally.cast,
         "eligible_count": tally.eligible,
         "quorum": tally.quorum,
@@ -245,14 +600,21 @@ def panel(vote: Vote, user: User) -> dict:
                 "cast_at": ballots[org.id].cast_at if org.id in ballots else None,
                 "choice": ballots[org.id].choice_label if show_choices and org.id in ballots else None,
                 "comment": ballots[org.id].comment if show_choices and org.id in ballots else None,
-                "ratings": ballots[org.id].ratings() if show_choices and org.id in ballots else None,
+                "ratings": list(ballots[org.id].ratings().values())
+                if show_choices and org.id in ballots
+                else None,
             }
             for org in eligible
         ],
         "recusals": [{"name": r.organisation.name, "reason": r.reason} for r in vote.recusals],
-        "may_vote": may_act and user.organisation_id not in vote.recused_ids,
-        "may_declare_conflict": may_act and user.organisation_id not in vote.recused_ids,
-        "own_recused": user.organisation_id in vote.recused_ids,
+        "objections": [
+            {"name": o.organisation.name, "reason": o.reason, "at": o.created_at} for o in vote.objections
+        ],
+        "may_vote": running and vote.mode == voting.CIRCULATION and own_eligible,
+        "may_declare_conflict": running and own_eligible,
+        "may_object": running and vote.mode == voting.CIRCULATION and own_eligible,
+        "own_recused": user.role == PARTNER and user.organisation_id in vote.recused_ids,
+        "own_organisation_id": user.organisation_id,
         "own_ballot": (
             {
                 "choice": own.choice,
@@ -263,3 +625,104 @@ def panel(vote: Vote, user: User) -> dict:
             else None
         ),
     }
+
+
+# -- tick -----------------------------------------------------------------------------------------
+
+
+def settle_deadline(application: Application) -> str | None:
+    """After a circulation's deadline: close it with quorum, else move it to the next session.
+    Returns what was done, or None when there was nothing to do (already settled by another run)."""
+    lock(application)
+    vote = application.current_vote
+    if (
+        application.state != "partner_vote"
+        or vote is None
+        or not vote.is_open
+        or vote.mode != voting.CIRCULATION
+        or not deadline_passed(vote)
+    ):
+        db.session.rollback()
+        return None
+    if vote.tally().quorum_reached:
+        fire(application, "close_vote", None)
+        return "closed"
+    move_to_session(application, vote, "no_quorum", None)
+    db.session.commit()
+    return "moved"
+
+
+def _due_circulations(now: datetime) -> list[int]:
+    ids = db.session.scalars(
+        sa.select(Vote.application_id)
+        .join(Application, Vote.application_id == Application.id)
+        .where(
+            Vote.closed_at.is_(None),
+            Vote.mode == voting.CIRCULATION,
+            Vote.deadline_at < now,
+            Application.state == "partner_vote",
+        )
+        .order_by(Vote.id)
+    ).all()
+    db.session.rollback()
+    return list(ids)
+
+
+@jobs.periodic("vote_deadlines")
+def close_due_votes() -> int:
+    """Settle every circulation whose deadline has passed. Idempotent; two runs at once settle
+    each vote once (the application's lock, then the re-check)."""
+    done = 0
+    for application_id in _due_circulations(utcnow()):
+        application = db.session.get(Application, application_id)
+        try:
+            done += settle_deadline(application) is not None
+        except (DomainError, StaleDataError, OperationalError):
+            db.session.rollback()  # settled by a concurrent run, or retried at the next tick
+    return done
+
+
+def reminder_moment(vote: Vote, days: int) -> datetime:
+    """08:00 local time, `days` days before the deadline's day."""
+    day = deadlines.local_date(vote.deadline_at) - timedelta(days=days)
+    return datetime.combine(day, time(8, 0), tzinfo=deadlines.BERLIN)
+
+
+@jobs.periodic("vote_reminders")
+def send_reminders() -> int:
+    """Reminders before a circulation's deadline (3 and 1 days by default) to the partners that have
+    not voted yet, each exactly once (`jobs.claim`). If `tick` missed a reminder and the next one is
+    due too, only the more urgent one goes out."""
+    now = utcnow()
+    running = db.session.scalars(
+        sa.select(Vote)
+        .join(Application, Vote.application_id == Application.id)
+        .where(
+            Vote.closed_at.is_(None),
+            Vote.mode == voting.CIRCULATION,
+            Vote.deadline_at > now,
+            Application.state == "partner_vote",
+        )
+        .order_by(Vote.id)
+    ).all()
+    sent = 0
+    for vote in running:
+        due = [d for d in vote.procedure.reminder_days if vote.opened_at < reminder_moment(vote, d) <= now]
+        if not due:
+            continue
+        urgent = min(due)
+        for days in sorted(due, reverse=True):
+            if not jobs.claim(f"vote-reminder:{vote.id}:{days}") or days != urgent:
+                continue
+            application = vote.application
+            voted = {b.organisation_id for b in vote.ballots}
+            waiting = [o.id for o in vote.eligible_organisations() if o.id not in voted]
+            sent += notifications.notify(
+                notifications.representatives(waiting),
+                f"Erinnerung: Abstimmung „{application.title}“ endet am {local_datetime(vote.deadline_at)}",
+                f"Ihre Organisation hat zur Langfassung „{application.title}“ ({application.reference}) "
+                f"noch kein Votum abgegeben. Die Frist endet am {local_datetime(vote.deadline_at)}.",
+                application,
+            )
+        db.session.commit()
+    return sent

@@ -47,6 +47,10 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (accounts, sketches, assessment, notifications):
         app.register_blueprint(module.bp)
+    from workflow.views import long_form, sessions  # stage 2
+
+    for module in (long_form, sessions):
+        app.register_blueprint(module.bp)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):

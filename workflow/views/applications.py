@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from forms.application import ApplicationForm
-from forms.ballot import BallotForm, ConflictForm
+from forms.ballot import BallotForm, ConflictForm, ObjectionForm
 from forms.transitions import FORMS
 from workflow.extensions import db
 from workflow.lifecycle import STATES, STATES_BY_NAME
@@ -34,10 +34,12 @@ def _vote_section(application: Application, user) -> dict | None:
     if vote is None:
         return None
     panel = votes.panel(vote, user)
+    ballot_data = (panel.get("own_ballot") or {}) | {"organisation_id": panel["own_organisation_id"]}
     return {
         "panel": panel,
-        "ballot_form": BallotForm(prefix="ballot", data=panel.get("own_ballot") or None),
+        "ballot_form": BallotForm(prefix="ballot", data=ballot_data),
         "conflict_form": ConflictForm(prefix="conflict"),
+        "objection_form": ObjectionForm(prefix="objection"),
         "criteria": CRITERIA,
     }
 
@@ -156,9 +158,12 @@ def act(application_id: int, trigger: str):
     if trigger not in FORMS:
         abort(404)
     definition = lifecycle_service.ensure_may_fire(application, trigger, current_user)
-    form = FORMS[trigger]()
-    if trigger == "open_vote" and request.method == "GET":
-        form.deadline.data = votes.default_circulation_deadline(application.alliance)
+    if trigger == "open_vote":
+        form = FORMS[trigger](sessions=votes.session_choices(application.alliance_id))
+        if request.method == "GET":  # the rules' deadline, prefilled and editable
+            form.deadline.data = votes.default_circulation_deadline(application.alliance)
+    else:
+        form = FORMS[trigger]()
     if trigger == "issue_statement":
         allowed = votes.statement_decisions(application)
         form.decision.choices = [c for c in form.decision.choices if c.value in allowed]
@@ -187,7 +192,12 @@ def cast_ballot(application_id: int):
     if form.validate_on_submit():
         try:
             votes.cast_ballot(
-                application, current_user, form.choice.data, form.comment.data, **form.ratings()
+                application,
+                current_user,
+                form.choice.data,
+                form.comment.data,
+                organisation_id=form.organisation_id.data,
+                **form.ratings(),
             )
         except RuleViolation as refusal:
             form.form_errors.extend(refusal.messages)

@@ -24,6 +24,12 @@ EXTRA_LABELS = {
     "changed": "Geänderte Angaben",
     "filename": "Datei",
     "pages": "Seiten",
+    "session": "Sitzung",
+    "section": "Abschnitt",
+    "cost_total": "Summe Kostenplan",
+    "financing_total": "Summe Finanzierungsplan",
+    "present": "Anwesend",
+    "absent": "Abwesend",
     **CRITERIA,
 }
 DECISION_LABELS = {
@@ -64,7 +70,7 @@ def _value(key: str, value) -> str:
         return "—"
     if isinstance(value, bool):
         return "ja" if value else "nein"
-    if key in ("amount_granted",):
+    if key in ("amount_granted", "cost_total", "financing_total"):
         return formatting.money(value)
     if key == "mode":
         return MODE_LABELS.get(value, value)
@@ -86,6 +92,38 @@ def _value(key: str, value) -> str:
         except ValueError:
             return value
     return str(value)
+
+
+def _vote_and_long_form_event(kind: str, data: dict, organisations: dict) -> tuple[str, dict]:
+    from workflow.models.long_form import SECTIONS_BY_KEY
+
+    def names(ids):
+        return ", ".join(organisations[i].name for i in ids if i in organisations) or "—"
+
+    if kind == "objection":
+        org = organisations.get(data.get("organisation_id"))
+        return f"Widerspruch gegen das Umlaufverfahren: {org.name if org else ''}", {
+            "reason": data.get("reason")
+        }
+    if kind == "moved_to_session":
+        from workflow.services.votes import REASON_LABELS
+
+        return "Abstimmung in die Sitzung verlegt", {
+            "reason": REASON_LABELS.get(data.get("reason"), data.get("reason")),
+            "session": data.get("session"),
+        }
+    if kind == "session_record":
+        return "Ergebnis der Sitzung erfasst", {
+            "session": data.get("session"),
+            "present": names(data.get("present", [])),
+            "absent": names(data.get("absent", [])),
+        }
+    section = SECTIONS_BY_KEY.get(data.get("section"))
+    shown = {"section": section.title if section else data.get("section")}
+    for key in ("cost_total", "financing_total"):
+        if key in data:
+            shown[key] = data[key]
+    return "Langfassung gespeichert", shown
 
 
 def timeline(
@@ -123,6 +161,10 @@ def timeline(
                 data = {}
             data.pop("organisation_id", None)
             data.pop("vote_id", None)
+            if data.pop("session_id", None):
+                entry["what"] += " (in der Sitzung erfasst)"
+        elif event.kind in ("objection", "moved_to_session", "session_record", "long_form_saved"):
+            entry["what"], data = _vote_and_long_form_event(event.kind, data, organisations)
         elif event.kind == RECUSAL:
             org = organisations.get(data.get("organisation_id"))
             entry["what"] = f"Befangenheit erklärt: {org.name if org else ''}"
@@ -130,6 +172,7 @@ def timeline(
         else:
             trigger = TRIGGERS_BY_NAME.get(event.trigger)
             entry["what"] = trigger.label if trigger else event.kind
+            data.pop("session_id", None)  # shown as "session" (date and place)
         entry["items"] = [
             (_label(event.trigger, key), _value(key, value))
             for key, value in data.items()

@@ -1,0 +1,110 @@
+"""Committee sessions: scheduling, minutes, and recording an agenda item's ballots."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from forms.fields import options
+from workflow.rules.voting import CHOICE_LABELS, CRITERIA, REJECT
+
+DATE_INVALID = "Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ)."
+
+
+class SessionForm(FlaskForm):
+    day = DateField("Datum", validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
+    starts = TimeField("Beginn", validators=[InputRequired("Bitte geben Sie die Uhrzeit an (HH:MM).")])
+    place = StringField(
+        "Ort oder Link der Videokonferenz",
+        validators=[
+            DataRequired("Bitte geben Sie den Ort oder den Link an."),
+            Length(max=500, message="Höchstens 500 Zeichen."),
+        ],
+    )
+    agenda = TextAreaField(
+        "Tagesordnung", validators=[Optional(), Length(max=10000, message="Höchstens 10000 Zeichen.")]
+    )
+
+    def validate_day(self, field):
+        if field.data and field.data < date.today():
+            raise ValidationError("Eine Sitzung kann nicht in der Vergangenheit geplant werden.")
+
+
+class MinutesForm(FlaskForm):
+    minutes = TextAreaField(
+        "Protokoll der Sitzung",
+        validators=[
+            DataRequired("Bitte geben Sie das Protokoll ein."),
+            Length(max=50000, message="Höchstens 50000 Zeichen."),
+        ],
+    )
+
+
+RATING_CHOICES = options([("", "–")] + [(str(n), str(n)) for n in range(1, 6)])
+
+
+def record_form(organisations):
+    """A form with one group per eligible partner: present or absent, and its ballot."""
+
+    class RecordForm(FlaskForm):
+        close = BooleanField("Abstimmung nach dem Erfassen schließen", default=True)
+
+        def entries(self) -> list[dict]:
+            result = []
+            for org in organisations:
+                present = self[f"p{org.id}_attendance"].data == "present"
+                entry = {"organisation_id": org.id, "present": present}
+                if present and self[f"p{org.id}_choice"].data:
+                    entry["choice"] = self[f"p{org.id}_choice"].data
+                    entry["comment"] = self[f"p{org.id}_comment"].data
+                    for name in CRITERIA:
+                        value = self[f"p{org.id}_{name}"].data
+                        entry[name] = int(value) if value else None
+                result.append(entry)
+            return result
+
+        def groups(self):
+            for org in organisations:
+                yield {
+                    "name": org.name,
+                    "attendance": self[f"p{org.id}_attendance"],
+                    "choice": self[f"p{org.id}_choice"],
+                    "comment": self[f"p{org.id}_comment"],
+                    "ratings": [self[f"p{org.id}_{name}"] for name in CRITERIA],
+                }
+
+    for org in organisations:
+        prefix = f"p{org.id}"
+
+        def _needs_comment(form, field, prefix=prefix):
+            if form[f"{prefix}_choice"].data == REJECT and not (field.data or "").strip():
+                raise ValidationError("Eine Ablehnung muss begründet werden.")
+
+        setattr(
+            RecordForm,
+            f"{prefix}_attendance",
+            RadioField(
+                "Anwesenheit",
+                choices=options([("present", "anwesend"), ("absent", "abwesend")]),
+                default="absent",
+                validators=[InputRequired("Bitte anwesend oder abwesend wählen.")],
+            ),
+        )
+        setattr(
+            RecordForm,
+            f"{prefix}_choice",
+            SelectField(
+                "Votum", choices=options([("", "– kein Votum –"), *CHOICE_LABELS.items()]), default=""
+            ),
+        )
+        setattr(
+            RecordForm,
+            f"{prefix}_comment",
+            TextAreaField("Kommentar", validators=[Optional(), Length(max=5000), _needs_comment]),
+        )
+        for name, label in CRITERIA.items():
+            setattr(RecordForm, f"{prefix}_{name}", SelectField(label, choices=RATING_CHOICES, default=""))
+    return RecordForm

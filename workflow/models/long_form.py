@@ -1,0 +1,267 @@
+"""The long form (Langfassung): DESIGN.md "What a long form holds", as sections a sponsor saves as a
+draft one by one, with the cost plan and the financing plan as line items in integer cents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.extensions import db
+from workflow.models.organisation import Organisation
+from workflow.models.types import UTCDateTime, checked_enum, utcnow
+
+PERSONNEL = "personnel"
+COST_CATEGORIES = {
+    PERSONNEL: "Personalausgaben (Standardeinheitskosten)",
+    "material": "Sachausgaben",
+    "third_party": "Ausgaben für Dritte (Fremdleistungen)",
+    "flat_rate": "Pauschalen",
+}
+ESF_GRANT = "esf_grant"
+FINANCING_SOURCES = {
+    ESF_GRANT: "ESF+-Zuschuss",
+    "state_funds": "Landesmittel",
+    "own_funds": "Eigenmittel",
+    "third_party_funds": "Drittmittel",
+}
+PRINCIPLES = {
+    "principle_equal_opportunities": "Chancengleichheit und Nichtdiskriminierung",
+    "principle_gender_equality": "Gleichstellung der Geschlechter",
+    "principle_sustainable_development": "Nachhaltige Entwicklung",
+    "principle_good_work": "Gute Arbeit",
+}
+# The funding object whose projects must be agreed with the employment agency or Jobcenter.
+AGENCY_FUNDING_OBJECT = 2
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("partners", "Antragsteller und Projektpartner"),
+    Section("classification", "Fördergegenstand, Handlungsfelder und Landkreise"),
+    Section("need", "Ausgangslage, Bedarf und Ziele"),
+    Section("target_groups", "Zielgruppen und geplante Teilnehmendenzahlen"),
+    Section("activities", "Maßnahmen, Meilensteine und Laufzeit"),
+    Section("costs", "Kostenplan"),
+    Section("financing", "Finanzierungsplan und Förderquote"),
+    Section("principles", "Querschnittsprinzipien"),
+    Section("indicators", "ESF+-Indikatoren"),
+    Section("agency", "Abstimmung mit der Agentur für Arbeit oder dem Jobcenter"),
+    Section("sustainability", "Nachhaltigkeit nach Förderende"),
+)
+SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
+
+
+class LongForm(db.Model):
+    """One application's long form. Text sections are columns; the plans are lines."""
+
+    __tablename__ = "long_forms"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "end_on IS NULL OR start_on IS NULL OR end_on >= start_on", name="ends_after_start"
+        ),
+        sa.CheckConstraint(
+            "participants_planned IS NULL OR participants_planned >= 0", name="participants_ok"
+        ),
+        sa.CheckConstraint(
+            "indicator_participants IS NULL OR indicator_participants >= 0", name="indicator_participants_ok"
+        ),
+        sa.CheckConstraint("indicator_women IS NULL OR indicator_women >= 0", name="indicator_women_ok"),
+        sa.CheckConstraint(
+            "indicator_qualified IS NULL OR indicator_qualified >= 0", name="indicator_qualified_ok"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), unique=True
+    )
+    other_partners: Mapped[str] = mapped_column(sa.Text, default="")
+    starting_situation: Mapped[str] = mapped_column(sa.Text, default="")
+    objectives: Mapped[str] = mapped_column(sa.Text, default="")
+    target_groups: Mapped[str] = mapped_column(sa.Text, default="")
+    participants_planned: Mapped[int | None]
+    activities: Mapped[str] = mapped_column(sa.Text, default="")
+    start_on: Mapped[date | None] = mapped_column(sa.Date)
+    end_on: Mapped[date | None] = mapped_column(sa.Date)
+    principle_equal_opportunities: Mapped[str] = mapped_column(sa.Text, default="")
+    principle_gender_equality: Mapped[str] = mapped_column(sa.Text, default="")
+    principle_sustainable_development: Mapped[str] = mapped_column(sa.Text, default="")
+    principle_good_work: Mapped[str] = mapped_column(sa.Text, default="")
+    indicator_participants: Mapped[int | None]
+    indicator_women: Mapped[int | None]
+    indicator_qualified: Mapped[int | None]
+    indicator_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    agency_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    agency_agreed_on: Mapped[date | None] = mapped_column(sa.Date)
+    agency_agreement: Mapped[str] = mapped_column(sa.Text, default="")
+    sustainability: Mapped[str] = mapped_column(sa.Text, default="")
+    # Sections the sponsor has saved at least once (a section without required data, such as the
+    # project partners, counts as complete once it was saved).
+    saved_sections: Mapped[list] = mapped_column(sa.JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    application = relationship("Application", back_populates="long_form")
+    partner_rows: Mapped[list[LongFormPartner]] = relationship(
+        cascade="all, delete-orphan", order_by="LongFormPartner.organisation_id"
+    )
+    cost_lines: Mapped[list[CostLine]] = relationship(
+        cascade="all, delete-orphan", order_by="CostLine.position"
+    )
+    financing_lines: Mapped[list[FinancingLine]] = relationship(
+        cascade="all, delete-orphan", order_by="FinancingLine.position"
+    )
+
+    # -- the plans --------------------------------------------------------------------------------
+
+    @property
+    def cost_total(self) -> int:
+        return sum(line.amount_cents for line in self.cost_lines)
+
+    @property
+    def financing_total(self) -> int:
+        return sum(line.amount_cents for line in self.financing_lines)
+
+    @property
+    def difference(self) -> int:
+        """Cost plan minus financing plan, in cents (0 when the plans balance)."""
+        return self.cost_total - self.financing_total
+
+    @property
+    def esf_grant(self) -> int:
+        return sum(line.amount_cents for line in self.financing_lines if line.source == ESF_GRANT)
+
+    def cost_by_category(self) -> dict[str, int]:
+        totals = dict.fromkeys(COST_CATEGORIES, 0)
+        for line in self.cost_lines:
+            totals[line.category] += line.amount_cents
+        return totals
+
+    def financing_by_source(self) -> dict[str, int]:
+        totals = dict.fromkeys(FINANCING_SOURCES, 0)
+        for line in self.financing_lines:
+            totals[line.source] += line.amount_cents
+        return totals
+
+    def funding_rate(self) -> Decimal | None:
+        """The ESF+ grant in percent of the total cost, rounded to two decimals (None: no costs)."""
+        if self.cost_total <= 0:
+            return None
+        return (Decimal(self.esf_grant) * 100 / Decimal(self.cost_total)).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+
+    def funding_rate_within(self, max_percent: int) -> bool:
+        """The ESF+ grant as a share of the total cost, compared exactly (integers, no floats)."""
+        return self.cost_total > 0 and self.esf_grant * 100 <= max_percent * self.cost_total
+
+    # -- sections ---------------------------------------------------------------------------------
+
+    def applicable_sections(self) -> list[Section]:
+        needs_agency = self.funding_object_number() == AGENCY_FUNDING_OBJECT
+        return [s for s in SECTIONS if s.key != "agency" or needs_agency]
+
+    def funding_object_number(self) -> int | None:
+        fo = self.application.funding_object if self.application else None
+        return fo.number if fo else None
+
+    def section_complete(self, key: str) -> bool:
+        application = self.application
+        checks = {
+            "partners": lambda: "partners" in (self.saved_sections or []),
+            "classification": lambda: bool(
+                application.funding_object_id and application.fields and application.district_rows
+            ),
+            "need": lambda: bool(self.starting_situation.strip() and self.objectives.strip()),
+            "target_groups": lambda: bool(
+                self.target_groups.strip() and (self.participants_planned or 0) > 0
+            ),
+            "activities": lambda: bool(self.activities.strip() and self.start_on and self.end_on),
+            "costs": lambda: self.cost_total > 0,
+            "financing": lambda: self.financing_total > 0 and self.esf_grant > 0,
+            "principles": lambda: all(getattr(self, name).strip() for name in PRINCIPLES),
+            "indicators": lambda: self.indicator_participants is not None,
+            "agency": lambda: bool(
+                self.agency_name.strip() and self.agency_agreed_on and self.agency_agreement.strip()
+            ),
+            "sustainability": lambda: bool(self.sustainability.strip()),
+        }
+        return checks[key]()
+
+    def incomplete_sections(self) -> list[Section]:
+        return [s for s in self.applicable_sections() if not self.section_complete(s.key)]
+
+    def is_complete(self) -> bool:
+        return not self.incomplete_sections()
+
+    @property
+    def project_partner_ids(self) -> list[int]:
+        return [row.organisation_id for row in self.partner_rows]
+
+
+class LongFormPartner(db.Model):
+    """An alliance partner named as a project partner: it does not vote on this application."""
+
+    __tablename__ = "long_form_partners"
+
+    long_form_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("long_forms.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), primary_key=True)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class CostLine(db.Model):
+    """A line of the cost plan. Personnel is costed at standard unit costs: hours × rate per hour of
+    the salary group; those salary details are for the sponsor, the coordination and observers."""
+
+    __tablename__ = "cost_lines"
+    __table_args__ = (
+        sa.CheckConstraint("amount_cents >= 0", name="amount_not_negative"),
+        sa.CheckConstraint("unit_cost_cents IS NULL OR unit_cost_cents > 0", name="unit_cost_positive"),
+        sa.CheckConstraint("hours IS NULL OR hours > 0", name="hours_positive"),
+        sa.CheckConstraint(
+            "category <> 'personnel' OR (unit_cost_cents IS NOT NULL AND hours IS NOT NULL "
+            "AND amount_cents = unit_cost_cents * hours)",
+            name="personnel_at_unit_costs",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    long_form_id: Mapped[int] = mapped_column(sa.ForeignKey("long_forms.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(sa.SmallInteger)
+    category: Mapped[str] = mapped_column(checked_enum(tuple(COST_CATEGORIES), "cost_category"))
+    description: Mapped[str] = mapped_column(sa.String(300))
+    salary_group: Mapped[str | None] = mapped_column(sa.String(60))
+    unit_cost_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    hours: Mapped[int | None]
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+
+    @property
+    def category_label(self) -> str:
+        return COST_CATEGORIES[self.category]
+
+
+class FinancingLine(db.Model):
+    __tablename__ = "financing_lines"
+    __table_args__ = (sa.CheckConstraint("amount_cents >= 0", name="amount_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    long_form_id: Mapped[int] = mapped_column(sa.ForeignKey("long_forms.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(sa.SmallInteger)
+    source: Mapped[str] = mapped_column(checked_enum(tuple(FINANCING_SOURCES), "financing_source"))
+    description: Mapped[str] = mapped_column(sa.String(300))
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+
+    @property
+    def source_label(self) -> str:
+        return FINANCING_SOURCES[self.source]

@@ -1,0 +1,381 @@
+"""The long form: saved as a draft section by section, its completeness, its two plans, and what
+each person may see of it (partners never see salary details)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from workflow.extensions import db
+from workflow.formatting import percent
+from workflow.lifecycle import APPLICANT, PARTNER
+from workflow.models import (
+    Application,
+    CostLine,
+    Event,
+    FinancingLine,
+    FundingObject,
+    LongForm,
+    LongFormPartner,
+    Organisation,
+    User,
+)
+from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION
+from workflow.models.long_form import (
+    COST_CATEGORIES,
+    FINANCING_SOURCES,
+    PERSONNEL,
+    PRINCIPLES,
+    SECTIONS_BY_KEY,
+)
+from workflow.services import access, documents
+from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
+from workflow.services.lifecycle import jsonable, lock
+
+SAVED = "long_form_saved"
+EDITABLE_STATE = "long_form_draft"
+MAX_LINES = 60
+
+# The columns each plain section saves.
+SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "partners": ("other_partners",),
+    "need": ("starting_situation", "objectives"),
+    "target_groups": ("target_groups", "participants_planned"),
+    "activities": ("activities", "start_on", "end_on"),
+    "principles": tuple(PRINCIPLES),
+    "indicators": ("indicator_participants", "indicator_women", "indicator_qualified", "indicator_notes"),
+    "agency": ("agency_name", "agency_agreed_on", "agency_agreement"),
+    "sustainability": ("sustainability",),
+}
+
+
+def may_edit(user: User, application: Application) -> bool:
+    """The sponsor writes the long form while it is theirs (`long_form_draft`)."""
+    return (
+        user.role == APPLICANT
+        and user.alliance_id == application.alliance_id
+        and application.applicant_organisation_id == user.organisation_id
+        and application.state == EDITABLE_STATE
+    )
+
+
+def may_view(user: User, application: Application) -> bool:
+    return access.can_view(user, application) and (
+        application.long_form is not None or may_edit(user, application)
+    )
+
+
+def sees_salaries(user: User, application: Application) -> bool:
+    """Salary details: the sponsor, the coordination and observers; never the partners."""
+    return access.can_view(user, application) and user.role != PARTNER
+
+
+def get_or_create(application: Application) -> LongForm:
+    if application.long_form is None:
+        application.long_form = LongForm(application_id=application.id, saved_sections=[])
+        db.session.add(application.long_form)
+        db.session.flush()
+    return application.long_form
+
+
+def partner_organisations(application: Application) -> list[Organisation]:
+    """The alliance partners a sponsor may name as project partners (not itself)."""
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(
+                Organisation.alliance_id == application.alliance_id,
+                Organisation.kind == "partner",
+                Organisation.id != application.applicant_organisation_id,
+            )
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def save_section(application: Application, user: User, key: str, values: dict) -> LongForm:
+    """Save one section of the draft. Raises NotAllowed/InvalidTransition/RuleViolation (German)."""
+    return save_sections(application, user, {key: values})
+
+
+def save_sections(application: Application, user: User, sections: dict[str, dict]) -> LongForm:
+    """Save sections of the draft in one transaction (each recorded as an event)."""
+    unknown = [key for key in sections if key not in SECTIONS_BY_KEY]
+    if unknown:
+        raise NotFound("Diesen Abschnitt gibt es nicht.")
+    try:
+        lock(application)
+        if not may_edit(user, application):
+            if (
+                application.state != EDITABLE_STATE
+                and user.role == APPLICANT
+                and access.can_view(user, application)
+            ):
+                raise InvalidTransition(
+                    "Die Langfassung kann nur im Status „Langfassung in Bearbeitung“ bearbeitet werden."
+                )
+            raise NotAllowed("Die Langfassung bearbeitet nur der Antragsteller.")
+        long_form = get_or_create(application)
+        for key, values in sections.items():
+            _save_one(application, long_form, user, key, values)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return application.long_form
+
+
+def _save_one(application: Application, long_form: LongForm, user: User, key: str, values: dict) -> None:
+    recorded: dict = {"section": key}
+    if key == "partners":
+        _save_partners(application, long_form, values)
+    if key == "classification":
+        _save_classification(application, values)
+    elif key == "costs":
+        long_form.cost_lines = _cost_lines(values.get("lines", []))
+        db.session.flush()
+        recorded["cost_total"] = long_form.cost_total
+    elif key == "financing":
+        long_form.financing_lines = _financing_lines(values.get("lines", []))
+        db.session.flush()
+        recorded["financing_total"] = long_form.financing_total
+    else:
+        for name in SECTION_FIELDS.get(key, ()):
+            if name in values:
+                value = values[name]
+                setattr(long_form, name, value.strip() if isinstance(value, str) else value)
+    _check(long_form)
+    if key in ("costs", "financing"):
+        # The application's figures follow the long form's plans.
+        application.total_cost_cents = long_form.cost_total
+        application.requested_grant_cents = long_form.esf_grant
+    if key not in (long_form.saved_sections or []):
+        long_form.saved_sections = [*(long_form.saved_sections or []), key]
+    db.session.add(
+        Event(
+            alliance_id=application.alliance_id,
+            application_id=application.id,
+            actor_id=user.id,
+            kind=SAVED,
+            data=jsonable(recorded),
+        )
+    )
+
+
+def _check(long_form: LongForm) -> None:
+    if long_form.start_on and long_form.end_on and long_form.end_on < long_form.start_on:
+        raise RuleViolation("Das Projektende muss nach dem Projektbeginn liegen.", field="end_on")
+    for name in ("participants_planned", "indicator_participants", "indicator_women", "indicator_qualified"):
+        value = getattr(long_form, name)
+        if value is not None and value < 0:
+            raise RuleViolation("Zahlen dürfen nicht negativ sein.", field=name)
+    if (
+        long_form.indicator_women is not None
+        and long_form.indicator_participants is not None
+        and long_form.indicator_women > long_form.indicator_participants
+    ):
+        raise RuleViolation(
+            "Es können nicht mehr Frauen teilnehmen als Teilnehmende insgesamt.", field="indicator_women"
+        )
+
+
+def _save_partners(application: Application, long_form: LongForm, values: dict) -> None:
+    allowed = {o.id for o in partner_organisations(application)}
+    chosen = set(values.get("partner_ids") or [])
+    if not chosen <= allowed:
+        raise RuleViolation("Bitte wählen Sie nur Bündnispartner als Projektpartner.", field="partner_ids")
+    long_form.partner_rows = [LongFormPartner(organisation_id=i) for i in sorted(chosen)]
+
+
+def _save_classification(application: Application, values: dict) -> None:
+    fo_id = values.get("funding_object_id") or None
+    if fo_id is not None:
+        fo = db.session.get(FundingObject, fo_id)
+        if fo is None or fo.alliance_id != application.alliance_id:
+            raise RuleViolation("Unbekannter Fördergegenstand.", field="funding_object_id")
+    fields_of_action = values.get("fields_of_action") or []
+    districts = values.get("districts") or []
+    if not set(fields_of_action) <= set(FIELDS_OF_ACTION) or not set(districts) <= set(DISTRICTS):
+        raise RuleViolation("Ungültige Auswahl.", field="fields_of_action")
+    application.funding_object_id = fo_id
+    if sorted(application.fields_of_action) != sorted(fields_of_action):
+        application.fields_of_action = fields_of_action
+    if sorted(application.districts) != sorted(districts):
+        application.districts = districts
+
+
+def _amount(value, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise RuleViolation(f"{what}: Bitte geben Sie einen Betrag in Euro ein.")
+    if value < 0:
+        raise RuleViolation(f"{what}: Der Betrag darf nicht negativ sein.")
+    return value
+
+
+def _cost_lines(lines: list[dict]) -> list[CostLine]:
+    if len(lines) > MAX_LINES:
+        raise RuleViolation(f"Höchstens {MAX_LINES} Zeilen.")
+    result = []
+    for position, line in enumerate(lines, start=1):
+        what = f"Kostenplan, Zeile {position}"
+        category = line.get("category")
+        if category not in COST_CATEGORIES:
+            raise RuleViolation(f"{what}: Bitte wählen Sie die Kostenart.")
+        description = (line.get("description") or "").strip()
+        if not description:
+            raise RuleViolation(f"{what}: Bitte geben Sie eine Bezeichnung ein.")
+        if category == PERSONNEL:
+            unit = _amount(line.get("unit_cost_cents"), what)
+            hours = line.get("hours")
+            salary_group = (line.get("salary_group") or "").strip()
+            if not salary_group:
+                raise RuleViolation(f"{what}: Bitte geben Sie die Entgeltgruppe an.")
+            if unit <= 0 or not isinstance(hours, int) or hours <= 0:
+                raise RuleViolation(
+                    f"{what}: Personalausgaben brauchen den Stundensatz (Standardeinheitskosten) und die Stunden."
+                )
+            result.append(
+                CostLine(
+                    position=position,
+                    category=category,
+                    description=description[:300],
+                    salary_group=salary_group[:60],
+                    unit_cost_cents=unit,
+                    hours=hours,
+                    amount_cents=unit * hours,
+                )
+            )
+        else:
+            result.append(
+                CostLine(
+                    position=position,
+                    category=category,
+                    description=description[:300],
+                    amount_cents=_amount(line.get("amount_cents"), what),
+                )
+            )
+    return result
+
+
+def _financing_lines(lines: list[dict]) -> list[FinancingLine]:
+    if len(lines) > MAX_LINES:
+        raise RuleViolation(f"Höchstens {MAX_LINES} Zeilen.")
+    result = []
+    for position, line in enumerate(lines, start=1):
+        what = f"Finanzierungsplan, Zeile {position}"
+        source = line.get("source")
+        if source not in FINANCING_SOURCES:
+            raise RuleViolation(f"{what}: Bitte wählen Sie die Finanzierungsquelle.")
+        description = (line.get("description") or "").strip() or FINANCING_SOURCES[source]
+        result.append(
+            FinancingLine(
+                position=position,
+                source=source,
+                description=description[:300],
+                amount_cents=_amount(line.get("amount_cents"), what),
+            )
+        )
+    return result
+
+
+# -- what people see ----------------------------------------------------------------------------
+
+
+def overview(application: Application) -> dict:
+    """Completeness: each applicable section, done or not, and "4 von 9"."""
+    long_form = application.long_form
+    sections = (
+        long_form.applicable_sections()
+        if long_form
+        else [s for s in SECTIONS_BY_KEY.values() if s.key != "agency"]
+    )
+    classified = bool(application.funding_object_id and application.fields and application.district_rows)
+    items = [
+        {
+            "key": s.key,
+            "title": s.title,
+            "complete": long_form.section_complete(s.key)
+            if long_form
+            else (s.key == "classification" and classified),
+        }
+        for s in sections
+    ]
+    done = sum(item["complete"] for item in items)
+    return {"sections": items, "complete": done, "total": len(items)}
+
+
+def plans(application: Application, user: User) -> dict | None:
+    long_form = application.long_form
+    if long_form is None:
+        return None
+    salaries = sees_salaries(user, application)
+    max_rate = application.alliance.procedure.max_funding_rate_percent
+    return {
+        "show_details": salaries,
+        "cost_lines": [
+            {
+                "category": line.category_label,
+                "description": line.description,
+                "salary_group": line.salary_group,
+                "unit_cost_cents": line.unit_cost_cents,
+                "hours": line.hours,
+                "amount_cents": line.amount_cents,
+            }
+            for line in long_form.cost_lines
+        ]
+        if salaries
+        else None,
+        "cost_by_category": [(COST_CATEGORIES[k], v) for k, v in long_form.cost_by_category().items()],
+        "financing_lines": [
+            {"source": line.source_label, "description": line.description, "amount_cents": line.amount_cents}
+            for line in long_form.financing_lines
+        ],
+        "financing_by_source": [
+            (FINANCING_SOURCES[k], v) for k, v in long_form.financing_by_source().items()
+        ],
+        "cost_total": long_form.cost_total,
+        "financing_total": long_form.financing_total,
+        "difference": long_form.difference,
+        "balanced": long_form.cost_total > 0 and long_form.difference == 0,
+        "funding_rate": percent(long_form.funding_rate()),
+        "max_rate": max_rate,
+        "rate_ok": long_form.funding_rate_within(max_rate),
+    }
+
+
+def content(application: Application, user: User) -> dict:
+    """The long form as plain data for `user` (the read-only view)."""
+    long_form = application.long_form
+    data = {
+        "overview": overview(application),
+        "plans": plans(application, user),
+        "editable": may_edit(user, application),
+        "fields": {},
+        "project_partners": [],
+        "documents": [],
+    }
+    if long_form is None:
+        return data
+    data["fields"] = {name: getattr(long_form, name) for names in SECTION_FIELDS.values() for name in names}
+    data["project_partners"] = [row.organisation.name for row in long_form.partner_rows]
+    data["needs_agency"] = any(s.key == "agency" for s in long_form.applicable_sections())
+    if sees_salaries(user, application):
+        data["documents"] = [
+            {
+                "id": d.id,
+                "version": d.version,
+                "filename": d.filename,
+                "type": documents.TYPE_NAMES.get(d.media_type, d.media_type),
+                "size_kb": max(1, d.size // 1024),
+                "uploaded_at": d.uploaded_at,
+            }
+            for d in documents.versions(application, "long_form")
+        ]
+    return data
+
+
+def store_document(application: Application, user: User, stream, filename: str | None):
+    """NBank's own long-form document (PDF, DOCX or XLSX), checked by content, as a new version."""
+    if not may_edit(user, application):
+        raise NotAllowed("Das Formular der NBank lädt der Antragsteller während der Bearbeitung hoch.")
+    upload = documents.inspect(stream, (documents.PDF, documents.DOCX, documents.XLSX))
+    return documents.store(application, "long_form", upload, filename, user)

@@ -1,0 +1,179 @@
+"""Committee sessions (plan, agenda, minutes, recording an agenda item's ballots) and the partners'
+objection to a circulation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from forms.ballot import ObjectionForm
+from forms.sessions import MinutesForm, SessionForm, record_form
+from workflow.extensions import db
+from workflow.models import Application
+from workflow.rules.deadlines import BERLIN
+from workflow.services import access, sessions, votes
+from workflow.services.errors import RuleViolation
+from workflow.views import navigation
+
+bp = Blueprint("sessions", __name__)
+
+navigation.register(_l("Sitzungen"), "sessions.index", ("coordinator", "partner", "observer"), order=30)
+
+
+def _session(session_id: int):
+    return sessions.get(session_id, current_user)  # NotFound (404) when not visible
+
+
+@bp.get("/sitzungen")
+@login_required
+def index():
+    if not sessions.can_view(current_user):
+        abort(403)
+    rows = [
+        {"session": s, "items": len(sessions.agenda_items(s)), "past": sessions.is_past(s)}
+        for s in sessions.list_for(current_user)
+    ]
+    return render_template("sessions/index.html", rows=rows, may_plan=current_user.is_coordinator)
+
+
+@bp.route("/sitzungen/neu", methods=["GET", "POST"])
+@login_required
+def new():
+    if not current_user.is_coordinator:
+        abort(403)
+    form = SessionForm()
+    status = 200
+    if form.validate_on_submit():
+        starts_at = datetime.combine(form.day.data, form.starts.data, tzinfo=BERLIN)
+        try:
+            session = sessions.schedule(current_user, starts_at, form.place.data, form.agenda.data)
+        except RuleViolation as refusal:
+            form.form_errors.extend(refusal.messages)
+            status = 422
+        else:
+            flash("Die Sitzung ist geplant; die Bündnispartner sind eingeladen.", "success")
+            return redirect(url_for(".show", session_id=session.id), 303)
+    elif form.errors:
+        status = 422
+    return render_template("sessions/new.html", form=form), status
+
+
+@bp.get("/sitzungen/<int:session_id>")
+@login_required
+def show(session_id: int):
+    return _render_show(_session(session_id))
+
+
+def _render_show(session, minutes_form=None, status: int = 200):
+    items = []
+    for application in sessions.agenda_items(session):
+        vote = application.current_vote
+        items.append(
+            {
+                "application": application,
+                "visible": access.can_view(current_user, application),
+                "status": votes.STATUS_LABELS[votes.status(vote)] if vote else "",
+                "outcome": vote.outcome_label if vote else None,
+                "may_record": current_user.is_coordinator
+                and vote is not None
+                and vote.is_open
+                and vote.session_id == session.id
+                and sessions.is_past(session),
+            }
+        )
+    form = minutes_form or MinutesForm(data={"minutes": session.minutes or ""})
+    return render_template(
+        "sessions/show.html",
+        session=session,
+        items=items,
+        past=sessions.is_past(session),
+        minutes_form=form,
+        may_edit=current_user.is_coordinator,
+    ), status
+
+
+@bp.post("/sitzungen/<int:session_id>/protokoll")
+@login_required
+def minutes(session_id: int):
+    session = _session(session_id)
+    if not current_user.is_coordinator:
+        abort(403)
+    form = MinutesForm()
+    if form.validate_on_submit():
+        sessions.save_minutes(session, current_user, form.minutes.data)
+        flash("Das Protokoll ist gespeichert.", "success")
+        return redirect(url_for(".show", session_id=session.id), 303)
+    return _render_show(session, minutes_form=form, status=422)
+
+
+@bp.route("/sitzungen/<int:session_id>/antraege/<int:application_id>", methods=["GET", "POST"])
+@login_required
+def record(session_id: int, application_id: int):
+    session = _session(session_id)
+    application = db.session.get(Application, application_id)
+    if application is None or not access.can_view(current_user, application):
+        abort(404)
+    if not current_user.is_coordinator:
+        abort(403)
+    vote = application.current_vote
+    if vote is None or vote.session_id != session.id:
+        abort(404)
+    organisations = vote.eligible_organisations()
+    form_class = record_form(organisations)
+    existing = {b.organisation_id: b for b in vote.ballots}
+    attendance = {a.organisation_id: a.present for a in session.attendance}
+    data = {}
+    for org in organisations:
+        ballot = existing.get(org.id)
+        data[f"p{org.id}_attendance"] = "present" if attendance.get(org.id) else "absent"
+        if ballot is not None:
+            data[f"p{org.id}_choice"] = ballot.choice
+            data[f"p{org.id}_comment"] = ballot.comment or ""
+            for name, value in ballot.ratings().items():
+                data[f"p{org.id}_{name}"] = str(value) if value else ""
+    form = form_class(data=data)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            votes.record_session_item(
+                application, current_user, session, form.entries(), close=form.close.data
+            )
+        except RuleViolation as refusal:
+            form.form_errors.extend(refusal.messages)
+            status = 422
+        else:
+            flash("Das Ergebnis der Sitzung ist erfasst.", "success")
+            return redirect(url_for(".show", session_id=session.id), 303)
+    elif form.errors:
+        status = 422
+    return render_template(
+        "sessions/record.html",
+        session=session,
+        application=application,
+        form=form,
+        earlier={org.name: existing[org.id].choice_label for org in organisations if org.id in existing},
+    ), status
+
+
+@bp.post("/antraege/<int:application_id>/widerspruch")
+@login_required
+def object_to_circulation(application_id: int):
+    from workflow.views.applications import _load, _render_show
+
+    application = _load(application_id)
+    form = ObjectionForm(prefix="objection")
+    if form.validate_on_submit():
+        try:
+            votes.object_to_circulation(application, current_user, form.reason.data)
+        except RuleViolation as refusal:
+            form.form_errors.extend(refusal.messages)
+        else:
+            flash(
+                "Ihr Widerspruch ist vermerkt: Über den Antrag wird in der nächsten Sitzung abgestimmt.",
+                "success",
+            )
+            return redirect(url_for("applications.show", application_id=application.id) + "#votum", 303)
+    return _render_show(application, objection_form=form, status=422)

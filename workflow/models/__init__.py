@@ -2,11 +2,13 @@
 
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION, Alliance, FundingObject
 from workflow.models.application import Application, ApplicationDistrict, ApplicationField
+from workflow.models.budget import FundingPeriod
 from workflow.models.dispatch import Dispatch
 from workflow.models.document import DOCUMENT_KINDS, Document
 from workflow.models.event import Event
 from workflow.models.notification import Notification, OutgoingMail
 from workflow.models.organisation import Organisation
+from workflow.models.statement import Statement
 from workflow.models.user import User
 from workflow.models.vote import Ballot, Recusal, Vote
 
@@ -25,8 +27,10 @@ __all__ = [
     "Ballot",
     "Event",
     "FundingObject",
+    "FundingPeriod",
     "Organisation",
     "Recusal",
+    "Statement",
     "User",
     "Vote",
 ]

@@ -36,6 +36,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(applications.bp)
+    from workflow.views import budget, statements  # issue 5: statement, NBank stage, budget
+
+    app.register_blueprint(statements.bp)
+    app.register_blueprint(budget.bp)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):

@@ -156,12 +156,13 @@ def act(application_id: int, trigger: str):
     if trigger not in FORMS:
         abort(404)
     definition = lifecycle_service.ensure_may_fire(application, trigger, current_user)
+    if trigger == "issue_statement":  # drafted on its own page, pre-filled from the record
+        from workflow.views.statements import draft_page
+
+        return draft_page(application, definition)
     form = FORMS[trigger]()
     if trigger == "open_vote" and request.method == "GET":
         form.deadline.data = votes.default_circulation_deadline(application.alliance)
-    if trigger == "issue_statement":
-        allowed = votes.statement_decisions(application)
-        form.decision.choices = [c for c in form.decision.choices if c.value in allowed]
     status = 200
     if form.validate_on_submit():
         try:

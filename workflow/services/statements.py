@@ -577,9 +577,9 @@ def protocol(application: Application, user: User) -> bytes:
                 "who": event.actor.name if event.actor else "—",
                 "choice": CHOICE_LABELS.get(event.data.get("choice"), "—"),
                 "comment": event.data.get("comment") or "",
-                "ratings": ", ".join(
-                    f"{label}: {event.data.get(name)}"
-                    for name, label in CRITERIA.items()
+                "ratings": " · ".join(
+                    f"K{number} {event.data.get(name)}"
+                    for number, name in enumerate(CRITERIA, start=1)
                     if event.data.get(name) is not None
                 ),
             }
@@ -618,6 +618,7 @@ def protocol(application: Application, user: User) -> bytes:
             for org_id, casts in sorted(history.items(), key=lambda item: names.get(item[0], ""))
         ],
         "recusals": recusals,
+        "criteria": [f"K{n}: {label}" for n, label in enumerate(CRITERIA.values(), start=1)],
         "printed": local_datetime(utcnow()),
         "printed_by": user.name,
     }

@@ -123,3 +123,17 @@ def test_within_the_budget_no_confirmation_is_asked(world, login):
     assert "Budget wird überschritten" not in page and "verbleibend 2.340.000,00 €" in page
     fire(application, "issue_statement", world.user("coordinator"), ISSUE | {"budget_confirmed": False})
     assert application.state == "endorsed"
+
+
+def test_the_funding_period_command_sets_a_budget(app, world):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["funding-period", "Strategieperiode 2024–2027", "2024-01-01", "2027-12-31", "3.850.000,00"]
+    )
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert _period().budget_cents == 385_000_000
+    bad = runner.invoke(args=["funding-period", "X", "2027-01-01", "2026-01-01", "1,00"])
+    assert bad.exit_code != 0 and "vor seinem Beginn" in bad.output
+    bad = runner.invoke(args=["funding-period", "X", "2026-01-01", "2027-01-01", "viel"])
+    assert bad.exit_code != 0

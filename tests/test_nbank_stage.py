@@ -81,6 +81,14 @@ def test_submission_grant_and_their_documents_are_recorded(world, login):
     assert events["record_grant"]["funded_until"] == "2028-12-31"
     page = text_of(sponsor.get(f"/antraege/{application.id}").text)
     assert "ESF-2026-00042" in page and "200.000,00 €" in page
+    assert "Zuwendungsbescheid (bescheid.pdf)" in page and kinds["grant_notice"].sha256 in page
+    download = sponsor.get(f"/antraege/{application.id}/nbank-dokumente/{kinds['grant_notice'].id}")
+    assert download.status_code == 200 and download.data.startswith(b"%PDF-")
+    other = world.application("consultation", applicant="applicant-lwz")
+    assert sponsor.get(f"/antraege/{other.id}/nbank-dokumente/{kinds['grant_notice'].id}").status_code == 404
+    assert (
+        login("applicant-lwz").get(f"/antraege/{application.id}/nbank-dokumente/{kinds['grant_notice'].id}")
+    ).status_code == 404
 
 
 def test_a_refusal_is_recorded_with_its_document(world, login):

@@ -13,9 +13,9 @@ from workflow.services.errors import DomainError
 
 
 def register(app: Flask) -> None:
-    from workflow import cli_statements
+    from workflow import cli_stage3
 
-    cli_statements.register(app)
+    cli_stage3.register(app)
 
     @app.cli.command("init-db")
     def init_db():

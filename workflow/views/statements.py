@@ -9,10 +9,11 @@ from flask_login import current_user, login_required
 from forms.statement import CorrectStatementForm
 from forms.transitions import IssueStatementForm
 from workflow.extensions import db
-from workflow.models import Application
-from workflow.services import access, statements
+from workflow.models import Application, Document
+from workflow.services import access, documents, statements
 from workflow.services import lifecycle as lifecycle_service
 from workflow.services.errors import RuleViolation
+from workflow.services.nbank import DOCUMENT_KINDS as NBANK_DOCUMENT_KINDS
 from workflow.views.sections import section
 
 bp = Blueprint("statements", __name__)
@@ -160,3 +161,44 @@ def _statement_section(application: Application, user) -> dict | None:
         "may_correct": bool(issued) and user.is_coordinator,
         "may_protocol": may_protocol,
     }
+
+
+@bp.get("/antraege/<int:application_id>/nbank-dokumente/<int:document_id>")
+@login_required
+def nbank_document(application_id: int, document_id: int):
+    application = _load(application_id)
+    document = db.session.get(Document, document_id)
+    if (
+        document is None
+        or document.application_id != application.id
+        or document.kind not in NBANK_DOCUMENT_KINDS.values()
+    ):
+        abort(404)
+    return (
+        documents.path_of(document).read_bytes(),
+        200,
+        {
+            "Content-Type": document.media_type,
+            "Content-Disposition": f'attachment; filename="{document.filename}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@section("nbank_documents", "statements/_nbank_documents.html", order=70)
+def _nbank_documents_section(application: Application, user) -> dict | None:
+    rows = [
+        {
+            "id": d.id,
+            "kind": d.kind_label,
+            "version": d.version,
+            "filename": d.filename,
+            "uploaded_at": d.uploaded_at,
+            "uploaded_by": d.uploaded_by.name,
+            "sha256": d.sha256,
+        }
+        for d in documents.versions(application)
+        if d.kind in NBANK_DOCUMENT_KINDS.values()
+    ]
+    return {"documents": rows} if rows else None

@@ -49,7 +49,7 @@ def test_submission_grant_and_their_documents_are_recorded(world, login):
         {
             "nbank_reference": " esf-2026-00042 ",
             "submitted_on": TODAY.isoformat(),
-            "document": _pdf("antrag.pdf"),
+            "document": _pdf("Antrag_Łódź.pdf"),
         },
     )
     assert response.status_code == 302, text_of(response.text)[:400]
@@ -70,6 +70,9 @@ def test_submission_grant_and_their_documents_are_recorded(world, login):
     assert _state(application) == "granted"
     kinds = {d.kind: d for d in documents.versions(db.session.get(Application, application.id))}
     assert set(kinds) == {"nbank_application", "grant_notice"}
+    antrag = sponsor.get(f"/antraege/{application.id}/nbank-dokumente/{kinds['nbank_application'].id}")
+    disposition = antrag.headers["Content-Disposition"]
+    assert antrag.status_code == 200 and "filename*=UTF-8''Antrag_%C5%81%C3%B3d%C5%BA.pdf" in disposition
     assert kinds["grant_notice"].filename == "bescheid.pdf" and kinds["grant_notice"].version == 1
     events = {
         e.trigger: e.data

@@ -3,7 +3,9 @@ downloading it as issued, correcting it; the vote protocol as a PDF."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from forms.statement import CorrectStatementForm
@@ -174,16 +176,15 @@ def nbank_document(application_id: int, document_id: int):
         or document.kind not in NBANK_DOCUMENT_KINDS.values()
     ):
         abort(404)
-    return (
-        documents.path_of(document).read_bytes(),
-        200,
-        {
-            "Content-Type": document.media_type,
-            "Content-Disposition": f'attachment; filename="{document.filename}"',
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
+    # In memory (at most 10 MB): send_file quotes any file name as RFC 6266 wants.
+    response = send_file(
+        io.BytesIO(documents.path_of(document).read_bytes()),
+        mimetype=document.media_type,
+        as_attachment=True,
+        download_name=document.filename,
     )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @section("nbank_documents", "statements/_nbank_documents.html", order=70)

@@ -239,7 +239,7 @@ class Walker:
                 {
                     "nbank_reference": f"ESF-{today.year}-{applicant.id:05d}",
                     "submitted_on": today,
-                    "document": placeholder_pdf("Antrag bei der NBank"),
+                    "document": (placeholder_pdf("Antrag bei der NBank"), "Antrag_NBank.pdf"),
                 },
             ),
             "record_grant": (
@@ -249,7 +249,7 @@ class Walker:
                     "amount_granted": None,
                     "funded_from": date(today.year + 1, 1, 1),
                     "funded_until": date(today.year + 2, 12, 31),
-                    "document": placeholder_pdf("Zuwendungsbescheid"),
+                    "document": (placeholder_pdf("Zuwendungsbescheid"), "Zuwendungsbescheid.pdf"),
                 },
             ),
             "record_nbank_decline": (
@@ -257,7 +257,7 @@ class Walker:
                 {
                     "declined_on": today,
                     "reason": "Fördermittel der Prioritätsachse ausgeschöpft.",
-                    "document": placeholder_pdf("Ablehnungsbescheid"),
+                    "document": (placeholder_pdf("Ablehnungsbescheid"), "Ablehnungsbescheid.pdf"),
                 },
             ),
             "withdraw": (applicant, {"reason": "Der Träger hat andere Prioritäten gesetzt."}),

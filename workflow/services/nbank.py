@@ -20,7 +20,9 @@ MAX_BYTES = 10 * documents.MB
 
 
 def _upload(value):
-    """(stream, filename) of an upload given as a werkzeug FileStorage, bytes or a file object."""
+    """(stream, filename) of an upload: a werkzeug FileStorage, bytes, (bytes, name) or a file."""
+    if isinstance(value, tuple):  # (bytes, file name), as the demo gives it
+        return io.BytesIO(value[0]), value[1]
     if isinstance(value, (bytes, bytearray)):
         return io.BytesIO(value), "dokument.pdf"
     stream = getattr(value, "stream", value)

@@ -21,8 +21,19 @@ EXTRA_LABELS = {
     "reason": "Grund",
     "title": "Titel",
     "changed": "Geänderte Angaben",
+    "statement_reference": "Stellungnahme",
+    "statement_version": "Fassung",
+    "sha256": "Prüfwert (SHA-256)",
+    "budget_remaining_cents": "Verbleibendes Budget vor der Stellungnahme",
+    "replaces": "Ersetzt",
+    "correction_reason": "Grund der Berichtigung",
+    "kind": "Dokumentart",
+    "version": "Fassung",
+    "filename": "Datei",
+    "pages": "Seiten",
     **CRITERIA,
 }
+KIND_LABELS = {"statement_corrected": "Stellungnahme berichtigt", "document_uploaded": "Dokument hochgeladen"}
 DECISION_LABELS = {
     "endorse": "Positive Stellungnahme",
     "revise": "Überarbeitung erbeten",
@@ -52,8 +63,10 @@ def _value(key: str, value) -> str:
         return "—"
     if isinstance(value, bool):
         return "ja" if value else "nein"
-    if key in ("amount_granted",):
+    if key in ("amount_granted", "budget_remaining_cents"):
         return formatting.money(value)
+    if key == "document" and isinstance(value, dict):
+        return f"{value.get('filename')} (Fassung {value.get('version')}, SHA-256 {value.get('sha256')})"
     if key == "mode":
         return MODE_LABELS.get(value, value)
     if key == "decision":
@@ -113,7 +126,7 @@ def timeline(
             data = {"reason": data.get("reason")}
         else:
             trigger = TRIGGERS_BY_NAME.get(event.trigger)
-            entry["what"] = trigger.label if trigger else event.kind
+            entry["what"] = trigger.label if trigger else KIND_LABELS.get(event.kind, event.kind)
         entry["items"] = [
             (_label(event.trigger, key), _value(key, value))
             for key, value in data.items()

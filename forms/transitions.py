@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from forms.fields import EuroField, options
+from workflow.rules import nbank
 
 TEXT_MAX = 5000
 REQUIRED_TEXT = "Bitte füllen Sie dieses Feld aus."
@@ -142,12 +144,29 @@ class IssueStatementForm(TransitionForm):
         ),
         validators=[InputRequired("Bitte wählen Sie die Entscheidung.")],
     )
-    statement = _text("Text der Stellungnahme")
+    statement = _text("Begründung des Lenkungskreises")
+    conditions = _text("Auflagen und Bedingungen", required=False)
+    recommendations = _text("Empfehlungen", required=False)
     requested_changes = _text("Gewünschte Änderungen (bei Überarbeitung)", required=False)
+    budget_confirmed = BooleanField(
+        "Ich bestätige ausdrücklich, dass die positive Stellungnahme das verbleibende Budget überschreitet."
+    )
 
 
 class PassWithoutVoteForm(TransitionForm):
     note = _text("Vermerk")
+
+
+def _pdf(label: str) -> FileField:
+    return FileField(label, validators=[FileRequired("Bitte laden Sie das Dokument als PDF-Datei hoch.")])
+
+
+def _nbank_reference_format(form, field):
+    if field.data and not nbank.valid_reference(field.data):
+        raise ValidationError(
+            "Das Aktenzeichen der NBank hat nicht das erwartete Format: Programmkürzel, Jahr und "
+            f"laufende Nummer, z. B. {nbank.REFERENCE_EXAMPLE}."
+        )
 
 
 class RecordNbankSubmissionForm(TransitionForm):
@@ -156,16 +175,14 @@ class RecordNbankSubmissionForm(TransitionForm):
         validators=[
             DataRequired(REQUIRED_TEXT),
             Length(max=40, message="Höchstens 40 Zeichen."),
-            Regexp(
-                r"^[A-Za-z0-9][A-Za-z0-9./ -]*$",
-                message="Das Aktenzeichen darf nur Buchstaben, Ziffern, Punkt, Schrägstrich, "
-                "Bindestrich und Leerzeichen enthalten.",
-            ),
+            _nbank_reference_format,
         ],
+        filters=[lambda value: nbank.normalise_reference(value) if value else value],
     )
     submitted_on = DateField(
         "Eingereicht am", validators=[InputRequired(DATE_INVALID), _not_in_future], format="%Y-%m-%d"
     )
+    document = _pdf("Antrag bei der NBank (PDF)")
 
 
 class RecordGrantForm(TransitionForm):
@@ -177,6 +194,13 @@ class RecordGrantForm(TransitionForm):
     amount_granted = EuroField(
         "Bewilligter Betrag (Euro)", validators=[InputRequired("Bitte geben Sie den Betrag ein.")]
     )
+    funded_from = _date("Bewilligungszeitraum von")
+    funded_until = _date("Bewilligungszeitraum bis")
+    document = _pdf("Zuwendungsbescheid (PDF)")
+
+    def validate_funded_until(self, field):
+        if field.data and self.funded_from.data and field.data <= self.funded_from.data:
+            raise ValidationError("Das Ende des Bewilligungszeitraums muss nach seinem Beginn liegen.")
 
 
 class RecordNbankDeclineForm(TransitionForm):
@@ -184,6 +208,7 @@ class RecordNbankDeclineForm(TransitionForm):
         "Datum der Ablehnung", validators=[InputRequired(DATE_INVALID), _not_in_future], format="%Y-%m-%d"
     )
     reason = _text("Begründung der NBank")
+    document = _pdf("Ablehnungsbescheid der NBank (PDF)")
 
 
 class WithdrawForm(TransitionForm):

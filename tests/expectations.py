@@ -51,17 +51,27 @@ TRIGGERS = {
         ["statement_pending"],
         {"endorsed", "not_endorsed", "long_form_draft"},
         {C},
-        {"decision", "statement", "requested_changes"},
+        {"decision", "statement", "conditions", "recommendations", "requested_changes", "budget_confirmed"},
     ),
     "pass_without_vote": (["long_form_submitted"], {"endorsed"}, {C}, {"note"}),
     "record_nbank_submission": (
         ["endorsed"],
         {"nbank_submitted"},
         {A, C},
-        {"nbank_reference", "submitted_on"},
+        {"nbank_reference", "submitted_on", "document"},
     ),
-    "record_grant": (["nbank_submitted"], {"granted"}, {A, C}, {"granted_on", "amount_granted"}),
-    "record_nbank_decline": (["nbank_submitted"], {"nbank_declined"}, {A, C}, {"declined_on", "reason"}),
+    "record_grant": (
+        ["nbank_submitted"],
+        {"granted"},
+        {A, C},
+        {"granted_on", "amount_granted", "funded_from", "funded_until", "document"},
+    ),
+    "record_nbank_decline": (
+        ["nbank_submitted"],
+        {"nbank_declined"},
+        {A, C},
+        {"declined_on", "reason", "document"},
+    ),
     "withdraw": (NON_FINAL, {"withdrawn"}, {A, C}, {"reason"}),
 }
 

@@ -284,11 +284,11 @@ def test_no_letter_before_a_decision(login, world):
 def test_the_letter_pdf_fetches_nothing_from_outside(app, world):
     from workflow.services import pdf
 
-    fetcher = pdf.StaticOnlyFetcher(app.static_folder)
-    for url in ("file:///etc/passwd", "http://example.org/x.css", "antragsweg-static:../../setup.cfg"):
-        with pytest.raises(pdf.FetchRefused):
+    fetcher = pdf.AssetsOnlyFetcher()
+    for url in ("file:///etc/passwd", "http://example.org/x.css", pdf.ASSET_ORIGIN + "../../../setup.cfg"):
+        with pytest.raises(pdf.RefusedURL):
             fetcher.fetch(url)
-    assert fetcher.fetch("antragsweg-static:app.css").status == 200
+    assert fetcher.fetch(pdf.ASSET_ORIGIN + "document.css").status == 200
 
 
 # -- notifications --------------------------------------------------------------------------------

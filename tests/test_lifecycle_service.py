@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from tests.expectations import FINAL, ROLES, STATES, TRIGGERS
 from workflow import demo
+from workflow.demo import placeholder_pdf
 from workflow.extensions import db
 from workflow.models import Event, FundingObject
 from workflow.services import access, long_forms, sessions, votes
@@ -46,9 +47,23 @@ VALID = {
     "close_vote": {},
     "issue_statement": {"decision": "endorse", "statement": "Befürwortet.", "requested_changes": ""},
     "pass_without_vote": {"note": "Weiterbildung über Landesaufruf."},
-    "record_nbank_submission": {"nbank_reference": "ESF-2026-0001", "submitted_on": TODAY},
-    "record_grant": {"granted_on": TODAY, "amount_granted": 100_00},
-    "record_nbank_decline": {"declined_on": TODAY, "reason": "Mittel erschöpft."},
+    "record_nbank_submission": {
+        "nbank_reference": "ESF-2026-0001",
+        "submitted_on": TODAY,
+        "document": placeholder_pdf("Antrag"),
+    },
+    "record_grant": {
+        "granted_on": TODAY,
+        "amount_granted": 100_00,
+        "funded_from": date(2027, 1, 1),
+        "funded_until": date(2027, 12, 31),
+        "document": placeholder_pdf("Bescheid"),
+    },
+    "record_nbank_decline": {
+        "declined_on": TODAY,
+        "reason": "Mittel erschöpft.",
+        "document": placeholder_pdf("Ablehnung"),
+    },
     "withdraw": {"reason": "Anders entschieden."},
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from forms.transitions import FORMS
 from tests.conftest import LoggedIn, text_of
 from tests.expectations import TRIGGERS
 from workflow import demo
+from workflow.demo import placeholder_pdf
 from workflow.extensions import db
 from workflow.models import Application
 from workflow.services.lifecycle import history
@@ -222,9 +224,24 @@ def test_walk_one_application_from_the_idea_to_the_grant_in_the_browser(app, wor
         sponsor,
         a,
         "record_nbank_submission",
-        {"nbank_reference": "ESF-2026-4711", "submitted_on": TODAY.isoformat()},
+        {
+            "nbank_reference": "ESF-2026-4711",
+            "submitted_on": TODAY.isoformat(),
+            "document": (io.BytesIO(placeholder_pdf("Antrag")), "antrag.pdf"),
+        },
     )
-    _act(sponsor, a, "record_grant", {"granted_on": TODAY.isoformat(), "amount_granted": "49.500,00"})
+    _act(
+        sponsor,
+        a,
+        "record_grant",
+        {
+            "granted_on": TODAY.isoformat(),
+            "amount_granted": "49.500,00",
+            "funded_from": "2027-01-01",
+            "funded_until": "2028-06-30",
+            "document": (io.BytesIO(placeholder_pdf("Bescheid")), "bescheid.pdf"),
+        },
+    )
     db.session.expire_all()
     assert db.session.get(Application, a).state == "granted"
     page = text_of(sponsor.get(f"/antraege/{a}").text)
@@ -278,7 +295,7 @@ def test_the_timeline_is_in_local_time(app, world, login):
             "record_nbank_submission",
             "endorsed",
             {"nbank_reference": "<script>", "submitted_on": TODAY.isoformat()},
-            "Aktenzeichen darf nur",
+            "nicht das erwartete Format",
         ),
         (
             "record_grant",
@@ -295,7 +312,13 @@ def test_the_timeline_is_in_local_time(app, world, login):
         (
             "record_grant",
             "nbank_submitted",
-            {"granted_on": TODAY.isoformat(), "amount_granted": "999.999.999,00"},
+            {
+                "granted_on": TODAY.isoformat(),
+                "amount_granted": "999.999.999,00",
+                "funded_from": "2027-01-01",
+                "funded_until": "2027-12-31",
+                "document": "pdf",
+            },
             "nicht übersteigen",
         ),
     ],
@@ -305,6 +328,8 @@ def test_bad_input_is_a_4xx_with_a_german_message_and_changes_nothing(
 ):
     application = world.application(state)
     who = "coordinator"
+    if data.get("document") == "pdf":
+        data = data | {"document": (io.BytesIO(placeholder_pdf("Bescheid")), "bescheid.pdf")}
     response = login(who).post(f"/antraege/{application.id}/aktion/{trigger}", data=data)
     assert 400 <= response.status_code < 500
     assert message in text_of(response.text)

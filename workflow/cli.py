@@ -19,6 +19,9 @@ def register(app: Flask) -> None:
     from workflow import cli_alliances
 
     cli_alliances.register(app)
+    from workflow import cli_stage3
+
+    cli_stage3.register(app)
 
     @app.cli.command("init-db")
     def init_db():

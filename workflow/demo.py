@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import date
 
 from workflow.extensions import db
-from workflow.models import Alliance, Application, FundingObject, Organisation, ProjectPartner, Sketch, User
+from workflow.models import (
+    Alliance,
+    Application,
+    FundingObject,
+    FundingPeriod,
+    Organisation,
+    ProjectPartner,
+    Sketch,
+    User,
+)
 from workflow.passwords import hash_password
 from workflow.services import votes
 from workflow.services.lifecycle import create_application, fire
@@ -41,6 +50,8 @@ APPLICANTS = (
     ("Lüneburger Weiterbildungszentrum e. V.", "lwz"),
     ("Elbtal Technik GmbH", "elbtal"),
 )
+# The alliance's current planning budget (strategy 2024–2027): EUR 2,340,000 up to 31.12.2027.
+FUNDING_PERIOD = ("Strategieperiode 2024–2027", date(2024, 1, 1), date(2027, 12, 31), 234_000_000)
 FUNDING_OBJECTS = (
     (1, "Strukturprojekte"),
     (2, "Projekte für Arbeitslose"),
@@ -72,6 +83,15 @@ def seed_alliance() -> dict:
     db.session.flush()
     for number, name in FUNDING_OBJECTS:
         db.session.add(FundingObject(alliance_id=alliance.id, number=number, name=name))
+    db.session.add(
+        FundingPeriod(
+            alliance_id=alliance.id,
+            name=FUNDING_PERIOD[0],
+            starts_on=FUNDING_PERIOD[1],
+            ends_on=FUNDING_PERIOD[2],
+            budget_cents=FUNDING_PERIOD[3],
+        )
+    )
     password_hash = hash_password(DEMO_PASSWORD)
     people: dict[str, User] = {}
     orgs: dict[str, Organisation] = {}
@@ -158,6 +178,20 @@ RATINGS = {
 }
 
 
+def placeholder_pdf(title: str) -> bytes:
+    """A one-page PDF standing in for a document of NBank in the demo (no rendering needed)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 class Walker:
     """Brings applications to a state through the real operations, with plausible data."""
 
@@ -210,17 +244,37 @@ class Walker:
                     "statement": "Der Lenkungskreis befürwortet das Projekt."
                     if approve
                     else "Der Lenkungskreis befürwortet das Projekt nicht.",
+                    "conditions": "Die Teilnehmendenzahlen werden halbjährlich berichtet." if approve else "",
+                    "recommendations": "",
                     "requested_changes": "",
+                    "budget_confirmed": True,
                 },
             ),
             "record_nbank_submission": (
                 applicant,
-                {"nbank_reference": f"ESF-{today.year}-{applicant.id:04d}", "submitted_on": today},
+                {
+                    "nbank_reference": f"ESF-{today.year}-{applicant.id:05d}",
+                    "submitted_on": today,
+                    "document": (placeholder_pdf("Antrag bei der NBank"), "Antrag_NBank.pdf"),
+                },
             ),
-            "record_grant": (coordinator, {"granted_on": today, "amount_granted": None}),
+            "record_grant": (
+                coordinator,
+                {
+                    "granted_on": today,
+                    "amount_granted": None,
+                    "funded_from": date(today.year + 1, 1, 1),
+                    "funded_until": date(today.year + 2, 12, 31),
+                    "document": (placeholder_pdf("Zuwendungsbescheid"), "Zuwendungsbescheid.pdf"),
+                },
+            ),
             "record_nbank_decline": (
                 coordinator,
-                {"declined_on": today, "reason": "Fördermittel der Prioritätsachse ausgeschöpft."},
+                {
+                    "declined_on": today,
+                    "reason": "Fördermittel der Prioritätsachse ausgeschöpft.",
+                    "document": (placeholder_pdf("Ablehnungsbescheid"), "Ablehnungsbescheid.pdf"),
+                },
             ),
             "withdraw": (applicant, {"reason": "Der Träger hat andere Prioritäten gesetzt."}),
         }[trigger]

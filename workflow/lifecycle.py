@@ -162,11 +162,24 @@ TRIGGERS: tuple[Trigger, ...] = (
         (COORDINATOR,),
         (
             # The target follows the frozen outcome of the vote; the first that passes is taken.
-            _t("statement_pending", "endorsed", "vote_approved", "decision_endorse"),
+            _t(
+                "statement_pending",
+                "endorsed",
+                "vote_approved",
+                "decision_endorse",
+                "budget_confirmed_if_exceeded",
+            ),
             _t("statement_pending", "long_form_draft", "vote_not_approved", "decision_revise"),
             _t("statement_pending", "not_endorsed", "vote_not_approved", "decision_reject"),
         ),
-        records=("decision", "statement", "requested_changes"),
+        records=(
+            "decision",
+            "statement",
+            "conditions",
+            "recommendations",
+            "requested_changes",
+            "budget_confirmed",
+        ),
     ),
     Trigger(
         "pass_without_vote",
@@ -179,22 +192,31 @@ TRIGGERS: tuple[Trigger, ...] = (
         "record_nbank_submission",
         "Antragstellung bei der NBank erfassen",
         (APPLICANT, COORDINATOR),
-        (_t("endorsed", "nbank_submitted"),),
-        records=("nbank_reference", "submitted_on"),
+        (_t("endorsed", "nbank_submitted", "nbank_reference_valid", "document_attached"),),
+        records=("nbank_reference", "submitted_on", "document"),
     ),
     Trigger(
         "record_grant",
         "Zuwendungsbescheid erfassen",
         (APPLICANT, COORDINATOR),
-        (_t("nbank_submitted", "granted", "grant_plausible"),),
-        records=("granted_on", "amount_granted"),
+        (
+            _t(
+                "nbank_submitted",
+                "granted",
+                "grant_plausible",
+                "decided_after_submission",
+                "grant_period_valid",
+                "document_attached",
+            ),
+        ),
+        records=("granted_on", "amount_granted", "funded_from", "funded_until", "document"),
     ),
     Trigger(
         "record_nbank_decline",
         "Ablehnung der NBank erfassen",
         (APPLICANT, COORDINATOR),
-        (_t("nbank_submitted", "nbank_declined"),),
-        records=("declined_on", "reason"),
+        (_t("nbank_submitted", "nbank_declined", "decided_after_submission", "document_attached"),),
+        records=("declined_on", "reason", "document"),
     ),
     Trigger(
         "withdraw",
@@ -230,6 +252,14 @@ GUARD_MESSAGES: dict[str, str] = {
     "decision_reject": "Die Entscheidung muss dem Abstimmungsergebnis folgen.",
     "grant_plausible": "Der bewilligte Betrag muss größer als 0 sein und darf die beantragte "
     "Förderung nicht übersteigen.",
+    "budget_confirmed_if_exceeded": "Die positive Stellungnahme überschreitet das verbleibende Budget "
+    "des Förderzeitraums. Bitte bestätigen Sie die Überschreitung ausdrücklich.",
+    "nbank_reference_valid": "Das Aktenzeichen der NBank hat nicht das erwartete Format "
+    "(Programmkürzel, Jahr und laufende Nummer, z. B. ESF-2026-00042).",
+    "decided_after_submission": "Das Datum des Bescheids darf nicht vor der Antragstellung bei der "
+    "NBank liegen.",
+    "grant_period_valid": "Der Bewilligungszeitraum muss mit einem Beginn vor seinem Ende angegeben werden.",
+    "document_attached": "Bitte laden Sie den Bescheid bzw. Antrag als PDF-Datei hoch.",
 }
 
 TRIGGERS_BY_NAME: dict[str, Trigger] = {t.name: t for t in TRIGGERS}

@@ -3,6 +3,7 @@
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION, Alliance, FundingObject
 from workflow.models.application import Application, ApplicationDistrict, ApplicationField
 from workflow.models.assessment import AssessmentNote, SketchAccess
+from workflow.models.budget import FundingPeriod
 from workflow.models.calendar import CalendarFeed
 from workflow.models.committee import CommitteeSession, SessionAttendance
 from workflow.models.dispatch import Dispatch
@@ -13,6 +14,7 @@ from workflow.models.notification import Notification, OutgoingMail
 from workflow.models.organisation import Organisation
 from workflow.models.security import LoginFailure
 from workflow.models.sketch import ProjectPartner, Sketch
+from workflow.models.statement import Statement
 from workflow.models.user import User
 from workflow.models.vote import Ballot, Objection, Recusal, Vote
 
@@ -33,8 +35,10 @@ __all__ = [
     "Event",
     "FundingObject",
     "LoginFailure",
+    "FundingPeriod",
     "Organisation",
     "Recusal",
+    "Statement",
     "User",
     "AssessmentNote",
     "SketchAccess",

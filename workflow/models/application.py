@@ -11,6 +11,7 @@ from workflow.lifecycle import INITIAL_STATE, STATE_NAMES, STATES_BY_NAME
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION, Alliance, FundingObject
 from workflow.models.organisation import Organisation
 from workflow.models.types import UTCDateTime, checked_enum, utcnow
+from workflow.rules import nbank
 from workflow.rules.deadlines import local_date
 
 if TYPE_CHECKING:
@@ -199,6 +200,50 @@ class Application(db.Model):
     def grant_plausible(self, data: dict) -> bool:
         amount = data.get("amount_granted")
         return amount is not None and 0 < amount <= (self.requested_grant_cents or 0)
+
+    def budget_confirmed_if_exceeded(self, data: dict) -> bool:
+        """A positive statement beyond the remaining budget of the period needs the coordinator's
+        explicit confirmation (recorded in the event)."""
+        if data.get("budget_confirmed") or not self.needs_statement(data):
+            return True
+        return not self.budget_exceeded_by_endorsement()
+
+    def budget_exceeded_by_endorsement(self) -> bool:
+        from workflow.models.budget import FundingPeriod
+
+        period = FundingPeriod.current(self.alliance_id)
+        if period is None:
+            return False
+        figures = period.figures(exclude_application_id=self.id)
+        return figures.would_exceed(self.requested_grant_cents or 0)
+
+    def nbank_reference_valid(self, data: dict) -> bool:
+        return nbank.valid_reference(data.get("nbank_reference"))
+
+    def nbank_submitted_on(self) -> date | None:
+        """The date of the submission to NBank, as recorded (the latest record)."""
+        from workflow.models.event import Event
+
+        event = db.session.scalar(
+            sa.select(Event)
+            .where(Event.application_id == self.id, Event.trigger == "record_nbank_submission")
+            .order_by(Event.id.desc())
+            .limit(1)
+        )
+        value = event.data.get("submitted_on") if event else None
+        return date.fromisoformat(value) if value else None
+
+    def decided_after_submission(self, data: dict) -> bool:
+        decided = data.get("granted_on") or data.get("declined_on")
+        submitted = self.nbank_submitted_on()
+        return isinstance(decided, date) and (submitted is None or decided >= submitted)
+
+    def grant_period_valid(self, data: dict) -> bool:
+        start, end = data.get("funded_from"), data.get("funded_until")
+        return isinstance(start, date) and isinstance(end, date) and start < end
+
+    def document_attached(self, data: dict) -> bool:
+        return data.get("document") is not None
 
     def __repr__(self) -> str:
         return f"<Application {self.id} {self.state}>"

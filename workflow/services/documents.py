@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from flask import current_app
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
@@ -130,6 +131,46 @@ def store(
     application: Application, kind: str, upload: Inspected, filename: str | None, actor: User
 ) -> Document:
     """Store a checked upload as the next version of `kind`; the file first, then the record."""
+    document = stage(application, kind, upload, filename, actor)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return document
+
+
+# Files written in a transaction that has not committed yet: removed again if it rolls back.
+_NEW_FILES = "antragsweg_new_files"
+
+
+def write_file(data: bytes) -> str:
+    """Write `data` under a new generated name; return the name (the storage key). The file is
+    removed again if the current transaction rolls back."""
+    key = secrets.token_hex(16)
+    path = storage_root() / key
+    path.write_bytes(data)
+    db.session.info.setdefault(_NEW_FILES, []).append(path)
+    return key
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _keep_new_files(session):
+    session.info.pop(_NEW_FILES, None)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
+def _discard_new_files(session, previous_transaction):
+    if previous_transaction.parent is None:  # the outermost transaction
+        for path in session.info.pop(_NEW_FILES, []):
+            path.unlink(missing_ok=True)
+
+
+def stage(
+    application: Application, kind: str, upload: Inspected, filename: str | None, actor: User
+) -> Document:
+    """Like `store`, inside the caller's transaction (the caller commits; a rollback removes the
+    file again)."""
     if kind not in DOCUMENT_KINDS:
         raise RuleViolation("Unbekannte Dokumentart.", field="kind")
     version = (
@@ -140,9 +181,7 @@ def store(
         )
         or 0
     ) + 1
-    key = secrets.token_hex(16)
-    path = storage_root() / key
-    path.write_bytes(upload.data)
+    key = write_file(upload.data)
     document = Document(
         alliance_id=application.alliance_id,
         application_id=application.id,
@@ -172,12 +211,7 @@ def store(
             },
         )
     )
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        path.unlink(missing_ok=True)
-        raise
+    db.session.flush()
     return document
 
 

@@ -51,6 +51,10 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (long_form, sessions):
         app.register_blueprint(module.bp)
+    from workflow.views import budget, statements  # issue 5: statement, NBank stage, budget
+
+    app.register_blueprint(statements.bp)
+    app.register_blueprint(budget.bp)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):

@@ -158,15 +158,16 @@ def act(application_id: int, trigger: str):
     if trigger not in FORMS:
         abort(404)
     definition = lifecycle_service.ensure_may_fire(application, trigger, current_user)
+    if trigger == "issue_statement":  # drafted on its own page, pre-filled from the record
+        from workflow.views.statements import draft_page
+
+        return draft_page(application, definition)
     if trigger == "open_vote":
         form = FORMS[trigger](sessions=votes.session_choices(application.alliance_id))
         if request.method == "GET":  # the rules' deadline, prefilled and editable
             form.deadline.data = votes.default_circulation_deadline(application.alliance)
     else:
         form = FORMS[trigger]()
-    if trigger == "issue_statement":
-        allowed = votes.statement_decisions(application)
-        form.decision.choices = [c for c in form.decision.choices if c.value in allowed]
     status = 200
     if form.validate_on_submit():
         try:

@@ -30,8 +30,17 @@ EXTRA_LABELS = {
     "financing_total": "Summe Finanzierungsplan",
     "present": "Anwesend",
     "absent": "Abwesend",
+    "statement_reference": "Stellungnahme",
+    "statement_version": "Fassung",
+    "sha256": "Prüfwert (SHA-256)",
+    "budget_remaining_cents": "Verbleibendes Budget vor der Stellungnahme",
+    "replaces": "Ersetzt",
+    "correction_reason": "Grund der Berichtigung",
+    "kind": "Dokumentart",
+    "version": "Fassung",
     **CRITERIA,
 }
+KIND_LABELS = {"statement_corrected": "Stellungnahme berichtigt", "document_uploaded": "Dokument hochgeladen"}
 DECISION_LABELS = {
     "endorse": "Positive Stellungnahme",
     "revise": "Überarbeitung erbeten",
@@ -70,8 +79,10 @@ def _value(key: str, value) -> str:
         return "—"
     if isinstance(value, bool):
         return "ja" if value else "nein"
-    if key in ("amount_granted", "cost_total", "financing_total"):
+    if key in ("amount_granted", "cost_total", "financing_total", "budget_remaining_cents"):
         return formatting.money(value)
+    if key == "document" and isinstance(value, dict):
+        return f"{value.get('filename')} (Fassung {value.get('version')}, SHA-256 {value.get('sha256')})"
     if key == "mode":
         return MODE_LABELS.get(value, value)
     if key == "decision":
@@ -171,7 +182,7 @@ def timeline(
             data = {"reason": data.get("reason")}
         else:
             trigger = TRIGGERS_BY_NAME.get(event.trigger)
-            entry["what"] = trigger.label if trigger else event.kind
+            entry["what"] = trigger.label if trigger else KIND_LABELS.get(event.kind, event.kind)
             data.pop("session_id", None)  # shown as "session" (date and place)
         entry["items"] = [
             (_label(event.trigger, key), _value(key, value))

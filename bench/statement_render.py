@@ -1,0 +1,113 @@
+"""Median render time of a statement (PDF/A-3 with the decision record embedded) against a minimal
+one-paragraph WeasyPrint document, on the same machine.
+
+    .venv/bin/python bench/statement_render.py [--runs N]
+
+Builds a throw-away SQLite database with the demo alliance, brings one application to a closed vote
+through the real operations, then renders its statement N times exactly as issuing does (template,
+plain data, PDF/A-3u, attachment, assets-only URL fetcher), and the minimal document N times.
+Nothing is stored; the figures are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+MINIMAL = '<html lang="de"><title>Minimal</title><p>Ein Absatz.</p></html>'
+
+
+def _median_ms(fn, runs: int) -> tuple[float, float, float]:
+    fn()  # warm-up: fonts, stylesheets, imports
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), min(times), max(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+
+    from flask_migrate import upgrade
+    from weasyprint import HTML
+
+    from workflow import create_app, demo
+    from workflow.extensions import db
+    from workflow.models.types import utcnow
+    from workflow.services import statements
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(
+            {
+                "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+                "SECRET_KEY": "bench",
+                "INSTANCE_PATH": tmp,
+                "ARGON2_TIME_COST": 1,
+                "ARGON2_MEMORY_COST": 8,
+                "ARGON2_PARALLELISM": 1,
+            }
+        )
+        with app.app_context():
+            upgrade()
+            base = demo.seed_alliance()
+            people = base["people"]
+            sponsor = people["applicant-bildungswerk"]
+            application = demo.new_application(sponsor, "Benchmark: Fachkräfte für die Pflege")
+            walker = demo.Walker(people)
+            walker.walk_to(application, "partner_vote", sponsor)
+            walker.vote(application, ["approve"] * 9 + ["reject", "abstain"] * 2 + ["approve"])
+            vote = application.current_vote
+            texts = {
+                "statement": "Der Lenkungskreis befürwortet das Projekt. " * 12,
+                "conditions": "Halbjährlicher Bericht an den Lenkungskreis.",
+                "recommendations": "Kooperation mit den Arbeitsagenturen ausbauen.",
+                "requested_changes": "",
+            }
+            record = statements.decision_record(
+                application,
+                vote,
+                reference=f"{application.reference}/S1",
+                version=1,
+                replaces=None,
+                decision="endorse",
+                texts=texts,
+                issued_at=utcnow(),
+                issued_by=people["coordinator"],
+                budget=statements.budget_facts(application),
+            )
+            context = statements.pdf_context(application, record, vote)
+            sample = statements.render_statement(context, record)
+
+            statement = _median_ms(lambda: statements.render_statement(context, record), args.runs)
+            minimal = _median_ms(lambda: HTML(string=MINIMAL).write_pdf(), args.runs)
+            db.session.remove()
+            db.engine.dispose()
+
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(BytesIO(sample)).pages)
+    print(f"runs: {args.runs} each (after one warm-up)")
+    print(
+        f"statement (PDF/A-3u, {pages} pages, {len(sample) // 1024} KiB, JSON attached): "
+        f"median {statement[0]:.1f} ms (min {statement[1]:.1f}, max {statement[2]:.1f})"
+    )
+    print(
+        f"minimal one-paragraph document: median {minimal[0]:.1f} ms (min {minimal[1]:.1f}, max {minimal[2]:.1f})"
+    )
+    print(f"ratio statement / minimal: {statement[0] / minimal[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""The correction of an issued statement (a new version naming the one it replaces)."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+TEXT_MAX = 5000
+
+
+def _text(label: str, required: bool = False) -> TextAreaField:
+    validators = [DataRequired("Bitte füllen Sie dieses Feld aus.")] if required else [Optional()]
+    validators.append(Length(max=TEXT_MAX, message=f"Höchstens {TEXT_MAX} Zeichen."))
+    return TextAreaField(label, validators=validators)
+
+
+class CorrectStatementForm(FlaskForm):
+    replaces_version = HiddenField()
+    correction_reason = _text("Grund der Berichtigung", required=True)
+    statement = _text("Begründung des Lenkungskreises", required=True)
+    conditions = _text("Auflagen und Bedingungen")
+    recommendations = _text("Empfehlungen")
+    requested_changes = _text("Gewünschte Änderungen (bei Überarbeitung)")
+
+    def values(self) -> dict:
+        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}

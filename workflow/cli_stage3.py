@@ -1,0 +1,59 @@
+"""Commands of stage 3: `verify-statement FILE` (is this PDF a statement issued here, unchanged?)
+and `funding-period` (set an alliance's budget for a funding period)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("verify-statement")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    def verify_statement(file: Path):
+        """Check a statement PDF against the statements issued by this instance (SHA-256).
+
+        Exit status 0: issued here and unchanged; 1: not (or changed)."""
+        from workflow.services import statements
+
+        ok, message = statements.verify(file)
+        click.echo(message)
+        raise SystemExit(0 if ok else 1)
+
+    @app.cli.command("funding-period")
+    @click.argument("name")
+    @click.argument("starts_on", type=click.DateTime(formats=["%Y-%m-%d", "%d.%m.%Y"]))
+    @click.argument("ends_on", type=click.DateTime(formats=["%Y-%m-%d", "%d.%m.%Y"]))
+    @click.argument("budget", metavar="BUDGET_EURO")
+    @click.option("--alliance", "alliance_slug", default="non", show_default=True)
+    def funding_period(name, starts_on, ends_on, budget, alliance_slug):
+        """Create or change a funding period's budget, e.g. "Strategieperiode 2024–2027" 2024-01-01
+        2027-12-31 2.340.000,00"""
+        import sqlalchemy as sa
+
+        from forms.fields import parse_euro
+        from workflow.extensions import db
+        from workflow.models import Alliance, FundingPeriod
+
+        alliance = db.session.scalar(sa.select(Alliance).where(Alliance.slug == alliance_slug))
+        if alliance is None:
+            raise click.ClickException(f"Kein Bündnis mit dem Kürzel {alliance_slug}.")
+        try:
+            cents = parse_euro(budget)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from error
+        start, end = date.fromordinal(starts_on.toordinal()), date.fromordinal(ends_on.toordinal())
+        if end < start:
+            raise click.ClickException("Das Ende des Förderzeitraums liegt vor seinem Beginn.")
+        period = db.session.scalar(
+            sa.select(FundingPeriod).where(
+                FundingPeriod.alliance_id == alliance.id, FundingPeriod.name == name
+            )
+        ) or FundingPeriod(alliance_id=alliance.id, name=name)
+        period.starts_on, period.ends_on, period.budget_cents = start, end, cents
+        db.session.add(period)
+        db.session.commit()
+        click.echo(f"Förderzeitraum {name}: {start:%d.%m.%Y} bis {end:%d.%m.%Y}, Budget {budget} €.")

@@ -187,3 +187,39 @@ def make_pdf(pages: int = 1, text: str = "Projektskizze") -> bytes:
         for n in range(1, pages + 1)
     )
     return HTML(string=f'<html lang="de"><title>{text}</title><body>{body}</body></html>').write_pdf()
+
+
+class ApiClient:
+    """A test client of the JSON API with one person's bearer token."""
+
+    def __init__(self, app, user: User):
+        from workflow.services import tokens
+
+        self.user = user
+        _, self.token = tokens.create(user, "Test")
+        self.client = app.test_client()
+
+    def _headers(self, kwargs):
+        return {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, headers=self._headers(kwargs), **kwargs)
+
+    def post(self, url, **kwargs):
+        return self.client.post(url, headers=self._headers(kwargs), **kwargs)
+
+    def put(self, url, **kwargs):
+        return self.client.put(url, headers=self._headers(kwargs), **kwargs)
+
+
+@pytest.fixture
+def api(app, world):
+    """api("coordinator") → an API client acting with that demo person's token."""
+    clients: dict[str, ApiClient] = {}
+
+    def _api(key: str) -> ApiClient:
+        if key not in clients:
+            clients[key] = ApiClient(app, world.people[key])
+        return clients[key]
+
+    return _api

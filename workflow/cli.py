@@ -13,6 +13,10 @@ from workflow.services.errors import DomainError
 
 
 def register(app: Flask) -> None:
+    from workflow import cli_api
+
+    cli_api.register(app)
+
     @app.cli.command("init-db")
     def init_db():
         """Create or upgrade the database schema (Alembic migrations)."""

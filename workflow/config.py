@@ -38,5 +38,9 @@ class Defaults:
     BASE_URL = "http://127.0.0.1:5000"
     # Uploaded documents (default: instance/documents).
     DOCUMENT_STORAGE = None
+    # Webhooks: seconds to wait for a receiver; internal addresses (loopback, private networks) are
+    # refused as targets unless allowed here (tests use a receiver on loopback).
+    WEBHOOK_TIMEOUT = 10
+    WEBHOOK_ALLOW_PRIVATE_TARGETS = False
     # Where the front-end packages installed by npm live (served under /assets, never from a CDN).
     NODE_MODULES = None  # default: node_modules beside the package

@@ -31,11 +31,14 @@ ERROR_TEXTS = {
 
 
 def register_blueprints(app: Flask) -> None:
-    from workflow.views import applications, assets, auth
+    from workflow import api
+    from workflow.views import applications, assets, auth, webhooks
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(applications.bp)
+    api.register(app)
+    app.register_blueprint(webhooks.bp)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
@@ -51,6 +54,8 @@ def register_blueprints(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        if api.is_api_request():  # no route under /api/v1, a wrong method, a 500: problem+json
+            return api.from_http_exception(error)
         code = error.code or 500
         return _error_page(code, ERROR_TEXTS.get(code, error.description))
 

@@ -13,7 +13,7 @@ from workflow.api import validation
 from workflow.api.problems import PROBLEM_JSON
 
 PREFIX = "/api/v1"
-ID = "int(min=1, max=2147483647)"  # ids fit a 32-bit integer column; anything else is a 404
+ID = "int"  # ids fit a 32-bit integer column; the views answer 404 to any other number
 
 ERROR_TEXTS = {
     400: "Ungültige Anfrage (kein JSON, falsche Parameter)",

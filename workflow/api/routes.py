@@ -4,6 +4,8 @@ domain operation and answers JSON."""
 
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
 from flask import g, jsonify, request, send_file, url_for
 
@@ -13,7 +15,7 @@ from forms.transitions import FORMS
 from workflow.api import bp, serializers
 from workflow.api.problems import ApiError, field_errors
 from workflow.api.registry import ID, ok, route
-from workflow.api.validation import form_schema, validated_form
+from workflow.api.validation import MAX_ID, form_schema, validated_form
 from workflow.extensions import db
 from workflow.lifecycle import STATE_NAMES, TRIGGERS_BY_NAME
 from workflow.models import Application, ApplicationDistrict, Document, FundingObject
@@ -54,7 +56,7 @@ def _user():
 
 def _visible(application_id: int) -> Application:
     """The application if the caller may see it; 404 otherwise (never leak existence)."""
-    application = db.session.get(Application, application_id)
+    application = db.session.get(Application, application_id) if 0 < application_id <= MAX_ID else None
     if application is None or not access.can_view(_user(), application):
         raise ApiError(404, "Diesen Antrag gibt es nicht, oder er ist für Sie nicht sichtbar.")
     return application
@@ -356,11 +358,12 @@ def upload_document(application_id: int):
 )
 def download_document(application_id: int, document_id: int):
     application = _visible(application_id)
-    document = db.session.get(Document, document_id)
+    document = db.session.get(Document, document_id) if 0 < document_id <= MAX_ID else None
     if document is None or document.application_id != application.id:
         raise ApiError(404, "Dieses Dokument gibt es nicht.")
+    # Read whole (documents are at most a few MB): no open file handle outlives the response.
     return send_file(
-        documents.path_of(document),
+        io.BytesIO(documents.path_of(document).read_bytes()),
         mimetype=document.media_type,
         as_attachment=True,
         download_name=document.filename,

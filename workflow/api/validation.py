@@ -273,6 +273,8 @@ def formdata(form_class, body: dict, rename: dict | None = None) -> MultiDict:
         name = back.get(key, key)
         if value is None or name not in kinds:
             continue
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 4.0 is an integer in JSON Schema
         if isinstance(value, bool):
             data.add(name, "y" if value else "false")
         elif issubclass(kinds[name], EuroField):

@@ -434,3 +434,25 @@ def test_create_token_command_prints_the_token_once(app, world):
     )
     refused = app.test_cli_runner().invoke(args=["create-token", "niemand@example.org"])
     assert refused.exit_code != 0 and "kein aktives Konto" in refused.output
+
+
+def test_too_large_a_body_is_a_413_problem(api, world):
+    application = world.application("consultation")
+    url = f"/api/v1/applications/{application.id}/transitions/withdraw"
+    body = b'{"reason": "' + b"x" * (13 * 1024 * 1024) + b'"}'
+    _problem(api("applicant-bildungswerk").post(url, data=body, content_type="application/json"), 413)
+    db.session.refresh(application)
+    assert application.state == "consultation"
+
+
+def test_a_token_opens_the_api_only_not_the_pages(api, world):
+    sponsor = api("applicant-bildungswerk")
+    response = sponsor.get("/")
+    assert response.status_code == 302 and "/anmelden" in response.headers["Location"]
+
+
+def test_answers_are_utf8_json(api, world):
+    world.application("consultation")
+    response = api("coordinator").get("/api/v1/applications")
+    assert response.content_type == "application/json"
+    assert b"Beratung angefragt" in response.data and b"\\u" not in response.data

@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
     from workflow.api import routes  # noqa: F401  (declares the operations on bp)
 
     csrf.exempt(bp)
+    app.json.ensure_ascii = False  # German text as UTF-8, not \u escapes
     app.register_blueprint(bp)
 
 

@@ -32,13 +32,14 @@ ERROR_TEXTS = {
 
 def register_blueprints(app: Flask) -> None:
     from workflow import api
-    from workflow.views import applications, assets, auth, webhooks
+    from workflow.views import applications, assets, auth, profile, webhooks
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(applications.bp)
     api.register(app)
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(profile.bp)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):

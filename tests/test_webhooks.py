@@ -15,7 +15,7 @@ from workflow.models import WebhookDelivery
 from workflow.models.types import utcnow
 from workflow.services import votes, webhooks
 from workflow.services.errors import NotAllowed, RuleViolation
-from workflow.services.lifecycle import fire
+from workflow.services.lifecycle import fire, history
 
 SECRET = "geheimnis-fuer-tests-0123456789"
 
@@ -275,3 +275,15 @@ def test_the_coordinator_registers_a_receiver_on_the_page(world, login):
     assert off.status_code == 302
     db.session.refresh(receiver)
     assert receiver.active is False
+
+
+def test_teams_card_for_other_events_links_to_the_application(world):
+    application = world.application("sketch_submitted")
+    event = next(e for e in history(application) if e.trigger == "submit_sketch")
+    message = webhooks.teams_message(event)
+    card = message["attachments"][0]["content"]
+    assert card["body"][0]["text"] == f"Projektskizze einreichen: {application.title}"
+    assert "Projektskizze eingereicht" in card["body"][1]["text"]
+    assert card["actions"][0]["title"] == "Antrag öffnen"
+    facts = {f["title"]: f["value"] for f in card["body"][2]["facts"]}
+    assert facts["Aktenzeichen"] == application.reference

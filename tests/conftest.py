@@ -234,3 +234,39 @@ def other_alliance(world):
     other.alliance, other.coordinator, other.sponsor, other.partner = alliance, coordinator, sponsor, partner
     other.application = application
     return other
+
+
+class ApiClient:
+    """A test client of the JSON API with one person's bearer token."""
+
+    def __init__(self, app, user: User):
+        from workflow.services import tokens
+
+        self.user = user
+        _, self.token = tokens.create(user, "Test")
+        self.client = app.test_client()
+
+    def _headers(self, kwargs):
+        return {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, headers=self._headers(kwargs), **kwargs)
+
+    def post(self, url, **kwargs):
+        return self.client.post(url, headers=self._headers(kwargs), **kwargs)
+
+    def put(self, url, **kwargs):
+        return self.client.put(url, headers=self._headers(kwargs), **kwargs)
+
+
+@pytest.fixture
+def api(app, world):
+    """api("coordinator") → an API client acting with that demo person's token."""
+    clients: dict[str, ApiClient] = {}
+
+    def _api(key: str) -> ApiClient:
+        if key not in clients:
+            clients[key] = ApiClient(app, world.people[key])
+        return clients[key]
+
+    return _api

@@ -22,6 +22,9 @@ def register(app: Flask) -> None:
     from workflow import cli_stage3
 
     cli_stage3.register(app)
+    from workflow import cli_api
+
+    cli_api.register(app)
 
     @app.cli.command("init-db")
     def init_db():

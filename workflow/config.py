@@ -55,5 +55,9 @@ class Defaults:
     DATA_RETENTION_YEARS = 10
     # Benchmarks only: report each request's SQL statement count in an X-Query-Count header.
     QUERY_COUNT_HEADER = False
+    # Webhooks: seconds to wait for a receiver; internal addresses (loopback, private networks) are
+    # refused as targets unless allowed here (tests use a receiver on loopback).
+    WEBHOOK_TIMEOUT = 10
+    WEBHOOK_ALLOW_PRIVATE_TARGETS = False
     # Where the front-end packages installed by npm live (served under /assets, never from a CDN).
     NODE_MODULES = None  # default: node_modules beside the package

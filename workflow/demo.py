@@ -546,6 +546,17 @@ def seed() -> str:
     created.append(revised)
     _stage_one_demo(people, created)
     created += _seed_sessions(people, walker)
+    # A Teams channel as a webhook receiver, switched off (its address is an example).
+    from workflow.services import webhooks
+
+    receiver = webhooks.register_receiver(
+        people["coordinator"],
+        name="Teams-Kanal Lenkungskreis (Beispiel)",
+        url="https://example.org/teams-webhook",
+        kind="teams",
+        events=["open_vote", "close_vote", "issue_statement"],
+    )
+    webhooks.set_active(people["coordinator"], receiver, False)
     states = {a.state for a in created}
     return (
         f"Demodaten angelegt: {alliance.name}, {len(base['orgs'])} Organisationen, "

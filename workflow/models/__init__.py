@@ -1,6 +1,7 @@
 """The data model. Import models from here."""
 
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION, Alliance, FundingObject
+from workflow.models.api_token import ApiToken
 from workflow.models.application import Application, ApplicationDistrict, ApplicationField
 from workflow.models.assessment import AssessmentNote, SketchAccess
 from workflow.models.budget import FundingPeriod
@@ -17,8 +18,12 @@ from workflow.models.sketch import ProjectPartner, Sketch
 from workflow.models.statement import Statement
 from workflow.models.user import User
 from workflow.models.vote import Ballot, Objection, Recusal, Vote
+from workflow.models.webhook import WebhookDelivery, WebhookReceiver
 
 __all__ = [
+    "ApiToken",
+    "WebhookDelivery",
+    "WebhookReceiver",
     "CalendarFeed",
     "DISTRICTS",
     "DOCUMENT_KINDS",

@@ -148,3 +148,16 @@ def may_edit(user: User, application: Application) -> bool:
 
 def trigger_named(name: str) -> Trigger | None:
     return TRIGGERS_BY_NAME.get(name)
+
+
+def may_upload(user: User, application: Application) -> bool:
+    """The sponsor adds documents to their application until it is final; the coordination always."""
+    if not can_view(user, application):
+        return False
+    if user.role == COORDINATOR:
+        return True
+    return (
+        user.role == APPLICANT
+        and application.applicant_organisation_id == user.organisation_id
+        and not application.is_final
+    )

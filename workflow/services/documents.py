@@ -21,6 +21,7 @@ from pypdf.errors import PdfReadError
 from workflow.extensions import db
 from workflow.models import Application, Event, User
 from workflow.models.document import DOCUMENT_KINDS, Document
+from workflow.services import access
 from workflow.services.errors import NotAllowed, RuleViolation
 
 PDF = "application/pdf"
@@ -231,3 +232,26 @@ def path_of(document: Document) -> Path:
     if not path.is_file():
         raise NotAllowed("Die Datei ist nicht mehr vorhanden.")
     return path
+
+
+# What each kind of document may be: the types allowed and, for a PDF, the most pages (the sketch
+# is "about three pages", DESIGN.md).
+UPLOAD_RULES: dict[str, tuple[tuple[str, ...], int | None]] = {
+    "sketch": ((PDF,), 3),
+    "long_form": ((PDF, DOCX, XLSX), None),
+    "nbank_application": ((PDF,), None),
+    "grant_notice": ((PDF,), None),
+    "nbank_decline": ((PDF,), None),
+    "other": ((PDF, DOCX, XLSX), None),
+}
+
+
+def upload(application: Application, kind: str, stream, filename: str | None, actor: User) -> Document:
+    """Someone adds a document to an application: checked for the right, the kind and the content,
+    then stored as the next version of its kind."""
+    if not access.may_upload(actor, application):
+        raise NotAllowed("Sie dürfen zu diesem Antrag keine Dokumente hochladen.")
+    if kind not in UPLOAD_RULES:
+        raise RuleViolation("Unbekannte Dokumentart.", field="kind")
+    allowed, max_pages = UPLOAD_RULES[kind]
+    return store(application, kind, inspect(stream, allowed, max_pages=max_pages), filename, actor)

@@ -33,28 +33,50 @@ ERROR_TEXTS = {
 
 
 def register_blueprints(app: Flask) -> None:
-    from workflow.views import account, applications, assets, auth, calendar, dashboard, pages, settings
+    from workflow import api
+    from workflow.views import (
+        account,
+        applications,
+        assessment,
+        assets,
+        auth,
+        budget,
+        calendar,
+        dashboard,
+        long_form,
+        notifications,
+        pages,
+        profile,
+        sessions,
+        settings,
+        sketches,
+        statements,
+        webhooks,
+    )
+    from workflow.views import accounts as registration
 
-    app.register_blueprint(assets.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(applications.bp)
-    app.register_blueprint(account.bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(dashboard.bp)
-    app.register_blueprint(calendar.bp)
-    app.register_blueprint(settings.bp)
-    from workflow.views import accounts, assessment, notifications, sketches  # stage 1
-
-    for module in (accounts, sketches, assessment, notifications):
+    for module in (
+        assets,
+        auth,
+        registration,  # stage 1: registration, confirmation, invitations, password reset
+        applications,
+        sketches,
+        assessment,
+        notifications,
+        long_form,  # stage 2
+        sessions,
+        statements,  # stage 3
+        budget,
+        dashboard,  # the cockpit
+        calendar,
+        settings,
+        webhooks,
+        profile,
+        account,
+        pages,
+    ):
         app.register_blueprint(module.bp)
-    from workflow.views import long_form, sessions  # stage 2
-
-    for module in (long_form, sessions):
-        app.register_blueprint(module.bp)
-    from workflow.views import budget, statements  # issue 5: statement, NBank stage, budget
-
-    app.register_blueprint(statements.bp)
-    app.register_blueprint(budget.bp)
+    api.register(app)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
@@ -70,6 +92,8 @@ def register_blueprints(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        if api.is_api_request():  # no route under /api/v1, a wrong method, a 500: problem+json
+            return api.from_http_exception(error)
         code = error.code or 500
         return _error_page(code, ERROR_TEXTS.get(code, error.description))
 

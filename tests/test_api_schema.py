@@ -1,0 +1,107 @@
+"""The API holds itself to its OpenAPI document: every route is in it, and schemathesis sends
+generated input (valid and invalid) to every operation and checks each answer against the document —
+never a 500, only documented statuses, content types and bodies."""
+
+from __future__ import annotations
+
+import contextvars
+import io
+import re
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation.modes import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from tests.conftest import make_pdf
+from workflow.api.registry import PREFIX
+from workflow.services import documents
+
+EXAMPLES = 8  # per operation, caller and mode: the whole run stays well under a minute
+# Not checked: that every schema-valid request is accepted. Rules that JSON Schema cannot say (a
+# date not in the future, a grant not above the cost, the guards of the lifecycle) answer 422 to
+# schema-valid data, by design.
+
+
+def test_every_api_route_is_in_the_openapi_document(app, api):
+    document = api("coordinator").get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.1")
+    documented = {(path, method.upper()) for path, methods in document["paths"].items() for method in methods}
+    served = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(PREFIX):
+            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+            served |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    assert served == documented
+    assert len(documented) >= 30
+
+
+def test_the_openapi_document_needs_no_token(app):
+    response = app.test_client().get("/api/v1/openapi.json")
+    assert response.status_code == 200 and "paths" in response.get_json()
+
+
+@pytest.fixture
+def isolated_app(app):
+    """The app as a server runs it: each request in its own context (own database session)."""
+
+    def wsgi(environ, start_response):
+        return contextvars.Context().run(app, environ, start_response)
+
+    return wsgi
+
+
+def _runner(operation, mode, caller, ids: dict[str, list[int]]):
+    """One hypothesis test of one operation for one caller. Unless the path is the invalid part of a
+    case, its ids are replaced by ids that exist (so that the body, not a 404, is what is tested)."""
+
+    @given(data=st.data())
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(data):
+        case = data.draw(operation.as_strategy(generation_mode=mode))
+        negative = case.meta.is_negative_at if case.meta else (lambda location: False)
+        if not negative(ParameterLocation.PATH):
+            for name, choices in ids.items():
+                if name in (case.path_parameters or {}):
+                    case.path_parameters[name] = data.draw(st.sampled_from(choices))
+        # A case whose headers are the invalid part (no Authorization) goes without the token.
+        headers = {} if negative(ParameterLocation.HEADER) else {"Authorization": f"Bearer {caller.token}"}
+        case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
+
+    return check
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_schemathesis_holds_the_api_to_its_document(app, world, api, isolated_app, mode):
+    # Something to find: applications in several states, one in a running vote, a document.
+    applications = [
+        world.application(state)
+        for state in ("consultation", "sketch_draft", "long_form_submitted", "partner_vote", "endorsed")
+    ]
+    sponsor = world.user("applicant-bildungswerk")
+    document = documents.upload(applications[1], "sketch", io.BytesIO(make_pdf(1)), "Skizze.pdf", sponsor)
+    ids = {
+        "application_id": [a.id for a in applications] + [999_999],
+        "document_id": [document.id, 999_999],
+    }
+    callers = [api(key) for key in ("coordinator", "applicant-bildungswerk", "partner-dgb")]
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", isolated_app)
+    failures = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for caller in callers:
+            try:
+                _runner(operation, mode, caller, ids)()
+            except (Exception, BaseExceptionGroup) as error:  # noqa: BLE001 - collect all, then report
+                failures.append(f"{operation.label} as {caller.user.email}: {error}")
+    assert not failures, "\n\n".join(failures)

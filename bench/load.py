@@ -90,10 +90,10 @@ class Session:
         return response.headers.get("X-Query-Count", "?")
 
 
-def wrk(url: str, cookie: str | None, duration: int, connections: int) -> dict[str, float]:
+def wrk(url: str, header: str | None, duration: int, connections: int) -> dict[str, float]:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
-    if cookie:
-        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    if header:
+        command[1:1] = ["-H", header]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -117,14 +117,33 @@ def worker_rss_mb(master: int) -> list[float]:
     return [int(line) / 1024 for line in children.split()]
 
 
-def pages(base: str) -> list[tuple[str, str, str]]:
-    """(name, path, who) of the pages measured; ids are looked up from the data."""
+def pages(n: int, granted: int) -> list[tuple[str, str, str]]:
+    """(name, path, who) of the pages measured; `who` is an e-mail (a browser session) or
+    "token:<email>" (the JSON API with a bearer token)."""
+    deep = max(2, n // len(("non", "son", "we", "nw", "ew", "lw", "sn", "hr")) // 25 // 2)
+    coordinator, partner = "koordination@non.bench", "partner.ihk@non.bench"
     return [
-        ("coordinator: applications", "/", "koordination@non.bench"),
-        ("coordinator: filtered by state", "/?status=partner_vote", "koordination@non.bench"),
-        ("application page with history", "/antraege/{granted}", "koordination@non.bench"),
-        ("partner: applications", "/", "partner.ihk@non.bench"),
+        ("coordinator: cockpit (/start)", "/start", coordinator),
+        ("coordinator: table filtered, page 1", "/uebersicht/antraege?status=granted", coordinator),
+        (f"coordinator: table, page {deep}", f"/uebersicht/antraege?seite={deep}", coordinator),
+        ("application page with history", f"/antraege/{granted}", coordinator),
+        ("partner: start page", "/start", partner),
+        ("API: application list", "/api/v1/applications", f"token:{coordinator}"),
     ]
+
+
+def api_token(database: str, email: str) -> str:
+    """A bearer token for `email`, made with the app's own command."""
+    env = os.environ | {"ANTRAGSWEG_DATABASE_URL": database}
+    output = subprocess.run(
+        [str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "create-token", email],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return re.findall(r"\S{30,}", output)[-1]
 
 
 def main() -> None:
@@ -159,12 +178,19 @@ def main() -> None:
         print(
             f"{'page':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'bare/s':>8} {'ratio':>6} {'queries':>7}"
         )
-        for name, path, who in pages(base):
-            path = path.format(granted=granted)
-            session = sessions.setdefault(who, Session(base, who))
-            queries = session.query_count(path)
+        for name, path, who in pages(n, granted):
+            if who.startswith("token:"):
+                header = "Authorization: Bearer " + api_token(args.database, who.removeprefix("token:"))
+                request = urllib.request.Request(
+                    base + path, headers={"Authorization": header.split(": ", 1)[1]}
+                )
+                queries = urllib.request.urlopen(request).headers.get("X-Query-Count", "?")  # noqa: S310 - loopback
+            else:
+                session = sessions.setdefault(who, Session(base, who))
+                queries = session.query_count(path)
+                header = f"Cookie: {session.cookie()}"
             bare = wrk(base + "/healthz", None, max(3, args.duration // 2), args.connections)
-            page = wrk(base + path, session.cookie(), args.duration, args.connections)
+            page = wrk(base + path, header, args.duration, args.connections)
             ratio = bare["rps"] / page["rps"] if page["rps"] else float("inf")
             print(
                 f"{name:34} {page['rps']:8.1f} {page['p50']:8.1f} {page['p99']:8.1f} {bare['rps']:8.1f} "

@@ -29,16 +29,26 @@ from workflow.models import (  # noqa: E402
     ApplicationDistrict,
     ApplicationField,
     Ballot,
+    CommitteeSession,
+    CostLine,
     Document,
     Event,
+    FinancingLine,
     FundingObject,
+    FundingPeriod,
+    LongForm,
     Organisation,
+    ProjectPartner,
+    Sketch,
+    Statement,
     User,
     Vote,
 )
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION  # noqa: E402
+from workflow.models.long_form import SECTIONS  # noqa: E402
 from workflow.models.types import utcnow  # noqa: E402
 from workflow.passwords import hash_password  # noqa: E402
+from workflow.rules import deadlines as calendar  # noqa: E402
 from workflow.services.backup import _reset_sequence  # noqa: E402
 
 ALLIANCES = (
@@ -61,6 +71,21 @@ WEIGHTS = {s: 2 for s in STATE_NAMES} | {
     "partner_vote": 3,
 }
 CHUNK = 5000
+TEXT = (
+    "Die Region braucht Fachkräfte in Pflege, Handwerk und Logistik. Das Projekt gewinnt Menschen aus der "
+    "Stillen Reserve, qualifiziert sie mit regionalen Betrieben und begleitet den Einstieg in Arbeit. "
+)
+LONG_STATES = {
+    "long_form_draft",
+    "long_form_submitted",
+    "partner_vote",
+    "statement_pending",
+    "endorsed",
+    "nbank_submitted",
+    "granted",
+    "nbank_declined",
+    "not_endorsed",
+}
 PASSWORD = demo.DEMO_PASSWORD
 
 
@@ -140,6 +165,28 @@ def seed(n: int, rng: random.Random) -> dict[str, int]:
                 (p_org, user(f"partner.{key}@{slug}.bench", f"Vertretung {p_name}", "partner", p_org))
             )
         org("NBank", "observer")
+        add(
+            FundingPeriod,
+            id=ids.take(FundingPeriod),
+            alliance_id=alliance_id,
+            name="ESF+ 2021–2027",
+            starts_on=utcnow().date().replace(year=2021, month=1, day=1),
+            ends_on=utcnow().date().replace(year=2027, month=12, day=31),
+            budget_cents=234_000_000,
+            created_at=utcnow(),
+        )
+        for k in range(3):
+            add(
+                CommitteeSession,
+                id=ids.take(CommitteeSession),
+                alliance_id=alliance_id,
+                starts_at=utcnow() + timedelta(days=30 * (k + 1)),
+                place="IHK, Am Sande 1, Lüneburg",
+                agenda="1. Begrüßung\n2. Anträge\n3. Verschiedenes",
+                minutes=None,
+                created_by_id=None,
+                created_at=utcnow(),
+            )
         sponsors = []
         for k in range(max(3, n // len(ALLIANCES) // 20)):
             s_org = org(f"Projektträger {k + 1} ({slug})", "applicant")
@@ -188,6 +235,97 @@ def seed(n: int, rng: random.Random) -> dict[str, int]:
             add(ApplicationField, application_id=app_id, code=code)
         for name in rng.sample(DISTRICTS, 2):
             add(ApplicationDistrict, application_id=app_id, name=name)
+        add(
+            Sketch,
+            id=ids.take(Sketch),
+            application_id=app_id,
+            need=TEXT * 4,
+            objectives=TEXT * 2,
+            target_groups=TEXT,
+            participants_planned=60,
+            activities=TEXT * 3,
+            start_date=moment.date(),
+            end_date=moment.date() + timedelta(days=730),
+            updated_at=moment,
+            updated_by_id=sponsor,
+        )
+        add(
+            ProjectPartner,
+            id=ids.take(ProjectPartner),
+            application_id=app_id,
+            organisation_id=None,
+            name="Pflegeschule der Region",
+        )
+        if target in LONG_STATES:
+            lf_id = ids.take(LongForm)
+            add(
+                LongForm,
+                id=lf_id,
+                application_id=app_id,
+                other_partners="Pflegeschule der Region",
+                starting_situation=TEXT * 5,
+                objectives=TEXT * 3,
+                target_groups=TEXT * 2,
+                participants_planned=60,
+                activities=TEXT * 6,
+                start_on=moment.date(),
+                end_on=moment.date() + timedelta(days=730),
+                principle_equal_opportunities=TEXT,
+                principle_gender_equality=TEXT,
+                principle_sustainable_development=TEXT,
+                principle_good_work=TEXT,
+                indicator_participants=60,
+                indicator_women=30,
+                indicator_qualified=40,
+                indicator_notes="",
+                agency_name="Agentur für Arbeit",
+                agency_agreed_on=moment.date(),
+                agency_agreement=TEXT,
+                sustainability=TEXT * 2,
+                saved_sections=[section.key for section in SECTIONS],
+                updated_at=moment,
+            )
+            total = grant * 2
+            rate = 5_000  # 50,00 € standard unit cost per hour; personnel is half of the cost
+            hours = max(1, total // 2 // rate)
+            personnel = hours * rate
+            for position, (category, amount) in enumerate(
+                [
+                    ("personnel", personnel),
+                    ("material", (total - personnel) // 2),
+                    ("third_party", total - personnel - (total - personnel) // 2),
+                ],
+                start=1,
+            ):
+                add(
+                    CostLine,
+                    id=ids.take(CostLine),
+                    long_form_id=lf_id,
+                    position=position,
+                    category=category,
+                    description=f"Position {position}",
+                    salary_group="TV-L E11" if category == "personnel" else None,
+                    unit_cost_cents=rate if category == "personnel" else None,
+                    hours=hours if category == "personnel" else None,
+                    amount_cents=amount,
+                )
+            for position, (source, amount) in enumerate(
+                [
+                    ("esf_grant", grant),
+                    ("state_funds", total // 4),
+                    ("own_funds", total - grant - total // 4),
+                ],
+                start=1,
+            ):
+                add(
+                    FinancingLine,
+                    id=ids.take(FinancingLine),
+                    long_form_id=lf_id,
+                    position=position,
+                    source=source,
+                    description=f"Finanzierung {position}",
+                    amount_cents=amount,
+                )
         chain = _Chain(alliance["id"], app_id, moment)
         chain.event(add, sponsor, "created", to_state="consultation", data={"title": f"Projekt {app_id}"})
         state = "consultation"
@@ -263,6 +401,35 @@ def seed(n: int, rng: random.Random) -> dict[str, int]:
                     frozen_tally=None,
                     rules={},
                 )
+            data = {"bench": True}
+            if trigger in ("submit_sketch", "submit_long_form", "open_vote"):
+                days = {"submit_sketch": 21, "submit_long_form": 14, "open_vote": 7}[trigger]
+                due = calendar.due_date(chain.now + timedelta(hours=7), days)
+                data = {"deadline": due.isoformat(), "deadline_days": days}
+                if trigger == "open_vote":
+                    data = {"mode": "circulation", "deadline": due.isoformat()}
+            if trigger == "issue_statement":
+                decision = "endorse" if target != "not_endorsed" else "reject"
+                add(
+                    Statement,
+                    id=ids.take(Statement),
+                    alliance_id=alliance["id"],
+                    application_id=app_id,
+                    vote_id=vote_id,
+                    version=1,
+                    replaces_id=None,
+                    reference=f"{alliance['slug'].upper()}-{moment.year}-{app_id:05d}/S1",
+                    decision=decision,
+                    record={"application": app_id},
+                    sha256=f"{app_id:064x}",
+                    size=24_000,
+                    pages=2,
+                    storage_key=f"bench-statement-{app_id}",
+                    correction_reason=None,
+                    issued_by_id=alliance["coordinator"],
+                    issued_at=chain.now,
+                )
+                data = {"decision": decision, "statement": "Der Lenkungskreis hat beraten."}
             if trigger == "submit_sketch":
                 add(
                     Document,
@@ -287,7 +454,7 @@ def seed(n: int, rng: random.Random) -> dict[str, int]:
                 trigger=trigger,
                 from_state=state,
                 to_state=dest,
-                data={"bench": True},
+                data=data,
             )
             state = dest
     counts = {}

@@ -15,6 +15,7 @@ from workflow.rules import nbank
 from workflow.rules.deadlines import local_date
 
 if TYPE_CHECKING:
+    from workflow.models.document import Document
     from workflow.models.long_form import LongForm
     from workflow.models.sketch import ProjectPartner, Sketch
     from workflow.models.vote import Vote
@@ -74,6 +75,11 @@ class Application(db.Model):
         cascade="all, delete-orphan", order_by="ProjectPartner.id"
     )
     long_form: Mapped[LongForm | None] = relationship(back_populates="application", uselist=False)
+    # Every uploaded document, loaded once per request for all the sections that list them
+    # (read-only here: documents are written by services/documents.py, which commits).
+    documents: Mapped[list[Document]] = relationship(
+        viewonly=True, order_by="(Document.kind, Document.version.desc())"
+    )
 
     # -- plain data -------------------------------------------------------------------------------
 

@@ -92,14 +92,8 @@ MAX_SKETCH_PAGES = 3
 
 
 def current_sketch_pdf(application):
-    from workflow.models.document import Document
-
-    return db.session.scalar(
-        sa.select(Document)
-        .where(Document.application_id == application.id, Document.kind == "sketch")
-        .order_by(Document.version.desc())
-        .limit(1)
-    )
+    """The newest uploaded sketch PDF (from the application's documents, loaded once)."""
+    return next((d for d in application.documents if d.kind == "sketch"), None)
 
 
 def sketch_missing(application) -> list[str]:

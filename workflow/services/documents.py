@@ -217,10 +217,8 @@ def stage(
 
 
 def versions(application: Application, kind: str | None = None) -> list[Document]:
-    query = sa.select(Document).where(Document.application_id == application.id)
-    if kind:
-        query = query.where(Document.kind == kind)
-    return list(db.session.scalars(query.order_by(Document.kind, Document.version.desc())))
+    """Every version (newest first per kind), from the application's documents loaded once."""
+    return [d for d in application.documents if kind is None or d.kind == kind]
 
 
 def current(application: Application, kind: str) -> Document | None:

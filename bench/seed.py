@@ -103,7 +103,7 @@ class Ids:
         return value
 
 
-def seed(n: int, rng: random.Random) -> dict[str, int]:
+def seed(n: int, rng: random.Random, only_state: str | None = None) -> dict[str, int]:
     ids = Ids()
     rows: dict[type, list[dict]] = {}
     add = lambda model, **row: rows.setdefault(model, []).append(row)  # noqa: E731
@@ -205,11 +205,13 @@ def seed(n: int, rng: random.Random) -> dict[str, int]:
         )
 
     states, weights = zip(*WEIGHTS.items(), strict=True)
-    start = utcnow() - timedelta(days=3 * 365)
-    step = timedelta(days=3 * 365) / max(n, 1)
+    # Three years of history; applications all in one state (the ballot benchmark) start today.
+    span = timedelta(days=3 * 365) if only_state is None else timedelta(hours=1)
+    start = utcnow() - span
+    step = span / max(n, 1)
     for i in range(n):
         alliance = alliances[i % len(alliances)]
-        target = rng.choices(states, weights)[0]
+        target = only_state or rng.choices(states, weights)[0]
         sponsor_org, sponsor = rng.choice(alliance["sponsors"])
         app_id = ids.take(Application)
         moment = start + step * i
@@ -512,11 +514,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applications", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--state", choices=STATE_NAMES, help="put every application in this state")
     args = parser.parse_args()
     app = create_app()
     with app.app_context():
         began = time.perf_counter()
-        counts = seed(args.applications, random.Random(args.seed))
+        counts = seed(args.applications, random.Random(args.seed), args.state)
         elapsed = time.perf_counter() - began
     print(
         f"seeded {args.applications} applications in {elapsed:.1f} s on {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}"

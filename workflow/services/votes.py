@@ -264,8 +264,8 @@ def _put_ballot(
     return ballot
 
 
-def _tell_coordination_of_quorum(application: Application, vote: Vote) -> None:
-    """Once per vote, in the transaction of the ballot that reached it."""
+def _tell_coordination_of_quorum(application: Application, vote: Vote) -> voting.Tally:
+    """Once per vote, in the transaction of the ballot that reached it; returns the tally."""
     db.session.flush()
     db.session.expire(vote, ["ballots"])
     tally = vote.tally()
@@ -277,6 +277,7 @@ def _tell_coordination_of_quorum(application: Application, vote: Vote) -> None:
             f"Stimmberechtigten abgestimmt; das Quorum ({tally.quorum}) ist erreicht.",
             application,
         )
+    return tally
 
 
 def _close_if_everyone_voted(application: Application) -> None:
@@ -306,9 +307,12 @@ def cast_ballot(
         _refuse(NotAllowed("Sie können nur das Votum Ihrer eigenen Organisation abgeben."))
     comment = _validate_ballot(choice, comment, ratings)
     ballot = _put_ballot(application, vote, user.organisation_id, user, choice, comment, ratings)
-    _tell_coordination_of_quorum(application, vote)
+    tally = _tell_coordination_of_quorum(application, vote)
     db.session.commit()
-    _close_if_everyone_voted(application)
+    # Ballots are cast under the application's lock, one after the other: the one that completes
+    # the vote sees every other ballot in its tally, so only that one needs to close it.
+    if tally.everyone_voted:
+        _close_if_everyone_voted(application)
     return ballot
 
 

@@ -10,7 +10,7 @@ PORT     ?= 5000
 run: setup db
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: setup
+test: setup system-packages
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
@@ -23,7 +23,7 @@ audit: setup
 	$(VENV)/bin/pip freeze --exclude-editable > .venv/requirements-audit.txt
 	$(VENV)/bin/pip-audit --progress-spinner off -r .venv/requirements-audit.txt
 
-setup: $(VENV)/.installed node_modules/.package-lock.json translations system-packages
+setup: $(VENV)/.installed node_modules/.package-lock.json translations
 
 # The browser tests drive Debian's chromium (never a downloaded browser); the HTML checker needs Java.
 system-packages:

@@ -226,6 +226,12 @@ def test_partners_cannot_download_the_nbank_document(world, login):
     _, data = world.walker.step("open_vote", sponsor)
     fire(application, "open_vote", world.user("coordinator"), data)
     assert login("partner-dgb").get(_url(application, f"/dokument/{document.id}")).status_code == 404
+    # … nor by any other download route of the application (one rule: access.may_download).
+    for route in (
+        f"/antraege/{application.id}/dokumente/{document.id}",
+        f"/antraege/{application.id}/nbank-dokumente/{document.id}",
+    ):
+        assert login("partner-dgb").get(route).status_code == 404, route
     assert "x.pdf" not in login("partner-dgb").get(_url(application)).text
     with login("observer-nbank").get(_url(application, f"/dokument/{document.id}")) as response:
         assert response.status_code == 200

@@ -78,3 +78,11 @@ def test_claim_is_true_exactly_once(ctx):
     db.session.commit()
     assert jobs.claim("reminder:1:2") is False
     assert jobs.claimed("reminder:1:2")
+
+
+def test_odd_ids_when_marking_notifications_read_are_no_500(world, login):
+    world.application("sketch_draft")
+    sponsor = login("applicant-bildungswerk")
+    for value in ("²", "-1", "x", "9" * 40, "\x00"):
+        response = sponsor.post("/benachrichtigungen/gelesen", data={"id": value, "open": value})
+        assert response.status_code == 303, value

@@ -40,6 +40,21 @@ def test_wrong_password_is_a_401_in_german(client):
     assert "E-Mail-Adresse oder Passwort sind nicht richtig" in response.text
 
 
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example", "/\\evil.example", "/\t/evil.example", "/%0d%0aLocation:x"],
+)
+def test_login_and_language_never_redirect_to_another_site(app, world, target):
+    client = app.test_client()
+    response = client.post(
+        f"/anmelden?next={target}",
+        data={"email": world.user("applicant-lwz").email, "password": demo.DEMO_PASSWORD},
+    )
+    assert response.location in ("/", "/start"), response.location
+    switched = client.post("/sprache", data={"language": "en", "next": target})
+    assert "evil" not in switched.location
+
+
 def test_login_never_redirects_to_another_site(app, world):
     client = app.test_client()
     response = client.post(

@@ -205,3 +205,38 @@ def test_a_vote_keeps_the_rules_it_was_opened_under(world):
     assert application.current_vote.tally().quorum == 7  # still half of 14
     later = world.application("partner_vote", applicant="applicant-lwz")
     assert later.current_vote.tally().quorum == 11  # 75 % of 14, rounded up
+
+
+def test_the_application_page_keeps_ballots_secret_while_open(world, login):
+    application = world.application("partner_vote")
+    votes.cast_ballot(application, world.user("partner-ihk"), "reject", "Nicht überzeugend.")
+    for key in ("partner-dgb", "applicant-bildungswerk", "observer-nbank"):
+        page = login(key).get(f"/antraege/{application.id}").text
+        assert "Nicht überzeugend." not in page, key
+    assert "Nicht überzeugend." in login("coordinator").get(f"/antraege/{application.id}").text
+
+
+def test_sponsors_and_observers_see_the_counts_not_the_ballots_after_closing(world):
+    application = world.application("partner_vote")
+    world.walker.vote(application, ["reject"] + ["approve"] * 13)
+    vote = application.current_vote
+    sponsor_view = votes.panel(vote, world.user("applicant-bildungswerk"))
+    assert sponsor_view["tally"]["approve"] == 13
+    assert all(p["choice"] is None and p["comment"] is None for p in sponsor_view["partners"])
+    partner_view = votes.panel(vote, world.user("partner-dgb"))
+    assert any(p["comment"] == "Die Zielgruppe ist bereits gut versorgt." for p in partner_view["partners"])
+
+
+def test_a_recusal_of_the_last_partner_missing_closes_the_vote(world):
+    application = world.application("partner_vote")
+    eligible = application.current_vote.eligible_organisations()
+    world.walker.vote(application, ["approve"] * (len(eligible) - 1))
+    missing = next(
+        p
+        for p in world.walker.partners
+        if p.organisation_id in {o.id for o in eligible}
+        and application.current_vote.ballot_of(p.organisation_id) is None
+    )
+    assert application.state == "partner_vote"
+    votes.declare_conflict(application, missing, "Beratend am Projekt beteiligt.")
+    assert application.state == "statement_pending"

@@ -136,6 +136,22 @@ def allowed_triggers(user: User, application: Application) -> list[Trigger]:
     ]
 
 
+# Documents that carry the salary details of the cost plan: the sponsor, the coordination and the
+# observers read them; the partners see category totals only (DESIGN.md, "What a long form holds").
+SALARY_DOCUMENT_KINDS = frozenset({"long_form", "nbank_application"})
+
+
+def sees_salaries(user: User, application: Application) -> bool:
+    return can_view(user, application) and user.role != PARTNER
+
+
+def may_download(user: User, application: Application, document) -> bool:
+    """The one rule for every download route (HTML and API) of an uploaded document."""
+    if document is None or document.application_id != application.id or not can_view(user, application):
+        return False
+    return document.kind not in SALARY_DOCUMENT_KINDS or sees_salaries(user, application)
+
+
 def may_edit(user: User, application: Application) -> bool:
     """The sponsor edits the application's data while a draft is theirs."""
     return (

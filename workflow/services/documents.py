@@ -22,7 +22,7 @@ from workflow.extensions import db
 from workflow.models import Application, Event, User
 from workflow.models.document import DOCUMENT_KINDS, Document
 from workflow.services import access
-from workflow.services.errors import NotAllowed, RuleViolation
+from workflow.services.errors import NotAllowed, NotFound, RuleViolation
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -228,7 +228,8 @@ def current(application: Application, kind: str) -> Document | None:
 def path_of(document: Document) -> Path:
     path = storage_root() / document.storage_key
     if not path.is_file():
-        raise NotAllowed("Die Datei ist nicht mehr vorhanden.")
+        current_app.logger.error("document %s: stored file %s is missing", document.id, document.storage_key)
+        raise NotFound("Die Datei ist nicht mehr vorhanden.")
     return path
 
 

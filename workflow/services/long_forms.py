@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from workflow.extensions import db
 from workflow.formatting import percent
-from workflow.lifecycle import APPLICANT, PARTNER
+from workflow.lifecycle import APPLICANT
 from workflow.models import (
     Application,
     CostLine,
@@ -66,7 +66,7 @@ def may_view(user: User, application: Application) -> bool:
 
 def sees_salaries(user: User, application: Application) -> bool:
     """Salary details: the sponsor, the coordination and observers; never the partners."""
-    return access.can_view(user, application) and user.role != PARTNER
+    return access.sees_salaries(user, application)
 
 
 def get_or_create(application: Application) -> LongForm:

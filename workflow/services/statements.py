@@ -418,7 +418,8 @@ def correct(application: Application, actor: User, data: dict) -> Statement:
         previous = latest(application)
         if previous is None:
             raise InvalidTransition("Zu diesem Antrag gibt es noch keine Stellungnahme.")
-        if int(data.get("replaces_version") or 0) != previous.version:
+        replaces = str(data.get("replaces_version") or "0")
+        if not replaces.isascii() or not replaces.isdecimal() or int(replaces) != previous.version:
             raise InvalidTransition(
                 "Die Stellungnahme wurde inzwischen schon berichtigt. Bitte laden Sie die Seite neu."
             )
@@ -478,7 +479,8 @@ def stored_bytes(statement: Statement) -> bytes:
     """The stored PDF, exactly as issued; refuses to serve a file whose hash no longer matches."""
     path = documents.storage_root() / statement.storage_key
     if not path.is_file():
-        raise StoredFileChanged("Die Datei der Stellungnahme ist nicht mehr vorhanden.")
+        current_app.logger.error("statement %s: stored file is missing", statement.reference)
+        raise NotFound("Die Datei der Stellungnahme ist nicht mehr vorhanden.")
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != statement.sha256:
         current_app.logger.error("statement %s: stored file does not match its hash", statement.reference)

@@ -33,6 +33,7 @@ from workflow.models import (
 )
 from workflow.models.event import BALLOT_CAST, RECUSAL
 from workflow.models.types import utcnow
+from workflow.models.vote import OUTCOME_LABELS
 from workflow.rules import deadlines, voting
 from workflow.services import jobs, notifications
 from workflow.services.errors import DomainError, InvalidTransition, NotAllowed, RuleViolation
@@ -349,6 +350,8 @@ def declare_conflict(application: Application, user: User, reason: str) -> Recus
         )
     )
     db.session.commit()
+    # The recused partner may have been the last one missing.
+    _close_if_everyone_voted(application)
     return recusal
 
 
@@ -536,8 +539,21 @@ def record_session_item(
 
 
 def can_see_choices(user: User, vote: Vote) -> bool:
-    """Secrecy while open: partners see who has voted, not how; the coordinator sees everything."""
-    return user.is_coordinator or status(vote) == "closed" or not vote.procedure.secret_while_open
+    """How each organisation voted (choice, comment, ratings). Secrecy while open: partners see who
+    has voted, not how, until the vote is closed (a circulation past its deadline with quorum counts
+    as closed, as the pages show it, before `tick` records it); the coordinator sees everything.
+    Sponsors and observers read the outcome, the counts and the statement, which attributes or
+    anonymises the comments as the alliance decided, never the ballots themselves."""
+    if user.is_coordinator:
+        return True
+    if user.role != PARTNER:
+        return False
+    return status(vote) == "closed" or not vote.procedure.secret_while_open
+
+
+def can_see_tally(user: User, vote: Vote) -> bool:
+    """The counts (approve / reject / abstain): for everyone who sees the vote once it is closed."""
+    return status(vote) == "closed" or can_see_choices(user, vote)
 
 
 def statement_decisions(application: Application) -> list[str]:
@@ -571,7 +587,7 @@ def panel(vote: Vote, user: User) -> dict:
     running = current in ("open",) and application.state == "partner_vote"
     outcome = vote.outcome_label
     if current == "closed" and vote.is_open:  # past the deadline with quorum, before `tick`
-        outcome = "Zustimmung" if tally.approved else "Keine Zustimmung"
+        outcome = OUTCOME_LABELS["approved" if tally.approved else "not_approved"]
     return {
         "mode": vote.mode_label,
         "status": current,
@@ -588,7 +604,7 @@ def panel(vote: Vote, user: User) -> dict:
         "waiting_for_session": vote.mode == voting.SESSION and vote.session is None,
         "outcome": outcome,
         "show_choices": show_choices,
-        "tally": tally.as_dict() if show_choices else None,
+        "tally": tally.as_dict() if can_see_tally(user, vote) else None,
         "averages": rating_averages([b for b in vote.ballots if b.organisation_id in eligible_ids])
         if show_choices
         else None,

@@ -23,11 +23,14 @@ def _load_user(user_id: str):
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only local paths: never redirect a login to another site."""
-    if not target:
+    """Only a path of this site: never redirect a login to another one. Backslashes and control
+    characters are refused too (browsers read `/\\evil.example` as `//evil.example`)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc:
         return None
     return target
 

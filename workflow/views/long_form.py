@@ -176,12 +176,7 @@ def upload(application_id: int):
 def download(application_id: int, document_id: int):
     application = _load(application_id)
     document = db.session.get(Document, document_id)
-    if (
-        document is None
-        or document.application_id != application.id
-        or document.kind != "long_form"
-        or not long_forms.sees_salaries(current_user, application)
-    ):
+    if not access.may_download(current_user, application, document) or document.kind != "long_form":
         abort(404)
     return send_file(
         documents.path_of(document),

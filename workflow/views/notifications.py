@@ -42,12 +42,11 @@ def index():
 @bp.post("/benachrichtigungen/gelesen")
 @login_required
 def mark_read():
-    raw = request.form.get("id", "")
-    notification_id = int(raw) if raw.isdigit() else None
+    notification_id = request.form.get("id", type=int)  # None for "all", and for anything odd
     notifications.mark_read(current_user, notification_id)
     if notification_id is None:
         flash("Alle Benachrichtigungen sind als gelesen markiert.", "success")
-    target = request.form.get("open")
-    if target and target.isdigit():
-        return redirect(url_for("applications.show", application_id=int(target)), 303)
+    target = request.form.get("open", type=int)
+    if target is not None and target > 0:
+        return redirect(url_for("applications.show", application_id=target), 303)
     return redirect(url_for(".index"), 303)

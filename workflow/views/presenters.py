@@ -9,6 +9,8 @@ from workflow import formatting
 from workflow.lifecycle import STATES_BY_NAME, TRIGGERS_BY_NAME
 from workflow.models import DOCUMENT_KINDS, Application, Event, Organisation, User
 from workflow.models.event import BALLOT_CAST, CREATED, RECUSAL
+from workflow.models.statement import DECISIONS
+from workflow.models.vote import OUTCOME_LABELS
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, MODE_LABELS
 
 # Labels of recorded values that are not fields of a trigger's form.
@@ -41,11 +43,7 @@ EXTRA_LABELS = {
     **CRITERIA,
 }
 KIND_LABELS = {"statement_corrected": "Stellungnahme berichtigt", "document_uploaded": "Dokument hochgeladen"}
-DECISION_LABELS = {
-    "endorse": "Positive Stellungnahme",
-    "revise": "Überarbeitung erbeten",
-    "reject": "Negative Stellungnahme",
-}
+DECISION_LABELS = DECISIONS
 CHANGED_LABELS = {
     "title": "Titel",
     "summary": "Projektidee",
@@ -64,7 +62,6 @@ CHANGED_LABELS = {
     "end_date": "Projektende",
     "project_partners": "Projektpartner",
 }
-OUTCOME_LABELS = {"approved": "Zustimmung", "not_approved": "Keine Zustimmung"}
 
 
 def _label(trigger: str | None, key: str) -> str:

@@ -108,7 +108,7 @@ def download(application_id: int, document_id: int):
     attachment (never shown inline by the browser)."""
     application = _load(application_id)
     document = db.session.get(Document, document_id)
-    if document is None or document.application_id != application.id:
+    if not access.may_download(current_user, application, document):
         abort(404)
     response = send_file(
         documents.path_of(document),

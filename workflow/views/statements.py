@@ -171,8 +171,7 @@ def nbank_document(application_id: int, document_id: int):
     application = _load(application_id)
     document = db.session.get(Document, document_id)
     if (
-        document is None
-        or document.application_id != application.id
+        not access.may_download(current_user, application, document)
         or document.kind not in NBANK_DOCUMENT_KINDS.values()
     ):
         abort(404)

@@ -447,3 +447,7 @@ def test_kern_assets_are_served_from_npm_and_nothing_else_of_node_modules(client
 
 def test_healthz(client):
     assert client.get("/healthz").text == "ok"
+
+
+def test_ids_beyond_the_database_are_a_404(login):
+    assert login("coordinator").get("/antraege/" + "9" * 30).status_code == 404

@@ -7,10 +7,18 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, request
+from werkzeug.routing import IntegerConverter
 
 from workflow.config import Defaults
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MAX_ID = 2**31 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -31,6 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Ids in URLs are database integers: a number beyond them is a 404, never an overflow (500).
+    app.url_map.converters["int"] = BoundedIntConverter
     _configure_database_url(app)
     _configure_secret_key(app)
 

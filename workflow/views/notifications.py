@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from workflow import MAX_ID
 from workflow.lifecycle import ROLES
 from workflow.services import notifications
 from workflow.views import navigation
@@ -42,11 +43,18 @@ def index():
 @bp.post("/benachrichtigungen/gelesen")
 @login_required
 def mark_read():
-    notification_id = request.form.get("id", type=int)  # None for "all", and for anything odd
+    notification_id = _id(request.form.get("id"))  # None for "all", and for anything odd
     notifications.mark_read(current_user, notification_id)
     if notification_id is None:
         flash("Alle Benachrichtigungen sind als gelesen markiert.", "success")
-    target = request.form.get("open", type=int)
-    if target is not None and target > 0:
+    target = _id(request.form.get("open"))
+    if target is not None:
         return redirect(url_for("applications.show", application_id=target), 303)
     return redirect(url_for(".index"), 303)
+
+
+def _id(value: str | None) -> int | None:
+    """A database id from a form field, or None for anything else (huge numbers included)."""
+    if value and value.isascii() and value.isdecimal() and 0 < int(value) <= MAX_ID:
+        return int(value)
+    return None

@@ -62,9 +62,15 @@ def test_the_inbox_lists_new_requests_and_sketches_with_their_due_dates(app, wor
 
 
 def test_the_application_page_says_what_happens_next_who_acts_and_by_when(app, world, login, monkeypatch):
-    application = world.application("sketch_submitted")
+    from workflow.services import deadlines as deadline_service
+    from workflow.services.lifecycle import fire
+
+    application = world.application("sketch_draft")
     # Submitted on Friday 4 December 2026: 21 days later is Christmas Day, then a weekend.
-    monkeypatch.setattr(assessment, "submitted_at", lambda a: datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
+    submitted = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    monkeypatch.setattr(deadline_service, "utcnow", lambda: submitted)
+    fire(application, "submit_sketch", world.user("applicant-bildungswerk"))
+    monkeypatch.setattr(assessment, "submitted_at", lambda a: submitted)
     assert assessment.assessment_due(application) == date(2026, 12, 28)
     page = text_of(login("applicant-bildungswerk").get(f"/antraege/{application.id}").text)
     assert "Wie es weitergeht" in page

@@ -159,3 +159,18 @@ def test_the_sql_expression_agrees_with_the_computation(world):
     for application in made:
         expected = deadlines.next_running(computed[application.id])
         assert sql[application.id] == (expected.due_on.isoformat() if expected else None), application.state
+
+
+def test_a_circulation_moved_to_a_session_has_no_deadline_any_more(world):
+    from workflow.services import votes
+
+    application = world.application("partner_vote")
+    assert CIRCULATION in [d.kind for d in deadlines.running(deadlines.for_application(application))]
+    votes.object_to_circulation(application, world.user("partner-dgb"), "Bitte in der Sitzung beraten.")
+    assert CIRCULATION not in [d.kind for d in deadlines.running(deadlines.for_application(application))]
+    # … and the database agrees (the cockpit's filters and sorting).
+    next_due = db.session.scalar(
+        db.select(deadlines.next_due_sql()).select_from(Application).where(Application.id == application.id)
+    )
+    running = deadlines.next_running(deadlines.for_application(application))
+    assert next_due == (running.due_on.isoformat() if running else None)

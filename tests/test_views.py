@@ -451,3 +451,14 @@ def test_healthz(client):
 
 def test_ids_beyond_the_database_are_a_404(login):
     assert login("coordinator").get("/antraege/" + "9" * 30).status_code == 404
+
+
+def test_observers_never_see_an_idea_withdrawn_before_its_sketch(app, world, login):
+    early = world.application("withdrawn")  # withdrawn during the consultation
+    revised = world.application("sketch_assessment", applicant="applicant-lwz")
+    from workflow.services.lifecycle import fire
+
+    fire(revised, "request_sketch_revision", world.user("coordinator"), {"reason": "Bitte schärfen."})
+    observer = login("observer-nbank")
+    assert observer.get(f"/antraege/{early.id}").status_code == 404
+    assert observer.get(f"/antraege/{revised.id}").status_code == 200  # seen once, kept through a revision

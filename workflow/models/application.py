@@ -170,7 +170,7 @@ class Application(db.Model):
     def vote_setup_valid(self, data: dict) -> bool:
         if data.get("mode") == "circulation":
             deadline = data.get("deadline")
-            return isinstance(deadline, date) and deadline > utcnow().date()
+            return isinstance(deadline, date) and deadline > local_date(utcnow())  # Berlin's today
         if data.get("mode") != "session" or not data.get("session_id"):
             return False
         from workflow.models.committee import CommitteeSession

@@ -15,11 +15,16 @@ from workflow.lifecycle import (
     Trigger,
     triggers_from,
 )
-from workflow.models import Application, SketchAccess, User, Vote
+from workflow.models import Application, Event, SketchAccess, User, Vote
 
-# Observers (NBank, MS) are consulted from the first assessment on; before that the idea is the
-# sponsor's and the coordination's alone.
-HIDDEN_FROM_OBSERVERS = ("consultation", "sketch_draft")
+# Observers (NBank, MS) are consulted from the first assessment on: they see an application once
+# its sketch has been submitted (and keep seeing it through a revision or a withdrawal); before
+# that the idea is the sponsor's and the coordination's alone.
+
+
+def _sketch_was_submitted():
+    return sa.exists().where(Event.application_id == Application.id, Event.trigger == "submit_sketch")
+
 
 # Guards that decide whether a trigger applies to this application at all (rather than whether the
 # data given with it is right): a trigger they refuse is not offered.
@@ -44,7 +49,7 @@ def visible_applications(user: User) -> sa.Select:
             )
         )
     if user.role == OBSERVER:
-        return query.where(Application.state.not_in(HIDDEN_FROM_OBSERVERS))
+        return query.where(_sketch_was_submitted())
     return query.where(sa.false())
 
 
@@ -58,7 +63,9 @@ def can_view(user: User, application: Application) -> bool:
     if user.role == PARTNER:
         return bool(application.votes) or has_sketch_access(user, application)
     if user.role == OBSERVER:
-        return application.state not in HIDDEN_FROM_OBSERVERS
+        return bool(
+            db.session.scalar(sa.select(_sketch_was_submitted().where(Application.id == application.id)))
+        )
     return False
 
 

@@ -17,6 +17,7 @@ from workflow.models.event import TRANSITION
 from workflow.models.types import utcnow
 from workflow.rules import deadlines
 from workflow.services import access, notifications
+from workflow.services import deadlines as deadline_service
 from workflow.services.errors import InvalidTransition, NotAllowed, RuleViolation
 
 ASSESSMENT_STATES = ("sketch_submitted", "sketch_assessment")
@@ -41,15 +42,14 @@ def submitted_at(application: Application) -> datetime | None:
     return event.created_at if event else None
 
 
-def assessment_due(application: Application) -> date | None:
-    """21 calendar days (the alliance's setting) from the sketch's submission, moved to the next
-    working day in Lower Saxony; only while the sketch waits for or is in assessment."""
+def assessment_due(application: Application, known: list | None = None) -> date | None:
+    """The running assessment deadline (21 calendar days by the rules in force at submission, on a
+    working day in Lower Saxony), as the deadline module computes it; None when none runs."""
     if application.state not in ASSESSMENT_STATES:
         return None
-    start = submitted_at(application)
-    if start is None:
-        return None
-    return deadlines.due_date(start, application.alliance.procedure.assessment_days)
+    found = known if known is not None else deadline_service.for_application(application)
+    running = [d for d in deadline_service.running(found) if d.kind is deadline_service.ASSESSMENT]
+    return running[0].due_on if running else None
 
 
 # What happens next in each state of the first stage, for the person reading the page.
@@ -100,10 +100,13 @@ def inbox(user: User) -> dict:
     query = access.visible_applications(user)
 
     def rows(state: str) -> list[dict]:
-        found = db.session.scalars(query.where(Application.state == state).order_by(Application.updated_at))
+        found = list(
+            db.session.scalars(query.where(Application.state == state).order_by(Application.updated_at))
+        )
+        known = deadline_service.for_applications(found)  # one query for the whole list
         out = []
         for application in found:
-            due = assessment_due(application)
+            due = assessment_due(application, known[application.id])
             out.append(
                 {
                     "id": application.id,

@@ -92,6 +92,13 @@ KINDS: tuple[Kind, ...] = (ASSESSMENT, STATEMENT, CIRCULATION)
 KINDS_BY_NAME = {k.name: k for k in KINDS}
 _BY_START = {k.start_trigger: k for k in KINDS}
 _TRIGGERS = tuple({t for k in KINDS for t in (k.start_trigger, *k.end_triggers)})
+# A circulation that becomes an item of a committee session (an objection, no quorum at the
+# deadline) has no circulation deadline any more: the session decides (votes.move_to_session).
+MOVED_TO_SESSION = "moved_to_session"
+
+
+def _relevant(model=Event):
+    return sa.or_(model.trigger.in_(_TRIGGERS), model.kind == MOVED_TO_SESSION)
 
 
 @dataclass(frozen=True)
@@ -209,6 +216,9 @@ def _compute(application_id: int, state: str, rules: ProcedureRules, events: Ite
     found: list[Deadline] = []
     open_: dict[str, tuple[Event, date]] = {}
     for event in sorted(events, key=lambda e: e.id):
+        if event.kind == MOVED_TO_SESSION:
+            open_.pop(CIRCULATION.name, None)
+            continue
         kind = _BY_START.get(event.trigger)
         if kind is not None:
             open_.pop(kind.name, None)
@@ -229,9 +239,7 @@ def _compute(application_id: int, state: str, rules: ProcedureRules, events: Ite
 
 def for_application(application: Application) -> list[Deadline]:
     events = db.session.scalars(
-        sa.select(Event)
-        .where(Event.application_id == application.id, Event.trigger.in_(_TRIGGERS))
-        .order_by(Event.id)
+        sa.select(Event).where(Event.application_id == application.id, _relevant()).order_by(Event.id)
     )
     return from_events(application, events)
 
@@ -245,8 +253,8 @@ def for_applications(applications: Iterable[Application]) -> dict[int, list[Dead
     ids = [a.id for a in applications]
     for chunk in range(0, len(ids), 5000):
         rows = db.session.execute(
-            sa.select(Event.id, Event.application_id, Event.trigger, Event.data, Event.created_at)
-            .where(Event.application_id.in_(ids[chunk : chunk + 5000]), Event.trigger.in_(_TRIGGERS))
+            sa.select(Event.id, Event.application_id, Event.kind, Event.trigger, Event.data, Event.created_at)
+            .where(Event.application_id.in_(ids[chunk : chunk + 5000]), _relevant())
             .order_by(Event.application_id, Event.id)
         )
         for row in rows:
@@ -295,7 +303,19 @@ def _latest_recorded(trigger: str, circulation_only: bool = False):
         .correlate(Application)
         .scalar_subquery()
     )
-    return sa.case((mode == "circulation", query), else_=sa.null())
+    opened = (
+        sa.select(sa.func.max(event.id))
+        .where(event.application_id == Application.id, event.trigger == trigger)
+        .correlate(Application)
+        .scalar_subquery()
+    )
+    moved = sa.orm.aliased(Event)
+    moved_since = (
+        sa.exists()
+        .where(moved.application_id == Application.id, moved.kind == MOVED_TO_SESSION, moved.id > opened)
+        .correlate(Application)
+    )
+    return sa.case((sa.and_(mode == "circulation", ~moved_since), query), else_=sa.null())
 
 
 def next_due_sql():

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from forms.sketch import LIMITS, SketchForm
 from workflow.extensions import db
 from workflow.models import Application, Document
-from workflow.services import access, assessment, documents, sketches
+from workflow.services import access, assessment, documents, long_forms, sketches
 from workflow.services.errors import RuleViolation
 from workflow.views.applications import _funding_objects, _load
 from workflow.views.sections import section
@@ -108,7 +108,11 @@ def download(application_id: int, document_id: int):
     attachment (never shown inline by the browser)."""
     application = _load(application_id)
     document = db.session.get(Document, document_id)
-    if document is None or document.application_id != application.id:
+    if (
+        document is None
+        or document.application_id != application.id
+        or not long_forms.may_see_document(current_user, application, document)
+    ):
         abort(404)
     response = send_file(
         documents.path_of(document),

@@ -258,6 +258,9 @@ class ApiClient:
     def put(self, url, **kwargs):
         return self.client.put(url, headers=self._headers(kwargs), **kwargs)
 
+    def patch(self, url, **kwargs):
+        return self.client.patch(url, headers=self._headers(kwargs), **kwargs)
+
 
 @pytest.fixture
 def api(app, world):

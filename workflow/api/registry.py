@@ -3,6 +3,7 @@ reads and answers; Flask serves it and the OpenAPI document is generated from th
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ ERROR_TEXTS = {
     404: "Nicht gefunden oder nicht sichtbar",
     409: "Im aktuellen Status nicht möglich oder gleichzeitig geändert",
     413: "Zu groß",
+    415: "Falsches Format (multipart/form-data erwartet)",
     422: "Eingabe nicht angenommen (mit Feldnamen)",
 }
 
@@ -91,6 +93,8 @@ class Operation:
             codes.add(401)
         if self.body is not None or self.multipart is not None:
             codes |= {400, 413, 422}
+        if self.multipart is not None:
+            codes.add(415)
         if self.query:
             codes.add(400)
         for status in sorted(codes - set(self.responses)):
@@ -121,9 +125,10 @@ def route(
     endpoint: str | None = None,
     defaults: dict | None = None,
 ) -> Callable:
-    """Declare and serve an operation. The view gets `params` (the declared query parameters) and
+    """Declare and serve an operation. The view gets `params` (the declared query parameters),
     `load_body()` (the JSON body, checked against `body`'s schema: called after the access checks,
-    so that a caller who may not act learns nothing from a validation error) when it has them."""
+    so that a caller who may not act learns nothing from a validation error) and `load_form()` (the
+    fields of a multipart body, checked likewise) when it has them."""
 
     def register(fn: Callable) -> Callable:
         operation = Operation(
@@ -141,11 +146,15 @@ def route(
             public=public,
         )
 
+        wants_form = "load_form" in inspect.signature(fn).parameters
+
         def view(**kwargs):
             if operation.query:
                 kwargs["params"] = validation.read_query(operation.query)
             if operation.body is not None:
                 kwargs["load_body"] = lambda: validation.checked_json(operation.body)
+            if operation.multipart is not None and wants_form:
+                kwargs["load_form"] = lambda: validation.checked_multipart(operation.multipart)
             return fn(**kwargs)
 
         view.__name__ = operation.endpoint

@@ -8,22 +8,39 @@ import io
 
 import sqlalchemy as sa
 from flask import g, jsonify, request, send_file, url_for
+from werkzeug.datastructures import MultiDict
 
 from forms.application import ApplicationForm
-from forms.ballot import BallotForm, ConflictForm
+from forms.ballot import BallotForm, ConflictForm, ObjectionForm
+from forms.fields import EuroField
+from forms.long_form import SECTION_FORMS
+from forms.sketch import SketchForm
 from forms.transitions import FORMS
 from workflow.api import bp, serializers
 from workflow.api.problems import ApiError, field_errors
 from workflow.api.registry import ID, ok, route
-from workflow.api.validation import MAX_ID, form_schema, validated_form
+from workflow.api.schemas import long_form_update_schema, sketch_update_schema
+from workflow.api.validation import MAX_ID, form_schema, unbound_fields, validated_form
 from workflow.extensions import db
+from workflow.formatting import euro_input
 from workflow.lifecycle import STATE_NAMES, TRIGGERS_BY_NAME
 from workflow.models import Application, ApplicationDistrict, Document, FundingObject
 from workflow.models.alliance import DISTRICTS
-from workflow.models.document import DOCUMENT_KINDS
-from workflow.services import access, applications, documents, votes
+from workflow.services import (
+    access,
+    applications,
+    budget,
+    documents,
+    long_forms,
+    sessions,
+    sketches,
+    statements,
+    votes,
+)
 from workflow.services import lifecycle as lifecycle_service
 from workflow.services.documents import DOCX, PDF, XLSX
+from workflow.services.errors import NotAllowed
+from workflow.services.nbank import DOCUMENT_KINDS as NBANK_DOCUMENT_KINDS
 
 APP = f"/applications/<{ID}:application_id>"
 RENAME = {"funding_object_id": "funding_object"}
@@ -37,12 +54,18 @@ NEW_APPLICATION = form_schema(ApplicationForm, rename=RENAME, overrides={"fundin
 DRAFT_UPDATE = form_schema(
     ApplicationForm, rename=RENAME, overrides={"funding_object": FUNDING_OBJECT}, partial=True
 )
+SKETCH_UPDATE = sketch_update_schema(FUNDING_OBJECT)
+LONG_FORM_UPDATE = long_form_update_schema(FUNDING_OBJECT)
 BALLOT = form_schema(BallotForm)
 CONFLICT = form_schema(ConflictForm)
+OBJECTION = form_schema(ObjectionForm)
+NBANK_TRIGGERS = tuple(NBANK_DOCUMENT_KINDS)
+# Uploaded on their own; the NBank's documents come with their trigger.
+UPLOAD_KINDS = ("sketch", "long_form", "other")
 UPLOAD = {
     "type": "object",
     "properties": {
-        "kind": {"enum": list(DOCUMENT_KINDS), "title": "Dokumentart"},
+        "kind": {"enum": list(UPLOAD_KINDS), "title": "Dokumentart"},
         "file": {"type": "string", "format": "binary", "title": "Datei (PDF, DOCX oder XLSX)"},
     },
     "required": ["kind", "file"],
@@ -72,21 +95,25 @@ def _funding_objects(alliance_id: int) -> list[FundingObject]:
     )
 
 
-def _application_form(body: dict, alliance_id: int) -> ApplicationForm:
-    """ApplicationForm (the views' form) filled from JSON; the funding object goes by its number."""
-    funding_objects = _funding_objects(alliance_id)
+def _funding_object_id(body: dict, funding_objects: list[FundingObject]) -> dict:
+    """The funding object goes by its number in the API and by its id in the forms."""
     number = body.get("funding_object")
     if number is None:
-        body = {**body, "funding_object": 0}  # "– noch offen –", as the form's select sends it
-    else:
-        by_number = {fo.number: fo.id for fo in funding_objects}
-        if number not in by_number:
-            raise ApiError(
-                422,
-                "Bitte prüfen Sie die Angaben: funding_object: Diesen Fördergegenstand gibt es nicht.",
-                errors=field_errors({"funding_object": ["Diesen Fördergegenstand gibt es nicht."]}),
-            )
-        body = {**body, "funding_object": by_number[number]}
+        return {**body, "funding_object": 0}  # "– noch offen –", as the form's select sends it
+    by_number = {fo.number: fo.id for fo in funding_objects}
+    if number not in by_number:
+        raise ApiError(
+            422,
+            "Bitte prüfen Sie die Angaben: funding_object: Diesen Fördergegenstand gibt es nicht.",
+            errors=field_errors({"funding_object": ["Diesen Fördergegenstand gibt es nicht."]}),
+        )
+    return {**body, "funding_object": by_number[number]}
+
+
+def _application_form(body: dict, alliance_id: int) -> ApplicationForm:
+    """ApplicationForm (the views' form) filled from JSON."""
+    funding_objects = _funding_objects(alliance_id)
+    body = _funding_object_id(body, funding_objects)
     return validated_form(ApplicationForm, body, rename=RENAME, funding_objects=funding_objects)
 
 
@@ -207,30 +234,82 @@ def get_application(application_id: int):
     return jsonify(serializers.detail(_visible(application_id), _user()))
 
 
-def _transition(application_id: int, trigger: str, load_body):
+@route(
+    bp,
+    "PATCH",
+    APP,
+    summary="Angaben des Antrags ändern (Teiländerung; Projektträger, solange ein Entwurf seiner ist)",
+    description="Wie die Seite „Bearbeiten“: Titel, Projektidee, Wunschtermine, Fördergegenstand, "
+    "Handlungsfelder, Landkreise und Beträge, in `consultation`, `sketch_draft` und `long_form_draft`. Nur "
+    "die gesendeten Felder ändern sich; `null` leert ein optionales Feld.",
+    tag="Anträge",
+    body=DRAFT_UPDATE,
+    errors=(403, 404, 409),
+    responses=ok("Application"),
+)
+def update_application(application_id: int, load_body):
+    user = _user()
+    application = _visible(application_id)
+    if not access.may_edit(user, application):
+        raise ApiError(403, "Dieser Antrag kann im aktuellen Status nicht bearbeitet werden.")
+    merged = {**serializers.data_of(application), **load_body()}
+    form = _application_form(merged, application.alliance_id)
+    applications.update(application, user, form.values())
+    return jsonify(serializers.detail(application, user))
+
+
+def _transition_form(application: Application, trigger: str, body: dict, files=None):
+    """The trigger's form (the views' form), filled and validated; a 422 if it refuses."""
+    kwargs = {}
+    if trigger == "open_vote":
+        kwargs["sessions"] = votes.session_choices(application.alliance_id)
+        if body.get("mode") == "circulation" and not body.get("deadline"):
+            body = {**body, "deadline": votes.default_circulation_deadline(application.alliance).isoformat()}
+    return validated_form(FORMS[trigger], body, files=files, **kwargs)
+
+
+def _transition(application_id: int, trigger: str, load):
     user = _user()
     application = _visible(application_id)
     lifecycle_service.ensure_may_fire(application, trigger, user)
-    body = load_body()
-    if trigger == "open_vote" and body.get("mode") == "circulation" and not body.get("deadline"):
-        body = {**body, "deadline": votes.default_circulation_deadline(application.alliance).isoformat()}
-    form = validated_form(FORMS[trigger], body)
+    files = request.files if trigger in NBANK_TRIGGERS else None
+    form = _transition_form(application, trigger, load(), files)
     lifecycle_service.fire(application, trigger, user, form.recorded())
     return jsonify(serializers.detail(application, user))
+
+
+NBANK_NOTE = (
+    " Als `multipart/form-data`: die Angaben als Formularfelder (Beträge in Cent, Daten JJJJ-MM-TT) und "
+    "das Dokument als Datei im Feld `document` (PDF, höchstens 10 MB, geprüft wird der Inhalt). Es wird "
+    "mit dem Statuswechsel in derselben Transaktion als nächste Fassung seiner Art gespeichert "
+    "(`{kind}`) und steht danach unter `…/documents`."
+)
 
 
 def _declare_transition(name: str) -> None:
     trigger = TRIGGERS_BY_NAME[name]
     roles = ", ".join(r for r in trigger.roles if r != "system")
     sources = ", ".join(sorted({t.source for t in trigger.transitions}))
-    extra = (
-        " Ohne `deadline` gilt die Umlauffrist des Bündnisses (auf den nächsten Arbeitstag verschoben)."
-        if name == "open_vote"
-        else ""
-    )
+    extra = ""
+    if name == "open_vote":
+        extra = (
+            " Ohne `deadline` gilt die Umlauffrist des Bündnisses (auf den nächsten Arbeitstag verschoben);"
+            " für `session` die `session_id` einer geplanten Sitzung (`GET /sessions`)."
+        )
+    if name in NBANK_TRIGGERS:
+        extra = NBANK_NOTE.format(kind=NBANK_DOCUMENT_KINDS[name])
+        schema = form_schema(FORMS[name], multipart=True)
 
-    def view(application_id: int, trigger: str, load_body):
-        return _transition(application_id, trigger, load_body)
+        def view(application_id: int, trigger: str, load_form):
+            return _transition(application_id, trigger, load_form)
+
+        options = {"multipart": schema}
+    else:
+
+        def view(application_id: int, trigger: str, load_body):
+            return _transition(application_id, trigger, load_body)
+
+        options = {"body": form_schema(FORMS[name])}
 
     route(
         bp,
@@ -239,11 +318,11 @@ def _declare_transition(name: str) -> None:
         summary=trigger.label,
         description=f"Auslöser `{name}`: für {roles}; aus {sources}.{extra}",
         tag="Lebenszyklus",
-        body=form_schema(FORMS[name]),
         errors=(403, 404, 409),
         responses=ok("Application", "Ausgeführt: der Antrag im neuen Status"),
         endpoint=f"transition_{name}",
         defaults={"trigger": name},
+        **options,
     )(view)
 
 
@@ -251,49 +330,142 @@ for _name in FORMS:
     _declare_transition(_name)
 
 
-# -- sketch and long form (for now: the application's own data; the stages make them richer) ------
+# -- the structured sketch --------------------------------------------------------------------------
 
 
-def _draft_routes(path: str, name: str, label: str) -> None:
-    def get_view(application_id: int):
-        application = _visible(application_id)
-        return jsonify(serializers.draft(application, _user()))
-
-    def put_view(application_id: int, load_body):
-        user = _user()
-        application = _visible(application_id)
-        if not access.may_edit(user, application):
-            raise ApiError(403, "Dieser Antrag kann im aktuellen Status nicht bearbeitet werden.")
-        merged = {**serializers.data_of(application), **load_body()}
-        form = _application_form(merged, application.alliance_id)
-        applications.update(application, user, form.values())
-        return jsonify(serializers.draft(application, user))
-
-    route(
-        bp,
-        "GET",
-        f"{APP}/{path}",
-        summary=f"{label} lesen",
-        tag=label,
-        responses=ok("Draft"),
-        endpoint=f"get_{name}",
-    )(get_view)
-    route(
-        bp,
-        "PUT",
-        f"{APP}/{path}",
-        summary=f"{label} speichern (Teiländerung erlaubt)",
-        description="Nur die gesendeten Felder ändern sich; `null` leert ein optionales Feld.",
-        tag=label,
-        body=DRAFT_UPDATE,
-        errors=(403, 404, 409),
-        responses=ok("Draft"),
-        endpoint=f"put_{name}",
-    )(put_view)
+def _sketch_form(application: Application, body: dict) -> SketchForm:
+    funding_objects = _funding_objects(application.alliance_id)
+    body = _funding_object_id(body, funding_objects)
+    if isinstance(body.get("other_partners"), list):
+        body = {**body, "other_partners": "\n".join(body["other_partners"])}
+    return validated_form(
+        SketchForm,
+        body,
+        rename=RENAME,
+        funding_objects=funding_objects,
+        partners=sketches.alliance_partners(application.alliance_id),
+    )
 
 
-_draft_routes("sketch", "sketch", "Projektskizze")
-_draft_routes("long-form", "long_form", "Langfassung")
+@route(
+    bp,
+    "GET",
+    f"{APP}/sketch",
+    summary="Die Projektskizze lesen (Angaben, Projektpartner, was noch fehlt, PDF-Fassungen)",
+    tag="Projektskizze",
+    responses=ok("Sketch"),
+)
+def get_sketch(application_id: int):
+    application = _visible(application_id)
+    return jsonify(serializers.sketch(application, _user()))
+
+
+@route(
+    bp,
+    "PUT",
+    f"{APP}/sketch",
+    summary="Die Projektskizze als Entwurf speichern (Teiländerung erlaubt)",
+    description="Wie das Formular der Projektskizze, solange sie ein Entwurf ist (`sketch_draft`). Nur "
+    "die gesendeten Felder ändern sich; `null` leert ein optionales Feld. Projektpartner: "
+    "`partner_organisation_ids` (Bündnispartner, siehe `partner_choices` im GET) und `other_partners` "
+    "(weitere Organisationen, je ein Name). Die Skizze als PDF (höchstens 3 Seiten) geht über "
+    "`POST …/documents` mit `kind=sketch`.",
+    tag="Projektskizze",
+    body=SKETCH_UPDATE,
+    errors=(403, 404, 409),
+    responses=ok("Sketch"),
+)
+def put_sketch(application_id: int, load_body):
+    user = _user()
+    application = _visible(application_id)
+    if not access.may_edit_sketch(user, application):
+        raise NotAllowed(sketches.NOT_EDITABLE)
+    merged = {**serializers.sketch_values(application), **load_body()}
+    form = _sketch_form(application, merged)
+    sketches.save_draft(application, user, form.values())
+    return jsonify(serializers.sketch(application, user))
+
+
+# -- the long form ----------------------------------------------------------------------------------
+
+
+def _section_form(application: Application, key: str, sent: dict):
+    """One section's form (the views' form), filled from what is stored and what was sent."""
+    form_class = SECTION_FORMS[key]
+    kwargs: dict = {}
+    if key == "partners":
+        kwargs["partners"] = long_forms.partner_organisations(application)
+    if key == "classification":
+        kwargs["funding_objects"] = _funding_objects(application.alliance_id)
+    try:
+        if key in ("costs", "financing"):
+            return validated_form(form_class, {}, raw=_plan_formdata(form_class, sent["lines"]), **kwargs)
+        body = {**serializers.long_form_section(application, key), **sent}
+        if key == "classification":
+            body = _funding_object_id(body, kwargs["funding_objects"])
+            return validated_form(form_class, body, rename=RENAME, **kwargs)
+        return validated_form(form_class, body, **kwargs)
+    except ApiError as error:  # the fields under their section: "costs.lines.0.amount_cents"
+        errors = [{**e, "field": f"{key}.{e['field']}"} for e in error.errors or []]
+        raise ApiError(error.status, error.detail, errors or None) from error
+
+
+def _plan_formdata(form_class, lines: list[dict]) -> MultiDict:
+    """The rows of a plan as the page posts them (lines-0-category, …; amounts as 1.234,56)."""
+    line_form = form_class.lines.args[0].args[0]
+    euro = {name for name, unbound in unbound_fields(line_form) if issubclass(unbound.field_class, EuroField)}
+    data = MultiDict()
+    for index, line in enumerate(lines):
+        for name, value in line.items():
+            if value is None:
+                continue
+            data.add(f"lines-{index}-{name}", euro_input(value) if name in euro else str(value))
+    return data
+
+
+@route(
+    bp,
+    "GET",
+    f"{APP}/long-form",
+    summary="Die Langfassung lesen (Abschnitte, Kosten- und Finanzierungsplan, Vollständigkeit)",
+    description="Bündnispartner sehen vom Kostenplan nur die Summen je Kostenart, keine Zeilen mit "
+    "Entgeltgruppen und Stundensätzen (`sections.costs` ist dann `null`), und nicht das Formular der NBank.",
+    tag="Langfassung",
+    responses=ok("LongForm"),
+)
+def get_long_form(application_id: int):
+    user = _user()
+    application = _visible(application_id)
+    if not long_forms.may_view(user, application):
+        raise ApiError(404, "Zu diesem Antrag gibt es (noch) keine Langfassung.")
+    return jsonify(serializers.long_form(application, user))
+
+
+@route(
+    bp,
+    "PUT",
+    f"{APP}/long-form",
+    summary="Abschnitte der Langfassung als Entwurf speichern (Teiländerung erlaubt)",
+    description="Ein Objekt mit den Abschnitten, die sich ändern (`partners`, `classification`, `need`, "
+    "`target_groups`, `activities`, `costs`, `financing`, `principles`, `indicators`, `agency`, "
+    "`sustainability`), nur im Status `long_form_draft` und nur für den Antragsteller. In einem Abschnitt "
+    "ändern sich nur die gesendeten Felder; die Zeilen eines Plans (`lines`) ersetzen den ganzen Plan. "
+    "Personalausgaben: Entgeltgruppe, Stundensatz (Standardeinheitskosten) und Stunden; ihr Betrag "
+    "wird berechnet. Gesamtkosten und beantragte Förderung des Antrags folgen den Plänen. Das Formular "
+    "der NBank geht über `POST …/documents` mit `kind=long_form`.",
+    tag="Langfassung",
+    body=LONG_FORM_UPDATE,
+    errors=(403, 404, 409),
+    responses=ok("LongForm"),
+)
+def put_long_form(application_id: int, load_body):
+    user = _user()
+    application = _visible(application_id)
+    long_forms.ensure_may_edit(user, application)
+    body = load_body()
+    values = {key: _section_form(application, key, sent).values() for key, sent in body.items()}
+    long_forms.save_sections(application, user, values)
+    return jsonify(serializers.long_form(application, user))
 
 
 # -- documents --------------------------------------------------------------------------------------
@@ -308,8 +480,17 @@ _draft_routes("long-form", "long_form", "Langfassung")
     responses=ok("DocumentList"),
 )
 def list_documents(application_id: int):
+    user = _user()
     application = _visible(application_id)
-    return jsonify({"items": [serializers.document(d) for d in documents.versions(application)]})
+    return jsonify(
+        {
+            "items": [
+                serializers.document(d)
+                for d in documents.versions(application)
+                if long_forms.may_see_document(user, application, d)
+            ]
+        }
+    )
 
 
 @route(
@@ -317,8 +498,11 @@ def list_documents(application_id: int):
     "POST",
     f"{APP}/documents",
     summary="Dokument hochladen (neue Fassung seiner Art)",
-    description="multipart/form-data mit `kind` und `file`. Geprüft wird der Inhalt, nicht der Name; "
-    "eine Projektskizze ist ein PDF mit höchstens 3 Seiten.",
+    description="multipart/form-data mit `kind` und `file`. Geprüft wird der Inhalt, nicht der Name. "
+    "`sketch`: die Projektskizze als PDF mit höchstens 3 Seiten, solange sie ein Entwurf ist; `long_form`: "
+    "die Langfassung im Formular der NBank (PDF, DOCX oder XLSX), solange sie bearbeitet wird; `other`: "
+    "ein sonstiges Dokument. Die Dokumente der NBank (Antrag, Bescheid, Ablehnung) kommen mit ihrem "
+    "Auslöser (`…/transitions/record_nbank_submission` usw.).",
     tag="Dokumente",
     multipart=UPLOAD,
     errors=(403, 404),
@@ -331,8 +515,8 @@ def upload_document(application_id: int):
         raise ApiError(403, "Sie dürfen zu diesem Antrag keine Dokumente hochladen.")
     kind, upload = request.form.get("kind", ""), request.files.get("file")
     messages = {}
-    if kind not in DOCUMENT_KINDS:
-        messages["kind"] = ["Erlaubt sind: " + ", ".join(DOCUMENT_KINDS) + "."]
+    if kind not in UPLOAD_KINDS:
+        messages["kind"] = ["Erlaubt sind: " + ", ".join(UPLOAD_KINDS) + "."]
     if upload is None:
         messages["file"] = ["Bitte senden Sie eine Datei im Feld „file“."]
     if messages:
@@ -341,7 +525,13 @@ def upload_document(application_id: int):
             "Bitte prüfen Sie die Angaben: " + "; ".join(f"{k}: {v[0]}" for k, v in messages.items()),
             errors=field_errors(messages),
         )
-    document = documents.upload(application, kind, upload.stream, upload.filename, user)
+    # The same operation as the page of each kind (with its rule of who may upload when).
+    if kind == "sketch":
+        document = sketches.upload_pdf(application, user, upload.stream, upload.filename)
+    elif kind == "long_form":
+        document = long_forms.store_document(application, user, upload.stream, upload.filename)
+    else:
+        document = documents.upload(application, kind, upload.stream, upload.filename, user)
     response = jsonify(serializers.document(document))
     response.status_code = 201
     response.headers["Location"] = serializers.document(document)["url"]
@@ -359,7 +549,11 @@ def upload_document(application_id: int):
 def download_document(application_id: int, document_id: int):
     application = _visible(application_id)
     document = db.session.get(Document, document_id) if 0 < document_id <= MAX_ID else None
-    if document is None or document.application_id != application.id:
+    if (
+        document is None
+        or document.application_id != application.id
+        or not long_forms.may_see_document(_user(), application, document)
+    ):
         raise ApiError(404, "Dieses Dokument gibt es nicht.")
     # Read whole (documents are at most a few MB): no open file handle outlives the response.
     return send_file(
@@ -436,46 +630,97 @@ def declare_conflict(application_id: int, load_body):
     return response
 
 
-# -- statement, sessions, budget (filled by the later stages) ---------------------------------------
+@route(
+    bp,
+    "POST",
+    f"{APP}/vote/objection",
+    summary="Dem Umlaufverfahren widersprechen (die Abstimmung geht in die nächste Sitzung)",
+    description="Ein stimmberechtigter Bündnispartner vor Ablauf der Frist; abgegebene Voten bleiben.",
+    tag="Votum",
+    body=OBJECTION,
+    errors=(403, 404, 409),
+    responses=ok("Vote", "Vermerkt", 201),
+)
+def object_to_circulation(application_id: int, load_body):
+    user = _user()
+    application = _visible(application_id)
+    vote = _vote_of(application)
+    form = validated_form(ObjectionForm, load_body())
+    votes.object_to_circulation(application, user, form.reason.data)
+    response = jsonify(serializers.vote(vote, user))
+    response.status_code = 201
+    return response
+
+
+# -- statement, sessions, budget --------------------------------------------------------------------
 
 
 @route(
     bp,
     "GET",
     f"{APP}/statement.pdf",
-    summary="Die Stellungnahme des Bündnisses als PDF",
-    description="Noch gibt es keine Stellungnahme-PDFs: die Antwort ist 404, bis sie erzeugt werden.",
+    summary="Die Stellungnahme des Bündnisses als PDF (die gespeicherte Datei, als Anhang)",
+    description="Ohne `version` die neueste Fassung (nach einer Berichtigung die berichtigte). 404, "
+    "solange es keine Stellungnahme gibt; 409, wenn die gespeicherte Datei nicht mehr zu ihrem Prüfwert "
+    "passt (sie wird dann nicht ausgeliefert).",
     tag="Stellungnahme",
+    query=[{"name": "version", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+    errors=(404, 409),
     responses={200: ("Die Stellungnahme", FILE, PDF)},
 )
-def get_statement(application_id: int):
-    _visible(application_id)
-    raise ApiError(404, "Zu diesem Antrag gibt es (noch) keine Stellungnahme als PDF.")
+def get_statement(application_id: int, params: dict):
+    application = _visible(application_id)
+    if params["version"]:
+        statement = statements.get(application, params["version"])
+    else:
+        statement = statements.latest(application)
+        if statement is None:
+            raise ApiError(404, "Zu diesem Antrag gibt es (noch) keine Stellungnahme.")
+    data = statements.stored_bytes(statement)
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=PDF,
+        as_attachment=True,
+        download_name=statement.filename,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @route(
     bp,
     "GET",
     "/sessions",
-    summary="Sitzungen des Lenkungskreises",
-    description="Sitzungen werden noch nicht erfasst: die Liste ist leer.",
+    summary="Sitzungen des Lenkungskreises (Bündnispartner, Koordination, Beobachter)",
+    description="Die Sitzungen des eigenen Bündnisses, neueste zuerst, mit Tagesordnung, Protokoll, "
+    "Anwesenheit und den Anträgen, über die dort abgestimmt wird (nur die, die Sie sehen dürfen). "
+    "Projektträger sehen keine Sitzungen (403).",
     tag="Sitzungen",
-    errors=(),
-    responses=ok("List"),
+    errors=(403,),
+    responses=ok("SessionList"),
 )
 def list_sessions():
-    return jsonify({"items": []})
+    user = _user()
+    if not sessions.can_view(user):
+        raise NotAllowed("Die Sitzungen sehen die Bündnispartner, die Koordination und Beobachter.")
+    return jsonify({"items": [serializers.session(s, user) for s in sessions.list_for(user)]})
 
 
 @route(
     bp,
     "GET",
     "/budget",
-    summary="Das virtuelle Budget des Bündnisses",
-    description="Das Budget wird noch nicht geführt: die Liste der Förderperioden ist leer.",
+    summary="Das virtuelle Budget des Bündnisses je Förderperiode (Koordination und Bündnispartner)",
+    description="Je Förderperiode: Budget, gebunden (positive Stellungnahme, noch kein Bescheid), "
+    "bewilligt, verbleibend, in Cent, und die Anträge, die es binden. Ohne Förderperiode ist die "
+    "Liste leer.",
     tag="Budget",
-    errors=(),
-    responses=ok("List"),
+    errors=(403,),
+    responses=ok("Budget"),
 )
 def get_budget():
-    return jsonify({"items": []})
+    user = _user()
+    if not budget.may_see(user):
+        raise NotAllowed("Das Budget sehen die Netzwerkkoordination und die Bündnispartner.")
+    return jsonify(serializers.budget(user, budget.periods(user)))

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 
 from flask import url_for
 
 from workflow.lifecycle import STATES_BY_NAME, TRIGGERS_BY_NAME
-from workflow.models import Application, Document, Event, User, Vote
+from workflow.models import Application, CommitteeSession, Document, Event, FundingPeriod, User, Vote
 from workflow.models.event import BALLOT_CAST
+from workflow.models.long_form import SECTIONS
 from workflow.rules.voting import CRITERIA
-from workflow.services import access, votes
+from workflow.services import access, deadlines, documents, long_forms, sessions, sketches, votes
 from workflow.services import lifecycle as lifecycle_service
 
 EVENT_LABELS = {
@@ -73,39 +73,213 @@ def data_of(application: Application) -> dict:
     }
 
 
-def draft(application: Application, user: User) -> dict:
+def deadlines_of(application: Application) -> list[dict]:
+    """Every deadline of the procedure (services/deadlines.py) with its state."""
+    return [_plain(d.as_dict()) for d in deadlines.for_application(application)]
+
+
+# -- the sketch -------------------------------------------------------------------------------------
+
+
+def sketch_values(application: Application) -> dict:
+    """The sketch's fields under the API's names (what PUT …/sketch takes)."""
+    sketch = application.sketch
+    values = {
+        "title": application.title,
+        "summary": application.summary or "",
+        "funding_object": application.funding_object.number if application.funding_object else None,
+        "fields_of_action": application.fields_of_action,
+        "districts": application.districts,
+        **{name: getattr(sketch, name) if sketch else None for name in sketches.SKETCH_FIELDS},
+        "total_cost_cents": application.total_cost_cents,
+        "requested_grant_cents": application.requested_grant_cents,
+        "partner_organisation_ids": [
+            p.organisation_id for p in application.project_partners if p.organisation_id
+        ],
+        "other_partners": [p.name for p in application.project_partners if p.name],
+    }
+    for name in ("need", "objectives", "target_groups", "activities"):
+        values[name] = values[name] or ""
+    return values
+
+
+def sketch(application: Application, user: User) -> dict:
+    overview = sketches.overview(application, user)
     return {
         "application_id": application.id,
         "state": application.state,
-        "editable": access.may_edit(user, application),
-        "data": data_of(application),
+        "editable": overview["may_edit"],
+        "data": _plain(sketch_values(application)),
+        "partners": [
+            {
+                "name": p.label,
+                "organisation_id": p.organisation_id,
+                "alliance_partner": p.organisation_id is not None,
+            }
+            for p in application.project_partners
+        ],
+        "partner_choices": [
+            {"id": o.id, "name": o.name} for o in sketches.alliance_partners(application.alliance_id)
+        ],
+        "missing": overview["missing"],
+        "pdfs": [document(d) for d in documents.versions(application, "sketch")],
+        "updated_at": iso(overview["updated_at"]),
     }
 
 
-# Deadlines shown with an application; later stages register theirs (statement, assessment...).
-DeadlineProvider = Callable[[Application], list[dict]]
-DEADLINE_PROVIDERS: list[DeadlineProvider] = []
+# -- the long form ----------------------------------------------------------------------------------
 
 
-def deadline_provider(fn: DeadlineProvider) -> DeadlineProvider:
-    DEADLINE_PROVIDERS.append(fn)
-    return fn
-
-
-@deadline_provider
-def _vote_deadline(application: Application) -> list[dict]:
-    vote = application.current_vote
-    if vote is None or vote.deadline_at is None:
-        return []
-    status = "met" if not vote.is_open else "overdue" if votes.deadline_passed(vote) else "open"
-    return [
-        {
-            "kind": "vote",
-            "label": "Frist des Umlaufverfahrens",
-            "due_at": iso(vote.deadline_at),
-            "status": status,
+def long_form_section(application: Application, key: str) -> dict:
+    """One section's fields as stored, under the API's names (what PUT …/long-form takes)."""
+    long_form = application.long_form
+    if key == "classification":
+        return {
+            "funding_object": application.funding_object.number if application.funding_object else None,
+            "fields_of_action": application.fields_of_action,
+            "districts": application.districts,
         }
-    ]
+    if key == "partners":
+        return {
+            "partner_ids": long_form.project_partner_ids if long_form else [],
+            "other_partners": long_form.other_partners if long_form else "",
+        }
+    if key == "costs":
+        return {
+            "lines": [
+                {
+                    "category": line.category,
+                    "description": line.description,
+                    "salary_group": line.salary_group,
+                    "unit_cost_cents": line.unit_cost_cents,
+                    "hours": line.hours,
+                    "amount_cents": line.amount_cents,
+                }
+                for line in (long_form.cost_lines if long_form else [])
+            ]
+        }
+    if key == "financing":
+        return {
+            "lines": [
+                {"source": line.source, "description": line.description, "amount_cents": line.amount_cents}
+                for line in (long_form.financing_lines if long_form else [])
+            ]
+        }
+    return {
+        name: getattr(long_form, name) if long_form else None
+        for name in long_forms.SECTION_FIELDS.get(key, ())
+    }
+
+
+def long_form(application: Application, user: User) -> dict:
+    """The long form as `user` may see it: partners get no cost lines (salary details) and not
+    NBank's form, only the totals per category (long_forms.sees_salaries, as on the page)."""
+    item = application.long_form
+    salaries = long_forms.sees_salaries(user, application)
+    sections = {s.key: _plain(long_form_section(application, s.key)) for s in SECTIONS}
+    if not salaries:
+        sections["costs"] = None
+    max_rate = application.alliance.procedure.max_funding_rate_percent
+    rate = item.funding_rate() if item else None
+    return {
+        "application_id": application.id,
+        "state": application.state,
+        "editable": long_forms.may_edit(user, application),
+        "overview": long_forms.overview(application),
+        "sections": sections,
+        "project_partners": [
+            {"id": row.organisation.id, "name": row.organisation.name}
+            for row in (item.partner_rows if item else [])
+        ],
+        "partner_choices": [
+            {"id": o.id, "name": o.name} for o in long_forms.partner_organisations(application)
+        ],
+        "plans": {
+            "show_details": salaries,
+            "cost_total_cents": item.cost_total if item else 0,
+            "financing_total_cents": item.financing_total if item else 0,
+            "difference_cents": item.difference if item else 0,
+            "balanced": bool(item) and item.cost_total > 0 and item.difference == 0,
+            "esf_grant_cents": item.esf_grant if item else 0,
+            "funding_rate_percent": str(rate) if rate is not None else None,
+            "max_funding_rate_percent": max_rate,
+            "rate_ok": bool(item) and item.funding_rate_within(max_rate),
+            "cost_by_category": item.cost_by_category() if item else {},
+            "financing_by_source": item.financing_by_source() if item else {},
+        },
+        "documents": [document(d) for d in documents.versions(application, "long_form")] if salaries else [],
+    }
+
+
+# -- sessions and budget ----------------------------------------------------------------------------
+
+
+def session(item: CommitteeSession, user: User) -> dict:
+    items = []
+    for application in sessions.agenda_items(item):
+        if not access.can_view(user, application):
+            continue
+        current_vote = application.current_vote
+        items.append(
+            {
+                "application_id": application.id,
+                "reference": application.reference,
+                "title": application.title,
+                "state": application.state,
+                "vote_status": votes.status(current_vote) if current_vote is not None else None,
+                "url": url_for("api.get_application", application_id=application.id),
+            }
+        )
+    return {
+        "id": item.id,
+        "starts_at": iso(item.starts_at),
+        "place": item.place,
+        "agenda": item.agenda or "",
+        "minutes": item.minutes,
+        "past": sessions.is_past(item),
+        "items": items,
+        "attendance": [
+            {"organisation": {"id": a.organisation.id, "name": a.organisation.name}, "present": a.present}
+            for a in item.attendance
+        ],
+    }
+
+
+def budget(user: User, periods: list[FundingPeriod]) -> dict:
+    current = FundingPeriod.current(user.alliance_id) if periods else None
+    items = []
+    for period in periods:
+        figures = period.figures()
+        items.append(
+            {
+                "id": period.id,
+                "name": period.name,
+                "starts_on": iso(period.starts_on),
+                "ends_on": iso(period.ends_on),
+                "current": current is not None and current.id == period.id,
+                "total_cents": figures.total,
+                "committed_cents": figures.committed,
+                "granted_cents": figures.granted,
+                "remaining_cents": figures.remaining,
+                "exceeded": figures.exceeded,
+                "applications": [
+                    {
+                        "application_id": e.application_id,
+                        "reference": e.reference,
+                        "title": e.title,
+                        "applicant": e.applicant,
+                        "state": e.state,
+                        "status": e.status,
+                        "requested_cents": e.requested_cents,
+                        "granted_cents": e.granted_cents,
+                        "counted_cents": e.counted_cents,
+                        "endorsed_on": iso(e.endorsed_on),
+                    }
+                    for e in figures.entries
+                ],
+            }
+        )
+    return {"items": items}
 
 
 def event(item: Event, user: User, votes_by_id: dict[int, Vote]) -> dict:
@@ -173,7 +347,7 @@ def detail(application: Application, user: User) -> dict:
             }
             for t in access.allowed_triggers(user, application)
         ],
-        "deadlines": [d for provider in DEADLINE_PROVIDERS for d in provider(application)],
+        "deadlines": deadlines_of(application),
         "history": [event(e, user, votes_by_id) for e in lifecycle_service.history(application)],
         "links": links,
     }

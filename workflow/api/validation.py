@@ -11,17 +11,27 @@ import json
 import re
 
 from flask import request
+from flask_wtf.file import FileField, FileRequired
 from jsonschema import Draft202012Validator
-from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, DateField, RadioField, SelectField, SelectMultipleField
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.core import UnboundField
-from wtforms.validators import DataRequired, InputRequired, Length, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from forms.fields import MAX_CENTS, EuroField
+from workflow import MAX_ID  # noqa: F401 - the one bound of database ids, for the API
 from workflow.api.problems import ApiError, field_errors
 from workflow.formatting import euro_input
 
-MAX_ID = 2**31 - 1
 NOT_BLANK = r"\S"
 TYPE_NAMES = {
     "string": "ein Text",
@@ -56,13 +66,23 @@ def field_schema(unbound: UnboundField) -> tuple[dict, bool]:
     """The JSON Schema of one form field, and whether it is required."""
     cls = unbound.field_class
     validators = unbound.kwargs.get("validators") or []
-    required = any(isinstance(v, (DataRequired, InputRequired)) for v in validators)
+    required = any(isinstance(v, (DataRequired, InputRequired, FileRequired)) for v in validators)
     label = unbound.args[0] if unbound.args else unbound.kwargs.get("label", "")
     schema: dict = {"title": str(label)}
-    if issubclass(cls, EuroField):
+    if issubclass(cls, FileField):
+        schema |= {"type": "string", "format": "binary"}
+    elif issubclass(cls, EuroField):
         schema |= {"type": "integer", "minimum": 0, "maximum": MAX_CENTS - 1, "description": "Betrag in Cent"}
     elif issubclass(cls, BooleanField):
         schema["type"] = "boolean"
+    elif issubclass(cls, IntegerField):
+        schema |= {"type": "integer", "minimum": -MAX_ID, "maximum": MAX_ID}
+        for validator in validators:
+            if isinstance(validator, NumberRange):
+                if validator.min is not None:
+                    schema["minimum"] = validator.min
+                if validator.max is not None:
+                    schema["maximum"] = validator.max
     elif issubclass(cls, DateField):
         schema |= {"type": "string", "format": "date", "description": "Datum (JJJJ-MM-TT)"}
     elif issubclass(cls, SelectMultipleField):
@@ -94,16 +114,32 @@ def nullable(schema: dict) -> dict:
     return schema
 
 
-def form_schema(form_class, *, rename=None, overrides=None, partial=False) -> dict:
-    """An object schema with one property per field of `form_class` (optional ones may be null)."""
+def is_file(unbound: UnboundField) -> bool:
+    return issubclass(unbound.field_class, FileField)
+
+
+def form_schema(
+    form_class, *, rename=None, overrides=None, partial=False, exclude=(), multipart=False
+) -> dict:
+    """An object schema with one property per field of `form_class` (optional ones may be null).
+
+    File fields appear only in a multipart schema (`multipart=True`), where nothing is null: an
+    optional field is simply not sent. Fields in `exclude`, and lists of subforms, are left out
+    unless `overrides` gives their schema."""
     rename, overrides = rename or {}, overrides or {}
     properties, required = {}, []
     for name, unbound in unbound_fields(form_class):
         key = rename.get(name, name)
+        if name in exclude or (is_file(unbound) and not multipart):
+            continue
+        if issubclass(unbound.field_class, FieldList) and key not in overrides:
+            continue
         schema, is_required = field_schema(unbound)
         schema = overrides.get(key, schema)
         if is_required and not partial:
             required.append(key)
+            properties[key] = schema
+        elif multipart:
             properties[key] = schema
         else:
             properties[key] = schema if "null" in _types(schema) else nullable(schema)
@@ -220,6 +256,61 @@ def checked_json(schema: dict):
     return payload
 
 
+_FIELDS_ONLY: dict[int, dict] = {}
+TRUE, FALSE = ("true", "1", "y", "yes", "on"), ("false", "0", "n", "no", "off")
+
+
+def _without_files(schema: dict) -> dict:
+    """The multipart schema without its file parts (the form checks those: type, size, content)."""
+    derived = _FIELDS_ONLY.get(id(schema))
+    if derived is None:
+        files = {k for k, p in schema.get("properties", {}).items() if p.get("format") == "binary"}
+        derived = {
+            **schema,
+            "properties": {k: p for k, p in schema["properties"].items() if k not in files},
+            "required": [k for k in schema.get("required", []) if k not in files],
+        }
+        _FIELDS_ONLY[id(schema)] = derived
+    return derived
+
+
+def checked_multipart(schema: dict) -> dict:
+    """The fields of a multipart/form-data request, converted to the schema's types (a form sends
+    text only) and checked like JSON; unknown parts are refused. Files stay in request.files."""
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "Bitte senden Sie die Angaben und die Datei als multipart/form-data.")
+    properties = schema.get("properties", {})
+    body: dict = {}
+    messages: dict[str, list[str]] = {}
+    for key in [*request.form.keys(), *request.files.keys()]:
+        if key not in properties:
+            messages.setdefault(key, ["Unbekanntes Feld."])
+    for key in request.form:
+        prop = properties.get(key)
+        if prop is None or prop.get("format") == "binary":
+            continue
+        raw = request.form.get(key, "")
+        kinds = _types(prop)
+        if raw == "":
+            continue
+        if "integer" in kinds:
+            if not _INTEGER.match(raw.strip()):
+                messages[key] = ["Erwartet wird eine ganze Zahl."]
+                continue
+            body[key] = int(raw)
+        elif "boolean" in kinds:
+            if raw.lower() not in TRUE + FALSE:
+                messages[key] = ["Erwartet wird true oder false."]
+                continue
+            body[key] = raw.lower() in TRUE
+        else:
+            body[key] = raw
+    if messages:
+        raise ApiError(422, _summary(messages), errors=field_errors(messages))
+    check(_without_files(schema), body)
+    return body
+
+
 # -- query parameters -------------------------------------------------------------------------------
 
 _INTEGER = re.compile(r"^-?\d{1,15}$")
@@ -271,7 +362,11 @@ def formdata(form_class, body: dict, rename: dict | None = None) -> MultiDict:
     data = MultiDict()
     for key, value in body.items():
         name = back.get(key, key)
-        if value is None or name not in kinds:
+        if name not in kinds:
+            continue
+        if value is None:
+            if issubclass(kinds[name], StringField):
+                data.add(name, "")  # an emptied text box, as a browser sends it
             continue
         if isinstance(value, float) and value.is_integer():
             value = int(value)  # 4.0 is an integer in JSON Schema
@@ -287,17 +382,35 @@ def formdata(form_class, body: dict, rename: dict | None = None) -> MultiDict:
     return data
 
 
-def validated_form(form_class, body: dict, *, rename: dict | None = None, **form_kwargs):
-    """The form filled from `body` and validated; a 422 with the form's German messages (under the
-    API's field names) if it refuses."""
-    form = form_class(formdata=formdata(form_class, body, rename), meta={"csrf": False}, **form_kwargs)
+def validated_form(
+    form_class, body: dict, *, rename: dict | None = None, files=None, prepare=None, raw=None, **form_kwargs
+):
+    """The form filled from `body` (and uploaded `files`) and validated; a 422 with the form's German
+    messages (under the API's field names) if it refuses. `prepare(form)` may narrow choices before
+    validation, as a view does; `raw` is ready form data (for lists of subforms)."""
+    data = raw if raw is not None else formdata(form_class, body, rename)
+    if files:
+        data = CombinedMultiDict([files, data])
+    form = form_class(formdata=data, meta={"csrf": False}, **form_kwargs)
+    if prepare is not None:
+        prepare(form)
     if not form.validate():
         rename = rename or {}
-        messages = {
-            (rename.get(name, name) or "(Formular)"): [
-                str(m) for m in (errors if isinstance(errors, list) else [errors])
-            ]
-            for name, errors in form.errors.items()
-        }
+        messages: dict[str, list[str]] = {}
+        for name, errors in form.errors.items():
+            _flatten(rename.get(name, name) or "(Formular)", errors, messages)
         raise ApiError(422, _summary(messages), errors=field_errors(messages))
     return form
+
+
+def _flatten(path: str, errors, messages: dict[str, list[str]]) -> None:
+    """Errors of a field, or of a list of subforms ("lines.1.amount_cents", counted from 0)."""
+    items = errors if isinstance(errors, list) else [errors]
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            for name, nested in item.items():
+                _flatten(f"{path}.{index}.{name}", nested, messages)
+        elif isinstance(item, list):
+            _flatten(f"{path}.{index}", item, messages)
+        elif item:
+            messages.setdefault(path, []).append(str(item))

@@ -92,6 +92,22 @@ def partner_organisations(application: Application) -> list[Organisation]:
     )
 
 
+def ensure_may_edit(user: User, application: Application) -> None:
+    """NotAllowed for anyone but the sponsor; InvalidTransition for the sponsor outside the draft."""
+    if may_edit(user, application):
+        return
+    if application.state != EDITABLE_STATE and user.role == APPLICANT and access.can_view(user, application):
+        raise InvalidTransition(
+            "Die Langfassung kann nur im Status „Langfassung in Bearbeitung“ bearbeitet werden."
+        )
+    raise NotAllowed("Die Langfassung bearbeitet nur der Antragsteller.")
+
+
+def may_see_document(user: User, application: Application, document) -> bool:
+    """NBank's long-form document holds the salary details: not for partners (access.py's rule)."""
+    return access.may_download(user, application, document)
+
+
 def save_section(application: Application, user: User, key: str, values: dict) -> LongForm:
     """Save one section of the draft. Raises NotAllowed/InvalidTransition/RuleViolation (German)."""
     return save_sections(application, user, {key: values})
@@ -104,16 +120,7 @@ def save_sections(application: Application, user: User, sections: dict[str, dict
         raise NotFound("Diesen Abschnitt gibt es nicht.")
     try:
         lock(application)
-        if not may_edit(user, application):
-            if (
-                application.state != EDITABLE_STATE
-                and user.role == APPLICANT
-                and access.can_view(user, application)
-            ):
-                raise InvalidTransition(
-                    "Die Langfassung kann nur im Status „Langfassung in Bearbeitung“ bearbeitet werden."
-                )
-            raise NotAllowed("Die Langfassung bearbeitet nur der Antragsteller.")
+        ensure_may_edit(user, application)
         long_form = get_or_create(application)
         for key, values in sections.items():
             _save_one(application, long_form, user, key, values)

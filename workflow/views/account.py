@@ -1,4 +1,5 @@
-"""The person's own account: the second factor (TOTP)."""
+"""The person's own account page (/konto): who they are, the second factor (TOTP), their API tokens
+(created, shown once, revoked) and a link to their calendar feed."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from forms.auth import CodeForm
-from workflow.services import security
+from forms.tokens import TokenForm
+from workflow.services import calendar_feeds, security, tokens
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
 
@@ -18,30 +20,41 @@ navigation.register(
 )
 
 
+def _page(code_form: CodeForm, token_form: TokenForm, new_token: str | None = None, status: int = 200):
+    secret = None
+    if not current_user.totp_secret:
+        secret = session.setdefault("enrol_totp_secret", security.new_totp_secret())
+    qr = security.qr_svg(security.provisioning_uri(current_user, secret)) if secret else None
+    response = render_template(
+        "account/index.html",
+        form=code_form,
+        secret=secret,
+        qr=qr,
+        required=security.totp_required(current_user),
+        token_form=token_form,
+        tokens=tokens.all_of(current_user),
+        new_token=new_token,
+        feed=calendar_feeds.active_feed(current_user),
+    )
+    # The page shows a new token once and the enrolment secret: never cached.
+    return response, status, {"Cache-Control": "no-store"}
+
+
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def index():
     form = CodeForm()
-    secret = None
-    if not current_user.totp_secret:
+    if not current_user.totp_secret and form.validate_on_submit():
         secret = session.setdefault("enrol_totp_secret", security.new_totp_secret())
-        if form.validate_on_submit():
-            try:
-                security.enrol_totp(current_user, secret, form.code.data)
-            except RuleViolation as refusal:
-                form.code.errors.append(refusal.message)
-            else:
-                session.pop("enrol_totp_secret", None)
-                flash("Die Zwei-Faktor-Anmeldung ist eingerichtet.", "success")
-                return redirect(url_for(".index"))
-    qr = security.qr_svg(security.provisioning_uri(current_user, secret)) if secret else None
-    return render_template(
-        "account/index.html",
-        form=form,
-        secret=secret,
-        qr=qr,
-        required=security.totp_required(current_user),
-    ), (422 if form.errors else 200)
+        try:
+            security.enrol_totp(current_user, secret, form.code.data)
+        except RuleViolation as refusal:
+            form.code.errors.append(refusal.message)
+        else:
+            session.pop("enrol_totp_secret", None)
+            flash("Die Zwei-Faktor-Anmeldung ist eingerichtet.", "success")
+            return redirect(url_for(".index"))
+    return _page(form, TokenForm(formdata=None), status=422 if form.errors else 200)
 
 
 @bp.post("/zwei-faktor-abschalten")
@@ -50,3 +63,26 @@ def disable_second_factor():
     security.disable_totp(current_user)  # RuleViolation (422) for roles that need it
     flash("Die Zwei-Faktor-Anmeldung ist abgeschaltet.", "success")
     return redirect(url_for(".index"))
+
+
+@bp.post("/tokens")
+@login_required
+def create_token():
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            _, plain = tokens.create(current_user, form.name.data)
+        except RuleViolation as refusal:
+            form.name.errors = list(refusal.messages)
+        else:
+            # Shown on this page only, never again (only its hash is stored).
+            return _page(CodeForm(formdata=None), TokenForm(formdata=None), new_token=plain, status=201)
+    return _page(CodeForm(formdata=None), form, status=422)
+
+
+@bp.post("/tokens/<int:token_id>/widerrufen")
+@login_required
+def revoke_token(token_id: int):
+    token = tokens.revoke(current_user, token_id)
+    flash(f"Das Token „{token.name}“ ist widerrufen und gilt nicht mehr.", "success")
+    return redirect(url_for(".index") + "#api-tokens")

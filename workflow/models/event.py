@@ -26,7 +26,12 @@ class Event(db.Model):
     """
 
     __tablename__ = "events"
-    __table_args__ = (sa.Index("ix_events_application_id_id", "application_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_events_application_id_id", "application_id", "id"),
+        # The deadlines read "the latest submit_sketch / submit_long_form / open_vote of this
+        # application" for every row of a list (services/deadlines.py): one index seek each.
+        sa.Index("ix_events_application_id_trigger_id", "application_id", "trigger", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(sa.ForeignKey("alliances.id"), index=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Mailbox
 from workflow import PROJECT_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -36,12 +37,39 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class LiveMailbox(Mailbox):
+    """The real SMTP server the live server sends to (aiosmtpd on loopback, for the whole run)."""
+
+    def wait_for(self, address: str, count: int = 1, timeout: float = 15.0) -> list:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(found := self.to(address)) >= count:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"no mail to {address} arrived within {timeout} s")
+
+
 @pytest.fixture(scope="session")
-def live_server(app):
+def live_smtp():
+    from aiosmtpd.controller import Controller
+
+    mailbox = LiveMailbox()
+    mailbox.port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
+    controller.start()
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(app, live_smtp):
     """gunicorn serving the app on 127.0.0.1, on the same database and instance folder as the
-    suite (whatever a test commits, the server sees)."""
+    suite (whatever a test commits, the server sees); its mail goes to `live_smtp`."""
     port = _free_port()
     env = os.environ | {
+        "ANTRAGSWEG_MAIL_SERVER": "127.0.0.1",
+        "ANTRAGSWEG_MAIL_PORT": str(live_smtp.port),
+        "ANTRAGSWEG_BASE_URL": f"http://127.0.0.1:{port}",
         "ANTRAGSWEG_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "ANTRAGSWEG_SECRET_KEY": app.config["SECRET_KEY"],
         "ANTRAGSWEG_INSTANCE_PATH": app.instance_path,

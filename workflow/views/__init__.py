@@ -46,6 +46,7 @@ def register_blueprints(app: Flask) -> None:
         long_form,
         notifications,
         pages,
+        privacy,
         profile,
         sessions,
         settings,
@@ -73,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
         webhooks,
         profile,
         account,
+        privacy,  # GDPR: the person's own data export
         pages,
     ):
         app.register_blueprint(module.bp)

@@ -122,9 +122,12 @@ def enrol_totp(user: User, secret: str, code: str) -> None:
     db.session.commit()
 
 
-def disable_totp(user: User) -> None:
+def disable_totp(user: User, code: str) -> None:
+    """Only with a current code: a stolen session alone cannot switch the second factor off."""
     if totp_required(user):
         raise RuleViolation("Für Ihre Rolle ist die Zwei-Faktor-Anmeldung vorgeschrieben.")
+    if not verify_totp(user, code):
+        raise RuleViolation("Der Code ist nicht gültig oder wurde schon verwendet.", field="code")
     user.totp_secret = None
     user.totp_last_step = None
     db.session.commit()

@@ -15,6 +15,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -49,8 +50,11 @@ from workflow.models.long_form import SECTIONS  # noqa: E402
 from workflow.models.types import utcnow  # noqa: E402
 from workflow.passwords import hash_password  # noqa: E402
 from workflow.rules import deadlines as calendar  # noqa: E402
+from workflow.rules.procedure import ProcedureRules  # noqa: E402
+from workflow.services import deadlines  # noqa: E402
 from workflow.services.backup import _reset_sequence  # noqa: E402
 
+RULES = ProcedureRules()  # the alliances are seeded with the default rules of procedure
 ALLIANCES = (
     ("non", "Allianz für Fachkräfte Nordostniedersachsen"),
     ("son", "Fachkräftebündnis Südostniedersachsen"),
@@ -233,6 +237,7 @@ def seed(n: int, rng: random.Random, only_state: str | None = None) -> dict[str,
             updated_at=moment,
             version=1,
         )
+        application_row = rows[Application][-1]
         for code in rng.sample(list(FIELDS_OF_ACTION), 2):
             add(ApplicationField, application_id=app_id, code=code)
         for name in rng.sample(DISTRICTS, 2):
@@ -459,6 +464,9 @@ def seed(n: int, rng: random.Random, only_state: str | None = None) -> dict[str,
                 data=data,
             )
             state = dest
+        # The next running deadline's day, as the app keeps it (services/deadlines.py).
+        upcoming = deadlines.next_running(deadlines.compute(app_id, state, RULES, chain.recorded))
+        application_row["next_due_on"] = upcoming.due_on if upcoming else None
     counts = {}
     for model, model_rows in rows.items():
         table = model.__table__
@@ -469,7 +477,19 @@ def seed(n: int, rng: random.Random, only_state: str | None = None) -> dict[str,
     with db.engine.begin() as connection:
         for model in rows:
             _reset_sequence(connection, model.__table__)
+    _analyze()
     return counts
+
+
+def _analyze() -> None:
+    """Statistics for the planner, as autovacuum (PostgreSQL) would gather them some minutes after a
+    bulk load; without them the first benchmark runs measure a planner guessing."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE"))
+    else:
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("ANALYZE"))
 
 
 class _Chain:
@@ -477,6 +497,7 @@ class _Chain:
 
     def __init__(self, alliance_id: int, application_id: int, moment):
         self.alliance_id, self.application_id, self.now, self.prev = alliance_id, application_id, moment, None
+        self.recorded: list[SimpleNamespace] = []  # what the deadlines are computed from
 
     def event(self, add, actor, kind, trigger=None, from_state=None, to_state=None, data=None):
         self.now += timedelta(hours=7)
@@ -508,6 +529,11 @@ class _Chain:
             hash=event.hash,
         )
         self.prev = event.hash
+        self.recorded.append(
+            SimpleNamespace(
+                id=len(self.recorded), kind=kind, trigger=trigger, data=data or {}, created_at=self.now
+            )
+        )
 
 
 def main() -> None:

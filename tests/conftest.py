@@ -133,6 +133,26 @@ def login(app, world):
     return _login
 
 
+def move_deadline(application: Application, trigger: str, day) -> None:
+    """Pretend the latest `trigger` event recorded its deadline on `day` (a date): a Core update,
+    so the log stays append-only for the app and only the test travels in time; the stored next
+    due day follows as it would have."""
+    from workflow.models import Event
+    from workflow.services import deadlines
+
+    event = db.session.scalars(
+        sa.select(Event)
+        .where(Event.application_id == application.id, Event.trigger == trigger)
+        .order_by(Event.id.desc())
+        .limit(1)
+    ).one()
+    data = {**event.data, "deadline": day.isoformat()}
+    db.session.execute(sa.update(Event).where(Event.id == event.id).values(data=data))
+    db.session.expire_all()
+    application.next_due_on = deadlines.next_due_on(application)
+    db.session.commit()
+
+
 def text_of(html: str) -> str:
     """The visible text of a page, whitespace folded (for assertions on what a person reads)."""
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)

@@ -135,30 +135,24 @@ def test_a_running_deadline_keeps_its_date_when_the_rules_change(world):
     assert new.due_on == deadlines.due(ASSESSMENT, new.started_at, ProcedureRules(assessment_days=60))
 
 
-def test_the_sql_expression_agrees_with_the_computation(world):
-    states = (
+def test_the_stored_next_due_day_agrees_with_the_computation(world):
+    """Application.next_due_on (what lists filter and sort by) is the computed next deadline,
+    in every state an application can be walked to."""
+    from workflow.lifecycle import STATE_NAMES
+
+    made = [world.application(s) for s in STATE_NAMES]
+    db.session.expire_all()
+    computed = deadlines.for_applications(made)
+    for application in made:
+        expected = deadlines.next_running(computed[application.id])
+        assert application.next_due_on == (expected.due_on if expected else None), application.state
+    assert {a.state for a in made if a.next_due_on} == {
         "sketch_submitted",
         "sketch_assessment",
         "long_form_submitted",
         "partner_vote",
         "statement_pending",
-        "endorsed",
-        "consultation",
-    )
-    made = [world.application(s) for s in states]
-    import sqlalchemy as sa
-
-    sql = dict(
-        db.session.execute(
-            sa.select(Application.id, deadlines.next_due_sql()).where(
-                Application.id.in_([a.id for a in made])
-            )
-        ).all()
-    )
-    computed = deadlines.for_applications(made)
-    for application in made:
-        expected = deadlines.next_running(computed[application.id])
-        assert sql[application.id] == (expected.due_on.isoformat() if expected else None), application.state
+    }
 
 
 def test_a_circulation_moved_to_a_session_has_no_deadline_any_more(world):
@@ -168,9 +162,29 @@ def test_a_circulation_moved_to_a_session_has_no_deadline_any_more(world):
     assert CIRCULATION in [d.kind for d in deadlines.running(deadlines.for_application(application))]
     votes.object_to_circulation(application, world.user("partner-dgb"), "Bitte in der Sitzung beraten.")
     assert CIRCULATION not in [d.kind for d in deadlines.running(deadlines.for_application(application))]
-    # … and the database agrees (the cockpit's filters and sorting).
-    next_due = db.session.scalar(
-        db.select(deadlines.next_due_sql()).select_from(Application).where(Application.id == application.id)
-    )
+    # … and the stored day the cockpit filters and sorts by moved to the statement deadline.
+    db.session.expire_all()
     running = deadlines.next_running(deadlines.for_application(application))
-    assert next_due == (running.due_on.isoformat() if running else None)
+    assert running.kind is STATEMENT
+    assert application.next_due_on == running.due_on
+
+
+def test_the_migration_fills_the_next_due_day_from_the_recorded_deadlines(world):
+    """Databases from before the column get it filled by migration 0011 (as the lists used to
+    compute it: from the deadlines the starting events recorded)."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    states = ("sketch_submitted", "long_form_submitted", "partner_vote", "statement_pending", "granted")
+    expected = {a.id: a.next_due_on for a in (world.application(s) for s in states)}
+    assert sum(1 for day in expected.values() if day) == 4
+    db.session.commit()
+    db.session.remove()
+    try:
+        downgrade(revision="0010")
+    finally:
+        upgrade()
+    stored = db.session.execute(
+        sa.select(Application.id, Application.next_due_on).where(Application.id.in_(list(expected)))
+    )
+    assert dict(stored.all()) == expected

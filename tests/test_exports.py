@@ -79,3 +79,13 @@ def test_exported_cells_cannot_smuggle_formulas(world, login):
     db.session.commit()
     rows = _csv(login("coordinator").get("/uebersicht/antraege.csv"))
     assert rows[1][1].startswith("'=")
+
+
+def test_money_is_written_exactly_as_babel_writes_euros_in_german():
+    from decimal import Decimal
+
+    from babel.numbers import format_currency
+
+    for cents in (0, 1, 5, 99, 100, 101, 123_456, 100_000_000, 123_456_789_012, -5, -123_456, -100):
+        assert money(cents) == format_currency(Decimal(cents) / 100, "EUR", locale="de_DE"), cents
+    assert money(None) == ""

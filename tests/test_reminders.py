@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from tests.conftest import move_deadline
 from workflow.extensions import db
 from workflow.models import Event
 from workflow.models.types import utcnow
@@ -81,19 +82,9 @@ def test_no_reminder_before_its_day_nor_after_resubmission(app, world, smtp):
 def test_the_coordinators_daily_digest_lists_overdue_and_due_this_week_once(app, world, smtp, monkeypatch):
     monkeypatch.setattr(reminders, "DIGEST_FROM_HOUR", 0)
     late = world.application("sketch_submitted")
-    db.session.execute(
-        sa.update(Event)
-        .where(Event.application_id == late.id, Event.trigger == "submit_sketch")
-        .values(data={"deadline": (utcnow() - timedelta(days=2)).date().isoformat(), "deadline_days": 21})
-    )
-    db.session.commit()
+    move_deadline(late, "submit_sketch", (utcnow() - timedelta(days=2)).date())
     soon = world.application("long_form_submitted", applicant="applicant-lwz")
-    db.session.execute(
-        sa.update(Event)
-        .where(Event.application_id == soon.id, Event.trigger == "submit_long_form")
-        .values(data={"deadline": (utcnow() + timedelta(days=5)).date().isoformat(), "deadline_days": 14})
-    )
-    db.session.commit()
+    move_deadline(soon, "submit_long_form", (utcnow() + timedelta(days=5)).date())
     world.application("sketch_submitted", applicant="applicant-elbtal")  # due in 3 weeks: not listed
     smtp.messages.clear()
     _tick(app)

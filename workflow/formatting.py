@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 
 from workflow.rules.deadlines import BERLIN
 
@@ -27,10 +27,14 @@ def local_date(value: date | datetime | str | None) -> str:
 
 
 def money(cents: int | None) -> str:
-    """1234567 → '12.345,67 €' (non-breaking space before the sign, as Babel writes it)."""
+    """1234567 → '12.345,67 €' (non-breaking space before the sign), exactly as Babel's
+    format_currency(…, "EUR", locale="de_DE") writes it, at a fraction of its cost: the tables
+    show dozens of amounts per page (a test holds the two together)."""
     if cents is None:
         return ""
-    return format_currency(Decimal(cents) / 100, "EUR", locale="de_DE")
+    euros, rest = divmod(abs(int(cents)), 100)
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d}\u00a0€"
 
 
 def euro_input(cents: int | None) -> str:

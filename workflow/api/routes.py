@@ -8,6 +8,7 @@ import io
 
 import sqlalchemy as sa
 from flask import g, jsonify, request, send_file, url_for
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from forms.application import ApplicationForm
@@ -178,10 +179,15 @@ def list_applications(params: dict):
                 ApplicationDistrict.name == params["district"],
             )
         )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    total = db.session.scalar(query.with_only_columns(sa.func.count(Application.id)))
     page, per_page = params["page"], params["per_page"]
     rows = db.session.scalars(
-        query.order_by(Application.updated_at.desc(), Application.id.desc())
+        query.options(
+            selectinload(Application.applicant),
+            selectinload(Application.funding_object),
+            selectinload(Application.district_rows),
+        )
+        .order_by(Application.updated_at.desc(), Application.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
     )

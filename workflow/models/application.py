@@ -36,6 +36,8 @@ class Application(db.Model):
         sa.CheckConstraint("total_cost_cents IS NULL OR total_cost_cents >= 0", name="cost_not_negative"),
         sa.Index("ix_applications_alliance_state", "alliance_id", "state"),
         sa.Index("ix_applications_alliance_updated", "alliance_id", "updated_at"),
+        # The cockpit's due list, the table's deadline order and its "overdue" filter.
+        sa.Index("ix_applications_alliance_next_due", "alliance_id", "next_due_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +55,10 @@ class Application(db.Model):
     state: Mapped[str] = mapped_column(checked_enum(STATE_NAMES, "application_state"), default=INITIAL_STATE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The day the next running deadline falls on, derived from the events and kept up to date by
+    # services/deadlines.py when an event is written, so that lists can filter and sort by it
+    # through an index. The events stay the record; this is their summary.
+    next_due_on: Mapped[date | None] = mapped_column(sa.Date)
     # Optimistic locking: two requests that change the same application cannot both win.
     version: Mapped[int] = mapped_column(default=1)
 

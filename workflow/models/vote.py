@@ -31,6 +31,8 @@ class Vote(db.Model):
         sa.CheckConstraint(
             "mode <> 'circulation' OR deadline_at IS NOT NULL", name="circulation_has_deadline"
         ),
+        # The start pages: open votes (closed_at IS NULL) by deadline, the latest closed ones.
+        sa.Index("ix_votes_closed_at_deadline_at", "closed_at", "deadline_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

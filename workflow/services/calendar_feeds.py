@@ -25,7 +25,7 @@ from icalendar import Event as CalendarEvent
 from workflow.extensions import db
 from workflow.formatting import local_date
 from workflow.lifecycle import APPLICANT, COORDINATOR, OBSERVER, PARTNER
-from workflow.models import Alliance, Application, CalendarFeed, User
+from workflow.models import Alliance, Application, CalendarFeed, User, Vote
 from workflow.models.types import utcnow
 from workflow.rules.deadlines import BERLIN
 from workflow.services import access, deadlines, overview
@@ -109,8 +109,7 @@ def _deadlines(user: User) -> list[dict]:
     }[user.role]
     eligible = None
     if user.role == PARTNER:
-        start = overview.partner_start(user)
-        eligible = {v["application"]["id"] for v in start["awaiting"] + start["voted"]}
+        eligible = set(db.session.scalars(overview.open_votes_of(user).with_only_columns(Vote.application_id)))
     entries = []
     due = deadlines.for_applications(applications)
     for application in applications:

@@ -12,8 +12,9 @@ in Lower Saxony by `rules/deadlines.py`) and the length it was computed with (`d
 rules it keeps, whatever the alliance changes later. Nothing else stores a deadline; whether it is
 running, due soon, overdue or met is read from the events each time.
 
-Lists use `for_applications` (one query for any number of applications) and `next_due_sql` (the
-same next deadline as an SQL expression, for filtering and sorting in the database).
+Lists use `for_applications` (one query for any number of applications) and
+`Application.next_due_on` (the next running deadline's day, kept up to date from the events by the
+listeners at the end of this module, for filtering and sorting in the database).
 """
 
 from __future__ import annotations
@@ -209,10 +210,12 @@ def from_events(application: Application, events: Iterable[Event]) -> list[Deadl
     A deadline whose phase ended otherwise (withdrawn) is left out: nobody owes anything any more.
     """
     rules = application.alliance.procedure if application.alliance is not None else ProcedureRules()
-    return _compute(application.id, application.state, rules, events)
+    return compute(application.id, application.state, rules, events)
 
 
-def _compute(application_id: int, state: str, rules: ProcedureRules, events: Iterable[Event]) -> list:
+def compute(application_id: int, state: str, rules: ProcedureRules, events: Iterable[Event]) -> list:
+    """The deadlines of an application in `state` from its relevant events (anything with id,
+    kind, trigger, data and created_at)."""
     found: list[Deadline] = []
     open_: dict[str, tuple[Event, date]] = {}
     for event in sorted(events, key=lambda e: e.id):
@@ -264,7 +267,7 @@ def for_applications(applications: Iterable[Application]) -> dict[int, list[Dead
     for application in applications:
         if application.alliance_id not in rules_of:
             rules_of[application.alliance_id] = application.alliance.procedure
-        result[application.id] = _compute(
+        result[application.id] = compute(
             application.id, application.state, rules_of[application.alliance_id], by_app[application.id]
         )
     return result
@@ -279,83 +282,70 @@ def next_running(deadlines: Iterable[Deadline]) -> Deadline | None:
     return pending[0] if pending else None
 
 
-# -- the same in SQL (filter "overdue", sort by deadline, the ranked list) -------------------------
+# -- the next due day, stored for the lists ------------------------------------------------------
+#
+# `Application.next_due_on` is the `due_on` of `next_running(for_application(a))`, kept up to date
+# here: every event that starts or ends a deadline, or changes the state, marks its application,
+# and before the transaction commits the marked applications are computed again from their events.
+# Lists filter and sort by the column through an index; a test walks every state and holds it to
+# the computation.
+
+_MARKED = "deadlines.refresh"
 
 
-def _latest_recorded(trigger: str, circulation_only: bool = False):
-    """The `deadline` recorded by the application's latest `trigger` event (ISO date text)."""
-    event = sa.orm.aliased(Event)
-    query = (
-        sa.select(event.data["deadline"].as_string())
-        .where(event.application_id == Application.id, event.trigger == trigger)
-        .order_by(event.id.desc())
-        .limit(1)
-        .correlate(Application)
-        .scalar_subquery()
+def _affects_deadlines(event: Event) -> bool:
+    return event.application_id is not None and (
+        event.to_state is not None or event.trigger in _TRIGGERS or event.kind == MOVED_TO_SESSION
     )
-    if not circulation_only:
-        return query
-    mode = (
-        sa.select(event.data["mode"].as_string())
-        .where(event.application_id == Application.id, event.trigger == trigger)
-        .order_by(event.id.desc())
-        .limit(1)
-        .correlate(Application)
-        .scalar_subquery()
-    )
-    opened = (
-        sa.select(sa.func.max(event.id))
-        .where(event.application_id == Application.id, event.trigger == trigger)
-        .correlate(Application)
-        .scalar_subquery()
-    )
-    moved = sa.orm.aliased(Event)
-    moved_since = (
-        sa.exists()
-        .where(moved.application_id == Application.id, moved.kind == MOVED_TO_SESSION, moved.id > opened)
-        .correlate(Application)
-    )
-    return sa.case((sa.and_(mode == "circulation", ~moved_since), query), else_=sa.null())
 
 
-def next_due_sql():
-    """The day the application's next running deadline falls on, as ISO text ('2026-05-26'), or
-    NULL. Agrees with `next_running(for_applications(...))` (a test holds them together)."""
-    sketch = _latest_recorded(ASSESSMENT.start_trigger)
-    statement = _latest_recorded(STATEMENT.start_trigger)
-    circulation = _latest_recorded(CIRCULATION.start_trigger, circulation_only=True)
-    return sa.case(
-        (Application.state.in_(ASSESSMENT.running_states), sketch),
-        (
-            Application.state.in_(CIRCULATION.running_states),
-            sa.case(
-                (
-                    sa.and_(circulation.is_not(None), sa.or_(statement.is_(None), circulation < statement)),
-                    circulation,
-                ),
-                else_=statement,
-            ),
-        ),
-        (Application.state.in_(STATEMENT.running_states), statement),
-        else_=sa.null(),
+@sa.event.listens_for(sa.orm.Session, "before_flush")
+def _mark(session, flush_context, instances):
+    for obj in session.new:
+        if isinstance(obj, Event) and _affects_deadlines(obj):
+            session.info.setdefault(_MARKED, set()).add(obj.application_id)
+
+
+def next_due_on(application: Application, session: sa.orm.Session | None = None) -> date | None:
+    """The day the application's next running deadline falls on, computed from its events."""
+    session = session or db.session
+    events = session.scalars(
+        sa.select(Event).where(Event.application_id == application.id, _relevant()).order_by(Event.id)
     )
+    upcoming = next_running(from_events(application, events))
+    return upcoming.due_on if upcoming else None
+
+
+@sa.event.listens_for(sa.orm.Session, "before_commit")
+def _refresh_marked(session):
+    session.flush()  # events still pending mark their applications too
+    for application_id in sorted(session.info.pop(_MARKED, set())):
+        application = session.get(Application, application_id)
+        if application is None:
+            continue
+        due_on = next_due_on(application, session)
+        if application.next_due_on != due_on:
+            application.next_due_on = due_on
+
+
+@sa.event.listens_for(sa.orm.Session, "after_rollback")
+def _forget_marked(session):
+    session.info.pop(_MARKED, None)
 
 
 RUNNING_STATES: tuple[str, ...] = tuple(sorted({s for k in KINDS for s in k.running_states}))
 
 
-def due_by_sql(day_iso: str, before: bool = False):
-    """Applications whose next running deadline falls on or before `day_iso` (strictly before
-    with `before`); the state condition lets the database skip every other application by index."""
-    next_due = next_due_sql()
-    return sa.and_(
-        Application.state.in_(RUNNING_STATES), next_due < day_iso if before else next_due <= day_iso
-    )
+def due_by_sql(day: date, before: bool = False):
+    """Applications whose next running deadline falls on or before `day` (strictly before with
+    `before`), by the index on (alliance, next due day)."""
+    column = Application.next_due_on
+    return column < day if before else column <= day
 
 
-def today_iso(now: datetime | None = None) -> str:
-    return calendar.local_date(now or utcnow()).isoformat()
+def today(now: datetime | None = None) -> date:
+    return calendar.local_date(now or utcnow())
 
 
-def due_by_iso(days: int, now: datetime | None = None) -> str:
-    return (calendar.local_date(now or utcnow()) + timedelta(days=days)).isoformat()
+def due_by(days: int, now: datetime | None = None) -> date:
+    return today(now) + timedelta(days=days)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from workflow.extensions import db
 from workflow.formatting import local_date, local_datetime, money
@@ -121,13 +121,14 @@ def _state_order():
 
 
 def filtered(alliance_id: int, filters: Filters, now: datetime | None = None) -> sa.Select:
-    """The applications of one alliance that pass `filters`, with their sponsor (unordered)."""
-    query = (
-        sa.select(Application)
-        .join(Organisation, Application.applicant_organisation_id == Organisation.id)
-        .outerjoin(FundingObject, Application.funding_object_id == FundingObject.id)
-        .where(Application.alliance_id == alliance_id)
-    )
+    """The applications of one alliance that pass `filters` (unordered). The sponsor and the
+    funding object are joined only when a filter or the order needs them, so that counting and
+    paging read the applications' indexes alone."""
+    query = sa.select(Application).where(Application.alliance_id == alliance_id)
+    if filters.q or filters.sort == "sponsor":
+        query = query.join(Organisation, Application.applicant_organisation_id == Organisation.id)
+    if filters.funding_object:
+        query = query.join(FundingObject, Application.funding_object_id == FundingObject.id)
     if filters.state:
         query = query.where(Application.state == filters.state)
     if filters.funding_object:
@@ -150,7 +151,7 @@ def filtered(alliance_id: int, filters: Filters, now: datetime | None = None) ->
         end = calendar.end_of_day(datetime(filters.year, 12, 31).date())
         query = query.where(Application.created_at > start, Application.created_at <= end)
     if filters.overdue:
-        query = query.where(deadlines.due_by_sql(deadlines.today_iso(now), before=True))
+        query = query.where(deadlines.due_by_sql(deadlines.today(now), before=True))
     if filters.q:
         pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
@@ -165,7 +166,7 @@ def filtered(alliance_id: int, filters: Filters, now: datetime | None = None) ->
 
 def _ordered(query: sa.Select, filters: Filters) -> sa.Select:
     key = {
-        "deadline": deadlines.next_due_sql(),
+        "deadline": Application.next_due_on,
         "reference": Application.reference,
         "title": Application.title,
         "sponsor": Organisation.name,
@@ -180,8 +181,8 @@ def _ordered(query: sa.Select, filters: Filters) -> sa.Select:
 
 def _with_row_data(query: sa.Select) -> sa.Select:
     return query.options(
-        contains_eager(Application.applicant),
-        selectinload(Application.funding_object),
+        joinedload(Application.applicant),  # many-to-one: joined into the rows' query
+        joinedload(Application.funding_object),
         selectinload(Application.fields),
         selectinload(Application.district_rows),
     )
@@ -197,15 +198,30 @@ def page(
     """One page of the table: a count, the rows, and their data in a fixed number of queries."""
     per_page = per_page or PER_PAGE
     query = filtered(alliance_id, filters, now)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    total = db.session.scalar(query.with_only_columns(sa.func.count(Application.id)).order_by(None))
     pages = max(1, -(-total // per_page))
     number = min(max(1, number), pages)
-    applications = list(
+    # The page's ids first (an index scan however deep the page), then their rows and data.
+    ids = list(
         db.session.scalars(
-            _with_row_data(_ordered(query, filters)).limit(per_page).offset((number - 1) * per_page)
-        ).unique()
+            _ordered(query, filters)
+            .with_only_columns(Application.id)
+            .limit(per_page)
+            .offset((number - 1) * per_page)
+        )
     )
-    return Page(rows=rows_of(applications, now), total=total, number=number, per_page=per_page)
+    return Page(rows=rows_of(_load(ids), now), total=total, number=number, per_page=per_page)
+
+
+def _load(ids: list[int]) -> list[Application]:
+    """The applications with these ids and what their rows show, in the order of `ids`."""
+    if not ids:
+        return []
+    loaded = {
+        a.id: a
+        for a in db.session.scalars(_with_row_data(sa.select(Application).where(Application.id.in_(ids))))
+    }
+    return [loaded[i] for i in ids]
 
 
 def all_rows(
@@ -215,15 +231,9 @@ def all_rows(
     query = _ordered(filtered(alliance_id, filters, now), filters).with_only_columns(Application.id)
     ids = list(db.session.scalars(query))
     for start in range(0, len(ids), batch):
-        chunk = ids[start : start + batch]
-        loaded = {
-            a.id: a
-            for a in db.session.scalars(
-                _with_row_data(filtered(alliance_id, Filters(), now)).where(Application.id.in_(chunk))
-            ).unique()
-        }
-        yield from rows_of([loaded[i] for i in chunk], now)
-        for application in loaded.values():  # keep the memory of a large export flat
+        applications = _load(ids[start : start + batch])
+        yield from rows_of(applications, now)
+        for application in applications:  # keep the memory of a large export flat
             db.session.expunge(application)
 
 
@@ -299,26 +309,20 @@ def state_counts(alliance_id: int) -> list[dict]:
 def due_list(
     alliance_id: int,
     within_days: int = deadlines.DUE_SOON_DAYS,
-    limit: int = 100,
+    limit: int = 25,
     now: datetime | None = None,
 ) -> tuple[list[dict], int]:
     """The overdue and due-soon deadlines, earliest first, and how many applications have one."""
-    next_due = deadlines.next_due_sql()
-    query = (
-        sa.select(Application)
-        .join(Organisation, Application.applicant_organisation_id == Organisation.id)
-        .where(
-            Application.alliance_id == alliance_id,
-            deadlines.due_by_sql(deadlines.due_by_iso(within_days, now)),
-        )
+    query = sa.select(Application).where(
+        Application.alliance_id == alliance_id, deadlines.due_by_sql(deadlines.due_by(within_days, now))
     )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    total = db.session.scalar(query.with_only_columns(sa.func.count(Application.id)))
     applications = list(
         db.session.scalars(
-            query.options(contains_eager(Application.applicant))
-            .order_by(next_due.asc(), Application.id)
+            query.options(selectinload(Application.applicant))
+            .order_by(Application.next_due_on, Application.id)
             .limit(limit)
-        ).unique()
+        )
     )
     due = deadlines.for_applications(applications)
     entries = []
@@ -343,37 +347,41 @@ def _app_dict(a: Application) -> dict:
 # -- the partner's start page ---------------------------------------------------------------------
 
 
+START_LIST_LIMIT = 50  # entries per list on a start page; the heading says how many there are
+
+
+def open_votes_of(user: User) -> sa.Select:
+    """The open votes of the partner's alliance their organisation may vote in (not recused)."""
+    return (
+        sa.select(Vote)
+        .join(Application, Vote.application_id == Application.id)
+        .where(
+            Application.alliance_id == user.alliance_id,
+            Application.state == "partner_vote",
+            Vote.closed_at.is_(None),
+            ~sa.exists().where(Recusal.vote_id == Vote.id, Recusal.organisation_id == user.organisation_id),
+        )
+    )
+
+
 def partner_start(user: User, now: datetime | None = None, recent_limit: int = 10) -> dict:
     """Votes awaiting the partner's organisation (with deadlines), votes already cast, and the
-    recently closed votes with their outcome and statement."""
-    open_votes = list(
-        db.session.scalars(
-            sa.select(Vote)
-            .join(Application, Vote.application_id == Application.id)
-            .where(
-                Application.alliance_id == user.alliance_id,
-                Application.state == "partner_vote",
-                Vote.closed_at.is_(None),
-                ~sa.exists().where(
-                    Recusal.vote_id == Vote.id, Recusal.organisation_id == user.organisation_id
-                ),
-            )
-            .options(contains_eager(Vote.application).selectinload(Application.applicant))
+    recently closed votes with their outcome and statement. The open lists show the
+    START_LIST_LIMIT most urgent votes each and whether there are more (a page that costs the same
+    however many votes are open)."""
+    cast = sa.exists().where(Ballot.vote_id == Vote.id, Ballot.organisation_id == user.organisation_id)
+
+    def most_urgent(query: sa.Select) -> tuple[list[Vote], bool]:
+        votes = db.session.scalars(
+            query.options(contains_eager(Vote.application).selectinload(Application.applicant))
             .order_by(Vote.deadline_at.asc().nulls_last(), Vote.session_date, Vote.id)
+            .limit(START_LIST_LIMIT + 1)
         ).unique()
-    )
-    voted = (
-        set(
-            db.session.scalars(
-                sa.select(Ballot.vote_id).where(
-                    Ballot.organisation_id == user.organisation_id,
-                    Ballot.vote_id.in_([v.id for v in open_votes]),
-                )
-            )
-        )
-        if open_votes
-        else set()
-    )
+        votes = list(votes)
+        return votes[:START_LIST_LIMIT], len(votes) > START_LIST_LIMIT
+
+    awaiting, more_awaiting = most_urgent(open_votes_of(user).where(~cast))
+    voted, more_voted = most_urgent(open_votes_of(user).where(cast))
     today = calendar.local_date(now or utcnow())
 
     def entry(vote: Vote) -> dict:
@@ -413,8 +421,10 @@ def partner_start(user: User, now: datetime | None = None, recent_limit: int = 1
         else {}
     )
     return {
-        "awaiting": [entry(v) for v in open_votes if v.id not in voted],
-        "voted": [entry(v) for v in open_votes if v.id in voted],
+        "awaiting": [entry(v) for v in awaiting],
+        "more_awaiting": more_awaiting,
+        "voted": [entry(v) for v in voted],
+        "more_voted": more_voted,
         "recent": [
             {
                 "application": _app_dict(v.application),

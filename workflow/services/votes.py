@@ -270,7 +270,9 @@ def _tell_coordination_of_quorum(application: Application, vote: Vote) -> voting
     db.session.flush()
     db.session.expire(vote, ["ballots"])
     tally = vote.tally()
-    if tally.quorum_reached and jobs.claim(f"vote-quorum:{vote.id}"):
+    key = f"vote-quorum:{vote.id}"
+    # Every ballot after the quorum asks; reading first spares them a refused insert.
+    if tally.quorum_reached and not jobs.claimed(key) and jobs.claim(key):
         notifications.notify(
             notifications.coordinators(application.alliance_id),
             f"Quorum erreicht: {application.reference}",

@@ -90,10 +90,12 @@ class Vote(db.Model):
         )
         return [o for o in partners if o.id not in recused]
 
-    def tally(self) -> Tally:
+    def tally(self, eligible: list[Organisation] | None = None) -> Tally:
+        """The frozen tally of a closed vote, or the running one (`eligible`: the eligible
+        organisations when the caller has them already)."""
         if self.frozen_tally is not None:
             return Tally(**self.frozen_tally)
-        eligible_ids = {o.id for o in self.eligible_organisations()}
+        eligible_ids = {o.id for o in (self.eligible_organisations() if eligible is None else eligible)}
         return voting.tally(
             (b.choice for b in self.ballots if b.organisation_id in eligible_ids),
             eligible=len(eligible_ids),

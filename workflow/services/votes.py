@@ -37,7 +37,7 @@ from workflow.models.vote import OUTCOME_LABELS
 from workflow.rules import deadlines, voting
 from workflow.services import jobs, notifications
 from workflow.services.errors import DomainError, InvalidTransition, NotAllowed, RuleViolation
-from workflow.services.lifecycle import effect, fire, jsonable, lock
+from workflow.services.lifecycle import commit_as_written, effect, fire, jsonable, lock
 
 OBJECTION, MOVED_TO_SESSION, SESSION_RECORD = "objection", "moved_to_session", "session_record"
 REASON_LABELS = {
@@ -311,7 +311,7 @@ def cast_ballot(
     comment = _validate_ballot(choice, comment, ratings)
     ballot = _put_ballot(application, vote, user.organisation_id, user, choice, comment, ratings)
     tally = _tell_coordination_of_quorum(application, vote)
-    db.session.commit()
+    commit_as_written()
     # Ballots are cast under the application's lock, one after the other: the one that completes
     # the vote sees every other ballot in its tally, so only that one needs to close it.
     if tally.everyone_voted:
@@ -582,7 +582,7 @@ def panel(vote: Vote, user: User) -> dict:
     eligible_ids = {o.id for o in eligible}
     show_choices = can_see_choices(user, vote)
     ballots = {b.organisation_id: b for b in vote.ballots}
-    tally = vote.tally()
+    tally = vote.tally(eligible)
     current = status(vote)
     own = ballots.get(user.organisation_id) if user.role == PARTNER else None
     own_eligible = user.role == PARTNER and user.organisation_id in eligible_ids

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import json
 import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,10 +93,12 @@ class Session:
         return response.headers.get("X-Query-Count", "?")
 
 
-def wrk(url: str, header: str | None, duration: int, connections: int) -> dict[str, float]:
+def wrk(url: str, header: str | None, duration: int, connections: int, script: str | None = None) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
     if header:
         command[1:1] = ["-H", header]
+    if script:
+        command[1:1] = ["-s", script]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -110,6 +115,39 @@ def _ms(output: str, label: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def open_a_vote(engine) -> int | None:
+    """An application of the demo alliance whose circulation is open: the latest one in
+    partner_vote, its deadline moved a week ahead (bench data's deadlines lie in the past)."""
+    import sqlalchemy as sa
+
+    with engine.begin() as connection:
+        found = connection.execute(
+            sa.text(
+                "SELECT v.id, a.id FROM votes v JOIN applications a ON a.id = v.application_id "
+                "JOIN alliances l ON l.id = a.alliance_id WHERE l.slug = 'non' AND a.state = 'partner_vote' "
+                "AND v.closed_at IS NULL AND v.mode = 'circulation' ORDER BY v.id DESC LIMIT 1"
+            )
+        ).first()
+        if found is None:
+            return None
+        ahead = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=7)
+        connection.execute(
+            sa.text("UPDATE votes SET deadline_at = :at WHERE id = :id"), {"at": ahead, "id": found[0]}
+        )
+    return found[1]
+
+
+def _put_script(body: str) -> str:
+    """A wrk script that sends `body` with PUT as JSON (the same ballot again: the last one counts)."""
+    path = Path(tempfile.gettempdir()) / "antragsweg-bench-put.lua"
+    path.write_text(
+        'wrk.method = "PUT"\n'
+        f"wrk.body = {json.dumps(body)}\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+    )
+    return str(path)
+
+
 def worker_rss_mb(master: int) -> list[float]:
     children = subprocess.run(
         ["ps", "--ppid", str(master), "-o", "rss="], capture_output=True, text=True
@@ -117,9 +155,12 @@ def worker_rss_mb(master: int) -> list[float]:
     return [int(line) / 1024 for line in children.split()]
 
 
-def pages(n: int, granted: int) -> list[tuple[str, str, str]]:
+BALLOT = '{"choice": "approve", "rating_feasibility": 4}'
+
+
+def pages(n: int, granted: int, voting: int | None = None) -> list[tuple[str, str, str]]:
     """(name, path, who) of the pages measured; `who` is an e-mail (a browser session) or
-    "token:<email>" (the JSON API with a bearer token)."""
+    "token:<email>" (the JSON API with a bearer token; "put-token:" casts BALLOT with PUT)."""
     deep = max(2, n // len(("non", "son", "we", "nw", "ew", "lw", "sn", "hr")) // 25 // 2)
     coordinator, partner = "koordination@non.bench", "partner.ihk@non.bench"
     return [
@@ -129,7 +170,17 @@ def pages(n: int, granted: int) -> list[tuple[str, str, str]]:
         ("application page with history", f"/antraege/{granted}", coordinator),
         ("partner: start page", "/start", partner),
         ("API: application list", "/api/v1/applications", f"token:{coordinator}"),
-    ]
+    ] + (
+        [
+            (
+                "partner: casting a ballot (API PUT)",
+                f"/api/v1/applications/{voting}/vote/ballot",
+                f"put-token:{partner}",
+            )
+        ]
+        if voting
+        else []
+    )
 
 
 def api_token(database: str, email: str) -> str:
@@ -165,6 +216,7 @@ def main() -> None:
                 "WHERE l.slug = 'non' AND a.state = 'granted' ORDER BY a.id DESC LIMIT 1"
             )
         ).scalar()
+    voting = open_a_vote(engine)
     engine.dispose()
     port = free_port()
     server = start_server(args.database, port)
@@ -178,19 +230,30 @@ def main() -> None:
         print(
             f"{'page':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'bare/s':>8} {'ratio':>6} {'queries':>7}"
         )
-        for name, path, who in pages(n, granted):
-            if who.startswith("token:"):
-                header = "Authorization: Bearer " + api_token(args.database, who.removeprefix("token:"))
+        for name, path, who in pages(n, granted, voting):
+            script = None
+            if who.startswith(("token:", "put-token:")):
+                method, email = (
+                    ("PUT", who.removeprefix("put-token:"))
+                    if who.startswith("put")
+                    else ("GET", who.removeprefix("token:"))
+                )
+                header = "Authorization: Bearer " + api_token(args.database, email)
                 request = urllib.request.Request(
-                    base + path, headers={"Authorization": header.split(": ", 1)[1]}
+                    base + path,
+                    method=method,
+                    data=BALLOT.encode() if method == "PUT" else None,
+                    headers={"Authorization": header.split(": ", 1)[1], "Content-Type": "application/json"},
                 )
                 queries = urllib.request.urlopen(request).headers.get("X-Query-Count", "?")  # noqa: S310 - loopback
+                if method == "PUT":
+                    script = _put_script(BALLOT)
             else:
                 session = sessions.setdefault(who, Session(base, who))
                 queries = session.query_count(path)
                 header = f"Cookie: {session.cookie()}"
             bare = wrk(base + "/healthz", None, max(3, args.duration // 2), args.connections)
-            page = wrk(base + path, header, args.duration, args.connections)
+            page = wrk(base + path, header, args.duration, args.connections, script)
             ratio = bare["rps"] / page["rps"] if page["rps"] else float("inf")
             print(
                 f"{name:34} {page['rps']:8.1f} {page['p50']:8.1f} {page['p99']:8.1f} {bare['rps']:8.1f} "

@@ -467,6 +467,7 @@ def seed(n: int, rng: random.Random, only_state: str | None = None) -> dict[str,
         # The next running deadline's day, as the app keeps it (services/deadlines.py).
         upcoming = deadlines.next_running(deadlines.compute(app_id, state, RULES, chain.recorded))
         application_row["next_due_on"] = upcoming.due_on if upcoming else None
+        application_row["next_due_kind"] = upcoming.kind.name if upcoming else None
     counts = {}
     for model, model_rows in rows.items():
         table = model.__table__

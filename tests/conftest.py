@@ -149,7 +149,7 @@ def move_deadline(application: Application, trigger: str, day) -> None:
     data = {**event.data, "deadline": day.isoformat()}
     db.session.execute(sa.update(Event).where(Event.id == event.id).values(data=data))
     db.session.expire_all()
-    application.next_due_on = deadlines.next_due_on(application)
+    deadlines.keep_next_due(application)
     db.session.commit()
 
 

@@ -203,6 +203,7 @@ def _bulk_applications(world, count: int) -> None:
                 "updated_at": now - timedelta(minutes=i),
                 "version": 1,
                 "next_due_on": day if i % 4 != 3 else None,
+                "next_due_kind": (("assessment", "statement", "circulation", None)[i % 4]),
             }
             for i in range(count)
         ],

@@ -146,6 +146,7 @@ def test_the_stored_next_due_day_agrees_with_the_computation(world):
     for application in made:
         expected = deadlines.next_running(computed[application.id])
         assert application.next_due_on == (expected.due_on if expected else None), application.state
+        assert application.next_due_kind == (expected.kind.name if expected else None), application.state
     assert {a.state for a in made if a.next_due_on} == {
         "sketch_submitted",
         "sketch_assessment",
@@ -166,7 +167,7 @@ def test_a_circulation_moved_to_a_session_has_no_deadline_any_more(world):
     db.session.expire_all()
     running = deadlines.next_running(deadlines.for_application(application))
     assert running.kind is STATEMENT
-    assert application.next_due_on == running.due_on
+    assert (application.next_due_on, application.next_due_kind) == (running.due_on, "statement")
 
 
 def test_the_migration_fills_the_next_due_day_from_the_recorded_deadlines(world):
@@ -176,8 +177,8 @@ def test_the_migration_fills_the_next_due_day_from_the_recorded_deadlines(world)
     from flask_migrate import downgrade, upgrade
 
     states = ("sketch_submitted", "long_form_submitted", "partner_vote", "statement_pending", "granted")
-    expected = {a.id: a.next_due_on for a in (world.application(s) for s in states)}
-    assert sum(1 for day in expected.values() if day) == 4
+    expected = {a.id: (a.next_due_on, a.next_due_kind) for a in (world.application(s) for s in states)}
+    assert sum(1 for day, _ in expected.values() if day) == 4
     db.session.commit()
     db.session.remove()
     try:
@@ -185,6 +186,8 @@ def test_the_migration_fills_the_next_due_day_from_the_recorded_deadlines(world)
     finally:
         upgrade()
     stored = db.session.execute(
-        sa.select(Application.id, Application.next_due_on).where(Application.id.in_(list(expected)))
+        sa.select(Application.id, Application.next_due_on, Application.next_due_kind).where(
+            Application.id.in_(list(expected))
+        )
     )
-    assert dict(stored.all()) == expected
+    assert {i: (day, kind) for i, day, kind in stored} == expected

@@ -55,10 +55,11 @@ class Application(db.Model):
     state: Mapped[str] = mapped_column(checked_enum(STATE_NAMES, "application_state"), default=INITIAL_STATE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # The day the next running deadline falls on, derived from the events and kept up to date by
+    # The day the next running deadline falls on and its kind, derived from the events and kept up to date by
     # services/deadlines.py when an event is written, so that lists can filter and sort by it
     # through an index. The events stay the record; this is their summary.
     next_due_on: Mapped[date | None] = mapped_column(sa.Date)
+    next_due_kind: Mapped[str | None] = mapped_column(sa.String(16))  # assessment, statement, circulation
     # Optimistic locking: two requests that change the same application cannot both win.
     version: Mapped[int] = mapped_column(default=1)
 

@@ -13,10 +13,9 @@ from workflow.formatting import local_date
 from workflow.lifecycle import COORDINATOR, OBSERVER, PARTNER, STATES_BY_NAME
 from workflow.models import Application, AssessmentNote, Event, Organisation, SketchAccess, User
 from workflow.models.assessment import COMMENT, CONSULTATION
-from workflow.models.event import TRANSITION
 from workflow.models.types import utcnow
 from workflow.rules import deadlines
-from workflow.services import access, notifications
+from workflow.services import access, lifecycle, notifications
 from workflow.services import deadlines as deadline_service
 from workflow.services.errors import InvalidTransition, NotAllowed, RuleViolation
 
@@ -25,16 +24,7 @@ DECISIONS = notifications.ASSESSMENT_DECISIONS
 
 
 def _last_transition(application: Application, *triggers: str) -> Event | None:
-    return db.session.scalar(
-        sa.select(Event)
-        .where(
-            Event.application_id == application.id,
-            Event.kind == TRANSITION,
-            Event.trigger.in_(triggers),
-        )
-        .order_by(Event.id.desc())
-        .limit(1)
-    )
+    return lifecycle.latest_transition(application, *triggers)
 
 
 def submitted_at(application: Application) -> datetime | None:

@@ -13,7 +13,7 @@ rules it keeps, whatever the alliance changes later. Nothing else stores a deadl
 running, due soon, overdue or met is read from the events each time.
 
 Lists use `for_applications` (one query for any number of applications) and
-`Application.next_due_on` (the next running deadline's day, kept up to date from the events by the
+`Application.next_due_on`/`next_due_kind` (the next running deadline, kept up to date from the events by the
 listeners at the end of this module, for filtering and sorting in the database).
 """
 
@@ -30,7 +30,7 @@ import sqlalchemy.orm
 from workflow.extensions import db
 from workflow.formatting import local_date as format_date
 from workflow.lifecycle import COORDINATOR, PARTNER
-from workflow.models import Application, Event
+from workflow.models import Alliance, Application, Event
 from workflow.models.types import utcnow
 from workflow.rules import deadlines as calendar
 from workflow.rules.procedure import ProcedureRules
@@ -247,8 +247,9 @@ def for_application(application: Application) -> list[Deadline]:
     return from_events(application, events)
 
 
-def for_applications(applications: Iterable[Application]) -> dict[int, list[Deadline]]:
-    """The deadlines of many applications with ONE query (lists, exports, reminders, feeds)."""
+def for_applications(applications: Iterable) -> dict[int, list[Deadline]]:
+    """The deadlines of many applications with ONE query (lists, exports, reminders, feeds).
+    `applications`: Application objects, or rows with their id, state and alliance_id."""
     applications = list(applications)
     if not applications:
         return {}
@@ -266,7 +267,7 @@ def for_applications(applications: Iterable[Application]) -> dict[int, list[Dead
     result = {}
     for application in applications:
         if application.alliance_id not in rules_of:
-            rules_of[application.alliance_id] = application.alliance.procedure
+            rules_of[application.alliance_id] = db.session.get(Alliance, application.alliance_id).procedure
         result[application.id] = compute(
             application.id, application.state, rules_of[application.alliance_id], by_app[application.id]
         )
@@ -284,7 +285,8 @@ def next_running(deadlines: Iterable[Deadline]) -> Deadline | None:
 
 # -- the next due day, stored for the lists ------------------------------------------------------
 #
-# `Application.next_due_on` is the `due_on` of `next_running(for_application(a))`, kept up to date
+# `Application.next_due_on` and `next_due_kind` are the `due_on` and kind of
+# `next_running(for_application(a))`, kept up to date
 # here: every event that starts or ends a deadline, or changes the state, marks its application,
 # and before the transaction commits the marked applications are computed again from their events.
 # Lists filter and sort by the column through an index; a test walks every state and holds it to
@@ -306,14 +308,29 @@ def _mark(session, flush_context, instances):
             session.info.setdefault(_MARKED, set()).add(obj.application_id)
 
 
-def next_due_on(application: Application, session: sa.orm.Session | None = None) -> date | None:
-    """The day the application's next running deadline falls on, computed from its events."""
+def next_due(application: Application, session: sa.orm.Session | None = None) -> Deadline | None:
+    """The application's next running deadline, computed from its events."""
     session = session or db.session
     events = session.scalars(
         sa.select(Event).where(Event.application_id == application.id, _relevant()).order_by(Event.id)
     )
-    upcoming = next_running(from_events(application, events))
-    return upcoming.due_on if upcoming else None
+    return next_running(from_events(application, events))
+
+
+def keep_next_due(application: Application, session: sa.orm.Session | None = None) -> None:
+    """Store the next running deadline's day and kind on the application (what lists read)."""
+    upcoming = next_due(application, session)
+    stored = (upcoming.due_on, upcoming.kind.name) if upcoming else (None, None)
+    if (application.next_due_on, application.next_due_kind) != stored:
+        application.next_due_on, application.next_due_kind = stored
+
+
+def stored_next_due(row) -> Deadline | None:
+    """The next running deadline as stored (an Application or a row with id, next_due_on and
+    next_due_kind): enough to say what is due when and how it stands, without the events."""
+    if row.next_due_on is None:
+        return None
+    return Deadline(KINDS_BY_NAME[row.next_due_kind], row.id, None, row.next_due_on)
 
 
 @sa.event.listens_for(sa.orm.Session, "before_commit")
@@ -321,11 +338,8 @@ def _refresh_marked(session):
     session.flush()  # events still pending mark their applications too
     for application_id in sorted(session.info.pop(_MARKED, set())):
         application = session.get(Application, application_id)
-        if application is None:
-            continue
-        due_on = next_due_on(application, session)
-        if application.next_due_on != due_on:
-            application.next_due_on = due_on
+        if application is not None:
+            keep_next_due(application, session)
 
 
 @sa.event.listens_for(sa.orm.Session, "after_rollback")

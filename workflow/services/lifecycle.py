@@ -8,6 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+import sqlalchemy.orm
+from flask import g, has_request_context
 
 from workflow.extensions import db
 from workflow.lifecycle import (
@@ -232,6 +234,41 @@ def _refusals(application: Application, candidates, data: dict) -> list[str]:
 
 
 def history(application: Application) -> list[Event]:
-    return list(
-        db.session.scalars(db.select(Event).where(Event.application_id == application.id).order_by(Event.id))
+    """Every event of the application, oldest first. Within a request it is read once: the page's
+    sections (the assessment letter, …) ask `latest_transition` and find it here."""
+    known = _histories()
+    if application.id not in known:
+        known[application.id] = list(
+            db.session.scalars(
+                db.select(Event).where(Event.application_id == application.id).order_by(Event.id)
+            )
+        )
+    return known[application.id]
+
+
+def latest_transition(application: Application, *triggers: str) -> Event | None:
+    """The application's latest transition by one of `triggers` (from the request's history when
+    it has been read)."""
+    known = _histories().get(application.id)
+    if known is not None:
+        return next((e for e in reversed(known) if e.kind == TRANSITION and e.trigger in triggers), None)
+    return db.session.scalar(
+        sa.select(Event)
+        .where(Event.application_id == application.id, Event.kind == TRANSITION, Event.trigger.in_(triggers))
+        .order_by(Event.id.desc())
+        .limit(1)
     )
+
+
+def _histories() -> dict[int, list[Event]]:
+    """The histories read in this request (none outside one: tests and commands read afresh)."""
+    if not has_request_context():
+        return {}
+    return g.setdefault("histories", {})
+
+
+@sa.event.listens_for(sa.orm.Session, "before_flush")
+def _forget_histories(session, flush_context, instances):
+    # A new event makes a history read before it incomplete.
+    if has_request_context() and any(isinstance(obj, Event) for obj in session.new):
+        g.pop("histories", None)

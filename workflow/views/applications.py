@@ -13,7 +13,7 @@ from forms.ballot import BallotForm, ConflictForm, ObjectionForm
 from forms.transitions import FORMS
 from workflow.extensions import db
 from workflow.lifecycle import STATES, STATES_BY_NAME
-from workflow.models import Application, FundingObject, Organisation
+from workflow.models import Application, FundingObject, Organisation, Vote
 from workflow.rules.voting import CRITERIA
 from workflow.services import access, applications, votes
 from workflow.services import lifecycle as lifecycle_service
@@ -53,6 +53,10 @@ PAGE_OPTIONS = (
     joinedload(Application.funding_object),
     joinedload(Application.sketch),
     joinedload(Application.long_form),
+    # The votes with their ballots, recusals and objections (a few rows each): one query.
+    selectinload(Application.votes).joinedload(Vote.ballots),
+    selectinload(Application.votes).joinedload(Vote.recusals),
+    selectinload(Application.votes).joinedload(Vote.objections),
     joinedload(Application.fields),  # a handful of rows each: joining them costs less than a query
     joinedload(Application.district_rows),
     selectinload(Application.documents),
@@ -128,6 +132,7 @@ def _render_show(application: Application, status: int = 200, **form_overrides):
         )
     }
     show_choices = vote is None or votes.can_see_choices(current_user, vote)
+    events = lifecycle_service.history(application)  # read first: the sections find it
     sections = render_data(application, current_user)
     for item in sections:
         for name, form in form_overrides.items():
@@ -140,7 +145,7 @@ def _render_show(application: Application, status: int = 200, **form_overrides):
         actions=access.allowed_triggers(current_user, application),
         may_edit=access.may_edit(current_user, application),
         sections=sections,
-        timeline=timeline(application, lifecycle_service.history(application), organisations, show_choices),
+        timeline=timeline(application, events, organisations, show_choices),
     ), status
 
 

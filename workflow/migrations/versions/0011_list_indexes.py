@@ -1,4 +1,4 @@
-"""applications.next_due_on (the next running deadline, kept beside the events) and votes (closed_at, deadline_at) indexed, for the lists
+"""applications.next_due_on and next_due_kind (the next running deadline, kept beside the events) and votes (closed_at, deadline_at) indexed, for the lists
 
 Revision ID: 0011
 Revises: 0010
@@ -20,7 +20,11 @@ ASSESSMENT_STATES = ("sketch_submitted", "sketch_assessment")
 STATEMENT_STATES = ("long_form_submitted", "partner_vote", "statement_pending")
 
 applications = sa.table(
-    "applications", sa.column("id", sa.Integer), sa.column("state", sa.String), sa.column("next_due_on", sa.Date)
+    "applications",
+    sa.column("id", sa.Integer),
+    sa.column("state", sa.String),
+    sa.column("next_due_on", sa.Date),
+    sa.column("next_due_kind", sa.String),
 )
 events = sa.table(
     "events",
@@ -64,6 +68,7 @@ def _circulation():
 def upgrade():
     with op.batch_alter_table("applications", schema=None) as batch_op:
         batch_op.add_column(sa.Column("next_due_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("next_due_kind", sa.String(length=16), nullable=True))
         batch_op.create_index(
             "ix_applications_alliance_next_due", ["alliance_id", "next_due_on", "id"], unique=False
         )
@@ -72,20 +77,20 @@ def upgrade():
     sketch = _latest("submit_sketch", "deadline")
     statement = _latest("submit_long_form", "deadline")
     circulation = _circulation()
+    circulation_first = sa.and_(circulation.is_not(None), sa.or_(statement.is_(None), circulation < statement))
     next_due = sa.case(
         (applications.c.state.in_(ASSESSMENT_STATES), sketch),
         (
             applications.c.state == "partner_vote",
-            sa.case(
-                (
-                    sa.and_(circulation.is_not(None), sa.or_(statement.is_(None), circulation < statement)),
-                    circulation,
-                ),
-                else_=statement,
-            ),
+            sa.case((circulation_first, circulation), else_=statement),
         ),
         (applications.c.state.in_(STATEMENT_STATES), statement),
         else_=sa.null(),
+    )
+    next_kind = sa.case(
+        (applications.c.state.in_(ASSESSMENT_STATES), "assessment"),
+        (sa.and_(applications.c.state == "partner_vote", circulation_first), "circulation"),
+        else_="statement",
     )
     # ISO text ('2026-05-26…') to the column's date: PostgreSQL casts, SQLite stores the text.
     if op.get_bind().dialect.name == "postgresql":
@@ -97,6 +102,9 @@ def upgrade():
         .where(applications.c.state.in_(ASSESSMENT_STATES + STATEMENT_STATES))
         .values(next_due_on=value)
     )
+    op.execute(
+        applications.update().where(applications.c.next_due_on.is_not(None)).values(next_due_kind=next_kind)
+    )
 
 
 def downgrade():
@@ -104,4 +112,5 @@ def downgrade():
         batch_op.drop_index("ix_votes_closed_at_deadline_at")
     with op.batch_alter_table("applications", schema=None) as batch_op:
         batch_op.drop_index("ix_applications_alliance_next_due")
+        batch_op.drop_column("next_due_kind")
         batch_op.drop_column("next_due_on")

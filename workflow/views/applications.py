@@ -19,7 +19,7 @@ from workflow.services import access, applications, votes
 from workflow.services import lifecycle as lifecycle_service
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
-from workflow.views.presenters import timeline
+from workflow.views.presenters import organisations_named, timeline
 from workflow.views.sections import render_data, section
 
 bp = Blueprint("applications", __name__)
@@ -125,14 +125,17 @@ def _render_show(application: Application, status: int = 200, **form_overrides):
     """The application page; `form_overrides` replace a section's form (a refused submission
     shown again with its errors), e.g. ballot_form=form."""
     vote = application.current_vote
+    show_choices = vote is None or votes.can_see_choices(current_user, vote)
+    events = lifecycle_service.history(application)  # read first: the sections find it
+    named = organisations_named(events)
     organisations = {
         o.id: o
         for o in db.session.scalars(
-            sa.select(Organisation).where(Organisation.alliance_id == application.alliance_id)
+            sa.select(Organisation).where(
+                Organisation.alliance_id == application.alliance_id, Organisation.id.in_(named)
+            )
         )
     }
-    show_choices = vote is None or votes.can_see_choices(current_user, vote)
-    events = lifecycle_service.history(application)  # read first: the sections find it
     sections = render_data(application, current_user)
     for item in sections:
         for name, form in form_overrides.items():

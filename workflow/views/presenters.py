@@ -134,6 +134,18 @@ def _vote_and_long_form_event(kind: str, data: dict, organisations: dict) -> tup
     return "Langfassung gespeichert", shown
 
 
+def organisations_named(events: list[Event]) -> set[int]:
+    """The organisations the timeline names (ballots, recusals, objections, session records)."""
+    ids: set[int] = set()
+    for event in events:
+        data = event.data or {}
+        if isinstance(data.get("organisation_id"), int):
+            ids.add(data["organisation_id"])
+        for key in ("present", "absent"):
+            ids.update(i for i in data.get(key) or () if isinstance(i, int))
+    return ids
+
+
 def timeline(
     application: Application,
     events: list[Event],

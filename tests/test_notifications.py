@@ -29,9 +29,16 @@ def test_a_change_of_state_mails_the_sponsor_and_notifies_in_app(world, smtp, lo
 
 def test_a_submission_is_mailed_to_the_coordination(world, smtp):
     application = world.application("sketch_draft")
+    mail.send_pending()
+    smtp.messages.clear()  # the consultation request's mail is not what this test is about
     fire(application, "submit_sketch", world.user("applicant-bildungswerk"))
     mail.send_pending()
-    assert smtp.to(world.user("coordinator").email)
+    [message] = [
+        m for m in smtp.to(world.user("coordinator").email) if m["Subject"].startswith("Eingereicht:")
+    ]
+    assert application.reference in message["Subject"] and "Projektskizze eingereicht" in message["Subject"]
+    body = message.get_content()
+    assert application.title in body and "Ziel für die Ersteinschätzung:" in body
 
 
 def test_a_failing_mail_server_loses_nothing_and_tick_retries(app, world, smtp):

@@ -275,11 +275,21 @@ def test_the_coordinator_hears_once_when_quorum_is_reached(world):
 
 
 def test_a_deadline_on_a_holiday_is_extended_and_tick_waits_for_it(world):
-    application = world.application("long_form_submitted")
+    from workflow.rules import deadlines as calendar
+
+    application = world.application("partner_vote")
     # Opened on 24.10.: seven days later is Reformationstag (31.10., a holiday in Lower Saxony).
     year = NOW.year + 1
     deadline = votes.default_circulation_deadline(application.alliance, datetime(year, 10, 24).date())
     assert deadline > datetime(year, 10, 31).date() and deadline.weekday() < 5
+    application.current_vote.deadline_at = calendar.end_of_day(deadline)
+    db.session.commit()
+    # The night after the holiday, `tick` leaves the vote open; the night after the extended day,
+    # it is due.
+    after_holiday = calendar.end_of_day(datetime(year, 10, 31).date()) + timedelta(hours=1)
+    assert application.id not in votes._due_circulations(after_holiday)
+    after_deadline = calendar.end_of_day(deadline) + timedelta(hours=1)
+    assert application.id in votes._due_circulations(after_deadline)
 
 
 # -- bad ballots through the browser ------------------------------------------------------------

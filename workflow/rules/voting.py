@@ -72,3 +72,19 @@ def tally(choices: Iterable[str], eligible: int, quorum_percent: int = 50) -> Ta
         eligible=eligible,
         quorum_percent=quorum_percent,
     )
+
+
+def rating_averages(ballots: Iterable) -> dict[str, tuple[float | None, int]]:
+    """Per criterion: the average rating (two decimals) over the ballots that rated it (anything
+    with the CRITERIA as attributes), and how many did."""
+    ballots = list(ballots)
+    averages = {}
+    for name in CRITERIA:
+        values = [getattr(b, name) for b in ballots if getattr(b, name) is not None]
+        averages[name] = (round(sum(values) / len(values), 2) if values else None, len(values))
+    return averages
+
+
+def german_average(value: float | None) -> str:
+    """4.33 → '4,3'; no rating → '—'."""
+    return "—" if value is None else f"{value:.1f}".replace(".", ",")

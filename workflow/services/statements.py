@@ -21,7 +21,7 @@ from workflow.models import Application, Event, FundingPeriod, Statement, User, 
 from workflow.models.event import BALLOT_CAST, RECUSAL
 from workflow.models.statement import DECISIONS
 from workflow.models.types import utcnow
-from workflow.rules.voting import CHOICE_LABELS, CRITERIA
+from workflow.rules.voting import CHOICE_LABELS, CRITERIA, german_average, rating_averages
 from workflow.services import documents, notifications, pdf
 from workflow.services.errors import DomainError, InvalidTransition, NotAllowed, NotFound, RuleViolation
 from workflow.services.lifecycle import effect, jsonable
@@ -42,14 +42,6 @@ class StoredFileChanged(DomainError):
 # -- the record, as plain data -----------------------------------------------------------------------
 
 
-def _average(values: list[int]) -> float | None:
-    return round(sum(values) / len(values), 2) if values else None
-
-
-def _german_number(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}".replace(".", ",")
-
-
 def vote_facts(vote: Vote) -> dict:
     """What the statement says about the vote: tally, recusals, silent partners, ratings, comments."""
     tally = vote.tally()
@@ -66,19 +58,16 @@ def vote_facts(vote: Vote) -> dict:
                     "text": ballot.comment,
                 }
             )
-    averages = []
-    for name, label in CRITERIA.items():
-        values = [getattr(b, name) for b in ballots.values() if getattr(b, name) is not None]
-        average = _average(values)
-        averages.append(
-            {
-                "criterion": name,
-                "label": label,
-                "average": average,
-                "average_text": _german_number(average),
-                "count": len(values),
-            }
-        )
+    averages = [
+        {
+            "criterion": name,
+            "label": CRITERIA[name],
+            "average": average,
+            "average_text": german_average(average),
+            "count": count,
+        }
+        for name, (average, count) in rating_averages(ballots.values()).items()
+    ]
     return {
         "vote_id": vote.id,
         "mode": vote.mode,

@@ -568,11 +568,10 @@ def statement_decisions(application: Application) -> list[str]:
 
 def rating_averages(ballots: list[Ballot]) -> dict[str, str]:
     """The average rating per criterion ('4,3'), over the ballots that rated it."""
-    averages = {}
-    for name, label in voting.CRITERIA.items():
-        values = [getattr(b, name) for b in ballots if getattr(b, name) is not None]
-        averages[label] = f"{sum(values) / len(values):.1f}".replace(".", ",") if values else "—"
-    return averages
+    return {
+        voting.CRITERIA[name]: voting.german_average(average)
+        for name, (average, _) in voting.rating_averages(ballots).items()
+    }
 
 
 def panel(vote: Vote, user: User) -> dict:

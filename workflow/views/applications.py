@@ -19,6 +19,7 @@ from workflow.services import access, applications, votes
 from workflow.services import lifecycle as lifecycle_service
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
+from workflow.views.lookup import visible_application
 from workflow.views.presenters import organisations_named, timeline
 from workflow.views.sections import render_data, section
 
@@ -61,14 +62,6 @@ PAGE_OPTIONS = (
     joinedload(Application.district_rows),
     selectinload(Application.documents),
 )
-
-
-def _load(application_id: int, options=()) -> Application:
-    """The application, if the current user may see it; 404 otherwise (never leak existence)."""
-    application = db.session.get(Application, application_id, options=options)
-    if application is None or not access.can_view(current_user, application):
-        abort(404)
-    return application
 
 
 def _funding_objects() -> list[FundingObject]:
@@ -118,7 +111,7 @@ def new():
 @bp.get("/antraege/<int:application_id>")
 @login_required
 def show(application_id: int):
-    return _render_show(_load(application_id, PAGE_OPTIONS))
+    return _render_show(visible_application(application_id, PAGE_OPTIONS))
 
 
 def _render_show(application: Application, status: int = 200, **form_overrides):
@@ -155,7 +148,7 @@ def _render_show(application: Application, status: int = 200, **form_overrides):
 @bp.route("/antraege/<int:application_id>/bearbeiten", methods=["GET", "POST"])
 @login_required
 def edit(application_id: int):
-    application = _load(application_id)
+    application = visible_application(application_id)
     if not access.may_edit(current_user, application):
         abort(403)
     form = ApplicationForm(
@@ -177,7 +170,7 @@ def edit(application_id: int):
 @bp.route("/antraege/<int:application_id>/aktion/<trigger>", methods=["GET", "POST"])
 @login_required
 def act(application_id: int, trigger: str):
-    application = _load(application_id)
+    application = visible_application(application_id)
     if trigger not in FORMS:
         abort(404)
     definition = lifecycle_service.ensure_may_fire(application, trigger, current_user)
@@ -211,7 +204,7 @@ def act(application_id: int, trigger: str):
 @bp.post("/antraege/<int:application_id>/votum")
 @login_required
 def cast_ballot(application_id: int):
-    application = _load(application_id)
+    application = visible_application(application_id)
     form = BallotForm(prefix="ballot")
     if form.validate_on_submit():
         try:
@@ -234,7 +227,7 @@ def cast_ballot(application_id: int):
 @bp.post("/antraege/<int:application_id>/befangenheit")
 @login_required
 def declare_conflict(application_id: int):
-    application = _load(application_id)
+    application = visible_application(application_id)
     form = ConflictForm(prefix="conflict")
     if form.validate_on_submit():
         try:

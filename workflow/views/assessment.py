@@ -12,7 +12,8 @@ from workflow.models import Application
 from workflow.services import access, assessment, pdf
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
-from workflow.views.applications import _load, _render_show
+from workflow.views.applications import _render_show
+from workflow.views.lookup import visible_application
 from workflow.views.sections import section
 
 bp = Blueprint("assessment", __name__)
@@ -55,7 +56,7 @@ def _after(application: Application, message: str):
 @bp.post("/antraege/<int:application_id>/ersteinschaetzung/abstimmung")
 @login_required
 def record_consultation(application_id: int):
-    application = _load(application_id)
+    application = visible_application(application_id)
     form = ConsultationNoteForm(prefix="consultation")
     if form.validate_on_submit():
         try:
@@ -74,7 +75,7 @@ def record_consultation(application_id: int):
 @bp.post("/antraege/<int:application_id>/ersteinschaetzung/freigabe")
 @login_required
 def grant_access(application_id: int):
-    application = _load(application_id)
+    application = visible_application(application_id)
     if not access.may_record_assessment(current_user, application):
         abort(403)
     organisations = [(o.id, o.name) for o in assessment.consultable_organisations(application)]
@@ -92,7 +93,7 @@ def grant_access(application_id: int):
 @bp.post("/antraege/<int:application_id>/ersteinschaetzung/kommentar")
 @login_required
 def comment(application_id: int):
-    application = _load(application_id)
+    application = visible_application(application_id)
     form = CommentForm(prefix="comment")
     if form.validate_on_submit():
         try:
@@ -109,7 +110,7 @@ def comment(application_id: int):
 
 
 def _letter_or_404(application_id: int) -> dict:
-    letter = assessment.letter(_load(application_id))
+    letter = assessment.letter(visible_application(application_id))
     if letter is None:
         abort(404)
     return letter

@@ -13,6 +13,7 @@ from workflow.models import Application, Document, FundingObject
 from workflow.models.long_form import SECTIONS_BY_KEY
 from workflow.services import access, documents, long_forms
 from workflow.services.errors import RuleViolation
+from workflow.views.lookup import visible_application
 from workflow.views.sections import section
 
 bp = Blueprint("long_form", __name__)
@@ -29,17 +30,10 @@ def _long_form_section(application: Application, user) -> dict | None:
     }
 
 
-def _load(application_id: int) -> Application:
-    application = db.session.get(Application, application_id)
-    if application is None or not access.can_view(current_user, application):
-        abort(404)
-    return application
-
-
 @bp.get("/antraege/<int:application_id>/langfassung")
 @login_required
 def show(application_id: int):
-    application = _load(application_id)
+    application = visible_application(application_id)
     if not long_forms.may_view(current_user, application):
         abort(404)
     return _render_show(application)
@@ -115,7 +109,7 @@ def _form_for(application: Application, key: str):
 @bp.route("/antraege/<int:application_id>/langfassung/<key>", methods=["GET", "POST"])
 @login_required
 def edit(application_id: int, key: str):
-    application = _load(application_id)
+    application = visible_application(application_id)
     if key not in SECTIONS_BY_KEY:
         abort(404)
     if not long_forms.may_edit(current_user, application):
@@ -155,7 +149,7 @@ def edit(application_id: int, key: str):
 @bp.post("/antraege/<int:application_id>/langfassung/dokument")
 @login_required
 def upload(application_id: int):
-    application = _load(application_id)
+    application = visible_application(application_id)
     if not long_forms.may_edit(current_user, application):
         abort(403)
     form = LongFormDocumentForm()
@@ -174,7 +168,7 @@ def upload(application_id: int):
 @bp.get("/antraege/<int:application_id>/langfassung/dokument/<int:document_id>")
 @login_required
 def download(application_id: int, document_id: int):
-    application = _load(application_id)
+    application = visible_application(application_id)
     document = db.session.get(Document, document_id)
     if not access.may_download(current_user, application, document) or document.kind != "long_form":
         abort(404)

@@ -11,12 +11,11 @@ from flask_login import current_user, login_required
 
 from forms.ballot import ObjectionForm
 from forms.sessions import MinutesForm, SessionForm, record_form
-from workflow.extensions import db
-from workflow.models import Application
 from workflow.rules.deadlines import BERLIN
 from workflow.services import access, sessions, votes
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
+from workflow.views.lookup import visible_application
 
 bp = Blueprint("sessions", __name__)
 
@@ -113,9 +112,7 @@ def minutes(session_id: int):
 @login_required
 def record(session_id: int, application_id: int):
     session = _session(session_id)
-    application = db.session.get(Application, application_id)
-    if application is None or not access.can_view(current_user, application):
-        abort(404)
+    application = visible_application(application_id)
     if not current_user.is_coordinator:
         abort(403)
     vote = application.current_vote
@@ -161,9 +158,9 @@ def record(session_id: int, application_id: int):
 @bp.post("/antraege/<int:application_id>/widerspruch")
 @login_required
 def object_to_circulation(application_id: int):
-    from workflow.views.applications import _load, _render_show
+    from workflow.views.applications import _render_show
 
-    application = _load(application_id)
+    application = visible_application(application_id)
     form = ObjectionForm(prefix="objection")
     if form.validate_on_submit():
         try:

@@ -11,7 +11,8 @@ from workflow.extensions import db
 from workflow.models import Application, Document
 from workflow.services import access, assessment, documents, sketches
 from workflow.services.errors import RuleViolation
-from workflow.views.applications import _funding_objects, _load
+from workflow.views.applications import _funding_objects
+from workflow.views.lookup import visible_application
 from workflow.views.sections import section
 
 bp = Blueprint("sketches", __name__)
@@ -57,7 +58,7 @@ def _form(application: Application, submitted: bool = False) -> SketchForm:
 @bp.route("/antraege/<int:application_id>/skizze", methods=["GET", "POST"])
 @login_required
 def edit(application_id: int):
-    application = _load(application_id)
+    application = visible_application(application_id)
     if not access.may_edit_sketch(current_user, application):
         abort(403)
     if request.method == "GET":
@@ -106,7 +107,7 @@ def _page(application: Application, form: SketchForm, status: int = 200):
 def download(application_id: int, document_id: int):
     """A document of an application, only to those who may see the application; always as an
     attachment (never shown inline by the browser)."""
-    application = _load(application_id)
+    application = visible_application(application_id)
     document = db.session.get(Document, document_id)
     if not access.may_download(current_user, application, document):
         abort(404)

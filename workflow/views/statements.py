@@ -16,16 +16,10 @@ from workflow.services import access, documents, statements
 from workflow.services import lifecycle as lifecycle_service
 from workflow.services.errors import RuleViolation
 from workflow.services.nbank import DOCUMENT_KINDS as NBANK_DOCUMENT_KINDS
+from workflow.views.lookup import visible_application
 from workflow.views.sections import section
 
 bp = Blueprint("statements", __name__)
-
-
-def _load(application_id: int) -> Application:
-    application = db.session.get(Application, application_id)
-    if application is None or not access.can_view(current_user, application):
-        abort(404)
-    return application
 
 
 def _suggested_reasoning(vote: dict, committee: str) -> str:
@@ -73,7 +67,7 @@ def draft_page(application: Application, trigger):
 @bp.get("/antraege/<int:application_id>/stellungnahme/<int:version>.pdf")
 @login_required
 def download(application_id: int, version: int):
-    application = _load(application_id)
+    application = visible_application(application_id)
     statement = statements.get(application, version)
     data = statements.stored_bytes(statement)
     return (
@@ -91,7 +85,7 @@ def download(application_id: int, version: int):
 @bp.get("/antraege/<int:application_id>/votum/protokoll.pdf")
 @login_required
 def protocol(application_id: int):
-    application = _load(application_id)
+    application = visible_application(application_id)
     if not statements.may_read_protocol(current_user, application):
         abort(403)
     data = statements.protocol(application, current_user)
@@ -109,7 +103,7 @@ def protocol(application_id: int):
 @bp.route("/antraege/<int:application_id>/stellungnahme/berichtigen", methods=["GET", "POST"])
 @login_required
 def correct(application_id: int):
-    application = _load(application_id)
+    application = visible_application(application_id)
     if not current_user.is_coordinator:
         abort(403)
     previous = statements.latest(application)
@@ -168,7 +162,7 @@ def _statement_section(application: Application, user) -> dict | None:
 @bp.get("/antraege/<int:application_id>/nbank-dokumente/<int:document_id>")
 @login_required
 def nbank_document(application_id: int, document_id: int):
-    application = _load(application_id)
+    application = visible_application(application_id)
     document = db.session.get(Document, document_id)
     if (
         not access.may_download(current_user, application, document)

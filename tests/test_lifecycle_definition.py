@@ -48,3 +48,13 @@ def test_mermaid_diagram_names_every_state_and_trigger():
                 line.strip().startswith(f"{source} --> ") and f": {name}" in line
                 for line in diagram.splitlines()
             ), (name, source)
+
+
+def test_the_states_only_reached_through_a_submitted_sketch_are_read_from_the_table():
+    from workflow.lifecycle import states_only_after
+
+    after_sketch = states_only_after("submit_sketch")
+    assert {"sketch_submitted", "partner_vote", "granted", "sketch_declined"} <= after_sketch
+    # A sketch sent back for revision, a withdrawal: reachable without a submission as well.
+    assert not after_sketch & {"consultation", "sketch_draft", "withdrawn"}
+    assert states_only_after("record_grant") == {"granted"}

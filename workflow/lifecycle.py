@@ -290,6 +290,22 @@ def machine_definition() -> dict:
 MACHINE = Machine(model=None, initial=None, **machine_definition())
 
 
+def states_only_after(trigger: str) -> frozenset[str]:
+    """The states an application can only reach by way of `trigger` (read from the table: what
+    stays unreachable from the initial state when that trigger is taken away)."""
+    reachable, frontier = {INITIAL_STATE}, [INITIAL_STATE]
+    while frontier:
+        state = frontier.pop()
+        for other in TRIGGERS:
+            if other.name == trigger:
+                continue
+            for t in other.transitions:
+                if t.source == state and t.dest not in reachable:
+                    reachable.add(t.dest)
+                    frontier.append(t.dest)
+    return frozenset(STATE_NAMES) - reachable
+
+
 def triggers_from(state: str) -> tuple[Trigger, ...]:
     """The triggers whose transitions start in `state`, in the order of the table."""
     return tuple(t for t in TRIGGERS if any(tr.source == state for tr in t.transitions))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
@@ -47,3 +48,40 @@ class Organisation(db.Model):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.name!r} ({self.kind})>"
+
+
+def partners_of(alliance_id: int) -> list[Organisation]:
+    """Every partner organisation of the alliance (those that left included), by name. Read once
+    per request: the application page needs them for its vote panel and its timeline."""
+    known = g.setdefault("partners_of", {}) if has_request_context() else {}
+    if alliance_id not in known:
+        known[alliance_id] = list(
+            db.session.scalars(
+                sa.select(Organisation)
+                .where(Organisation.alliance_id == alliance_id, Organisation.kind == PARTNER)
+                .order_by(Organisation.name)
+            )
+        )
+    return known[alliance_id]
+
+
+@sa.event.listens_for(sa.orm.Session, "before_flush")
+def _forget_partners(session, flush_context, instances):
+    # A partner joining or leaving makes the list read before it wrong.
+    if has_request_context() and any(
+        isinstance(obj, Organisation) for obj in (*session.new, *session.dirty, *session.deleted)
+    ):
+        g.pop("partners_of", None)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _expired_on_commit(session):
+    # A commit that expires what it loaded would reload each partner one by one: read them afresh.
+    if has_request_context() and session.expire_on_commit:
+        g.pop("partners_of", None)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_rollback")
+def _expired_on_rollback(session):
+    if has_request_context():
+        g.pop("partners_of", None)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
-from workflow.models.organisation import Organisation
+from workflow.models.organisation import Organisation, partners_of
 from workflow.models.types import UTCDateTime, checked_enum, utcnow
 from workflow.rules import voting
 from workflow.rules.procedure import ProcedureRules
@@ -79,16 +79,7 @@ class Vote(db.Model):
     def eligible_organisations(self) -> list[Organisation]:
         """Every partner organisation of the alliance, less the recused ones."""
         recused = self.recused_ids
-        partners = db.session.scalars(
-            sa.select(Organisation)
-            .where(
-                Organisation.alliance_id == self.application.alliance_id,
-                Organisation.kind == "partner",
-                Organisation.active,
-            )
-            .order_by(Organisation.name)
-        )
-        return [o for o in partners if o.id not in recused]
+        return [o for o in partners_of(self.application.alliance_id) if o.active and o.id not in recused]
 
     def tally(self, eligible: list[Organisation] | None = None) -> Tally:
         """The frozen tally of a closed vote, or the running one (`eligible`: the eligible

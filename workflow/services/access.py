@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 
 from workflow.extensions import db
 from workflow.lifecycle import (
@@ -13,6 +14,7 @@ from workflow.lifecycle import (
     SYSTEM,
     TRIGGERS_BY_NAME,
     Trigger,
+    states_only_after,
     triggers_from,
 )
 from workflow.models import Application, Event, SketchAccess, User, Vote
@@ -20,6 +22,10 @@ from workflow.models import Application, Event, SketchAccess, User, Vote
 # Observers (NBank, MS) are consulted from the first assessment on: they see an application once
 # its sketch has been submitted (and keep seeing it through a revision or a withdrawal); before
 # that the idea is the sponsor's and the coordination's alone.
+
+
+# States an application reaches only through a submitted sketch: observers may see it there.
+_ONLY_AFTER_SUBMISSION = states_only_after("submit_sketch")
 
 
 def _sketch_was_submitted():
@@ -63,10 +69,21 @@ def can_view(user: User, application: Application) -> bool:
     if user.role == PARTNER:
         return bool(application.votes) or has_sketch_access(user, application)
     if user.role == OBSERVER:
-        return bool(
-            db.session.scalar(sa.select(_sketch_was_submitted().where(Application.id == application.id)))
-        )
+        return _sketch_submitted(application)
     return False
+
+
+def _sketch_submitted(application: Application) -> bool:
+    """Whether the sketch was ever submitted. Once true it stays true, so a request asks the
+    database once however many sections check it."""
+    if application.state in _ONLY_AFTER_SUBMISSION:
+        return True
+    known = g.setdefault("sketch_submitted", set()) if has_request_context() else set()
+    if application.id not in known:  # a sketch in revision, a withdrawal: the history tells
+        if not db.session.scalar(sa.select(_sketch_was_submitted().where(Application.id == application.id))):
+            return False
+        known.add(application.id)
+    return True
 
 
 def has_sketch_access(user: User, application: Application) -> bool:

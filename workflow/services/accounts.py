@@ -17,7 +17,7 @@ from workflow.models import Alliance, Organisation, User
 from workflow.models.organisation import KIND_FOR_ROLE
 from workflow.models.types import utcnow
 from workflow.passwords import dummy_verify, hash_password, verify_password
-from workflow.services import security
+from workflow.services import notifications, security
 from workflow.services.errors import LinkInvalid, NotAllowed, NotFound, RuleViolation
 from workflow.services.jobs import claim, claimed
 from workflow.services.notifications import mail_to
@@ -29,11 +29,18 @@ def normalise_email(email: str) -> str:
 
 
 def get_active_user(user_id: str) -> User | None:
+    """The signed-in person of a request, with their unread notifications counted in the same query."""
     try:
-        user = db.session.get(User, int(user_id))
+        key = int(user_id)
     except (TypeError, ValueError):
         return None
-    return user if user is not None and user.active else None
+    row = db.session.execute(
+        sa.select(User, notifications.unread_count_column()).where(User.id == key)
+    ).first()
+    if row is None or not row[0].active:
+        return None
+    notifications.remember_unread(row[0], row[1])
+    return row[0]
 
 
 def authenticate(email: str, password: str) -> User | None:

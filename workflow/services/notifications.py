@@ -151,7 +151,25 @@ def recent(user: User, limit: int = 50) -> list[Notification]:
     )
 
 
+def unread_count_column():
+    """The person's unread notifications, as a column of a query on users: signing a request in
+    reads it with the person (every page shows the count in the navigation)."""
+    return (
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def remember_unread(user: User, count: int) -> None:
+    user.unread_when_loaded = count  # a plain attribute: it lives as long as this request's session
+
+
 def unread_count(user: User) -> int:
+    counted = user.__dict__.get("unread_when_loaded")
+    if counted is not None:
+        return counted
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Notification)
@@ -165,3 +183,4 @@ def mark_read(user: User, notification_id: int | None = None) -> None:
         query = query.where(Notification.id == notification_id)
     db.session.execute(query.values(read_at=utcnow()))
     db.session.commit()
+    user.__dict__.pop("unread_when_loaded", None)

@@ -14,6 +14,7 @@ from forms.transitions import FORMS
 from workflow.extensions import db
 from workflow.lifecycle import STATES, STATES_BY_NAME
 from workflow.models import Application, FundingObject, Organisation, Vote
+from workflow.models.organisation import partners_of
 from workflow.rules.voting import CRITERIA
 from workflow.services import access, applications, votes
 from workflow.services import lifecycle as lifecycle_service
@@ -120,15 +121,18 @@ def _render_show(application: Application, status: int = 200, **form_overrides):
     vote = application.current_vote
     show_choices = vote is None or votes.can_see_choices(current_user, vote)
     events = lifecycle_service.history(application)  # read first: the sections find it
-    named = organisations_named(events)
-    organisations = {
-        o.id: o
-        for o in db.session.scalars(
-            sa.select(Organisation).where(
-                Organisation.alliance_id == application.alliance_id, Organisation.id.in_(named)
+    # The timeline names partners (ballots, recusals, session records): read with the vote panel's.
+    organisations = {o.id: o for o in partners_of(application.alliance_id)}
+    missing = organisations_named(events) - organisations.keys()
+    if missing:
+        organisations |= {
+            o.id: o
+            for o in db.session.scalars(
+                sa.select(Organisation).where(
+                    Organisation.alliance_id == application.alliance_id, Organisation.id.in_(missing)
+                )
             )
-        )
-    }
+        }
     sections = render_data(application, current_user)
     for item in sections:
         for name, form in form_overrides.items():

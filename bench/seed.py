@@ -398,6 +398,7 @@ def seed(n: int, rng: random.Random, only_state: str | None = None) -> dict[str,
                 add(
                     Vote,
                     id=vote_id,
+                    alliance_id=alliance["id"],
                     application_id=app_id,
                     mode="circulation",
                     opened_at=chain.now,

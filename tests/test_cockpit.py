@@ -212,6 +212,7 @@ def _bulk_applications(world, count: int) -> None:
         sa.insert(Vote),
         [
             {
+                "alliance_id": world.alliance.id,
                 "application_id": start + i,
                 "mode": "circulation",
                 "opened_at": now,

@@ -33,9 +33,21 @@ class Vote(db.Model):
         ),
         # The start pages: open votes (closed_at IS NULL) by deadline, the latest closed ones.
         sa.Index("ix_votes_closed_at_deadline_at", "closed_at", "deadline_at"),
+        # A partner's start page: the open votes of one alliance, most urgent first.
+        sa.Index(
+            "ix_votes_open_by_deadline",
+            "alliance_id",
+            "deadline_at",
+            "session_date",
+            "id",
+            postgresql_where=sa.text("closed_at IS NULL"),
+            sqlite_where=sa.text("closed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The application's alliance, kept on the vote so that a start page finds the open ones by index.
+    alliance_id: Mapped[int] = mapped_column(sa.ForeignKey("alliances.id"))
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), index=True)
     mode: Mapped[str] = mapped_column(checked_enum(MODES, "vote_mode"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

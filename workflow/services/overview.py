@@ -35,6 +35,7 @@ from workflow.models import (
 )
 from workflow.models.types import utcnow
 from workflow.rules import deadlines as calendar
+from workflow.rules.voting import MODE_LABELS
 from workflow.services import access, deadlines, reminders
 
 PER_PAGE = 50
@@ -372,9 +373,9 @@ def open_votes_of(user: User) -> sa.Select:
         sa.select(Vote)
         .join(Application, Vote.application_id == Application.id)
         .where(
-            Application.alliance_id == user.alliance_id,
-            Application.state == "partner_vote",
+            Vote.alliance_id == user.alliance_id,  # by index (ix_votes_open_by_deadline)
             Vote.closed_at.is_(None),
+            Application.state == "partner_vote",
             ~sa.exists().where(Recusal.vote_id == Vote.id, Recusal.organisation_id == user.organisation_id),
         )
     )
@@ -387,28 +388,44 @@ def partner_start(user: User, now: datetime | None = None, recent_limit: int = 1
     however many votes are open)."""
     cast = sa.exists().where(Ballot.vote_id == Vote.id, Ballot.organisation_id == user.organisation_id)
 
-    def most_urgent(query: sa.Select) -> tuple[list[Vote], bool]:
-        votes = db.session.scalars(
-            query.options(contains_eager(Vote.application).selectinload(Application.applicant))
+    def most_urgent(query: sa.Select) -> tuple[list, bool]:
+        # Plain columns: the list shows a line per vote, no need to build the objects.
+        rows = db.session.execute(
+            query.join(Organisation, Application.applicant_organisation_id == Organisation.id)
+            .with_only_columns(
+                Vote.mode,
+                Vote.deadline_at,
+                Vote.session_date,
+                Application.id,
+                Application.reference,
+                Application.title,
+                Application.state,
+                Organisation.name.label("sponsor"),
+            )
             .order_by(Vote.deadline_at.asc().nulls_last(), Vote.session_date, Vote.id)
             .limit(START_LIST_LIMIT + 1)
-        ).unique()
-        votes = list(votes)
-        return votes[:START_LIST_LIMIT], len(votes) > START_LIST_LIMIT
+        ).all()
+        return rows[:START_LIST_LIMIT], len(rows) > START_LIST_LIMIT
 
     awaiting, more_awaiting = most_urgent(open_votes_of(user).where(~cast))
     voted, more_voted = most_urgent(open_votes_of(user).where(cast))
     today = calendar.local_date(now or utcnow())
 
-    def entry(vote: Vote) -> dict:
-        days = (calendar.local_date(vote.deadline_at) - today).days if vote.deadline_at else None
+    def entry(row) -> dict:
+        days = (calendar.local_date(row.deadline_at) - today).days if row.deadline_at else None
         return {
-            "application": _app_dict(vote.application),
-            "mode": vote.mode_label,
-            "deadline_at": vote.deadline_at,
+            "application": {
+                "id": row.id,
+                "reference": row.reference,
+                "title": row.title,
+                "sponsor": row.sponsor,
+                "state": STATES_BY_NAME[row.state].label,
+            },
+            "mode": MODE_LABELS[row.mode],
+            "deadline_at": row.deadline_at,
             "days_left": days,
             "overdue": days is not None and days < 0,
-            "session_date": vote.session_date,
+            "session_date": row.session_date,
         }
 
     closed = list(

@@ -93,6 +93,7 @@ def session_text(session: CommitteeSession | None) -> str:
 def _open(application: Application, actor: User | None, data: dict) -> dict:
     vote = Vote(
         application=application,
+        alliance_id=application.alliance_id,
         mode=data["mode"],
         opened_at=utcnow(),
         rules=application.alliance.procedure.as_dict(),

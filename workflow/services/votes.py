@@ -269,8 +269,7 @@ def _put_ballot(
 def _tell_coordination_of_quorum(application: Application, vote: Vote) -> voting.Tally:
     """Once per vote, in the transaction of the ballot that reached it; returns the tally."""
     db.session.flush()
-    db.session.expire(vote, ["ballots"])
-    tally = vote.tally()
+    tally = vote.tally()  # vote.ballots holds the new ballot: _put_ballot added it to the collection
     key = f"vote-quorum:{vote.id}"
     # Every ballot after the quorum asks; reading first spares them a refused insert.
     if tally.quorum_reached and not jobs.claimed(key) and jobs.claim(key):

@@ -179,7 +179,7 @@ def list_applications(params: dict):
                 ApplicationDistrict.name == params["district"],
             )
         )
-    total = db.session.scalar(query.with_only_columns(sa.func.count(Application.id)))
+    total = db.session.scalar(query.with_only_columns(sa.func.count(), maintain_column_froms=True))
     page, per_page = params["page"], params["per_page"]
     rows = db.session.scalars(
         query.options(

@@ -191,7 +191,9 @@ def page(
     """One page of the table: a count, the rows, and their data in a fixed number of queries."""
     per_page = per_page or PER_PAGE
     query = filtered(alliance_id, filters, now)
-    total = db.session.scalar(query.with_only_columns(sa.func.count(Application.id)).order_by(None))
+    total = db.session.scalar(
+        query.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None)
+    )
     pages = max(1, -(-total // per_page))
     number = min(max(1, number), pages)
     # The page's ids first (an index scan however deep the page), then their rows and data.
@@ -333,7 +335,7 @@ def due_list(
     query = sa.select(Application).where(
         Application.alliance_id == alliance_id, deadlines.due_by_sql(deadlines.due_by(within_days, now))
     )
-    total = db.session.scalar(query.with_only_columns(sa.func.count(Application.id)))
+    total = db.session.scalar(query.with_only_columns(sa.func.count(), maintain_column_froms=True))
     applications = list(
         db.session.scalars(
             query.options(selectinload(Application.applicant))

@@ -8,7 +8,7 @@ import io
 
 import sqlalchemy as sa
 from flask import g, jsonify, request, send_file, url_for
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from forms.application import ApplicationForm
@@ -183,8 +183,8 @@ def list_applications(params: dict):
     page, per_page = params["page"], params["per_page"]
     rows = db.session.scalars(
         query.options(
-            selectinload(Application.applicant),
-            selectinload(Application.funding_object),
+            joinedload(Application.applicant),  # to-one: joined without multiplying the rows
+            joinedload(Application.funding_object),
             selectinload(Application.district_rows),
         )
         .order_by(Application.updated_at.desc(), Application.id.desc())

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.load import PASSWORD, pages
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+from bench.load import PASSWORD, pages  # noqa: E402
 
 
 def main() -> None:

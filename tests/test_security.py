@@ -1,5 +1,5 @@
 """Login protection: throttling, the second factor, password rules; the accessibility statement; what
-every form refuses (control characters)."""
+every form refuses (control characters, JSON bodies)."""
 
 from __future__ import annotations
 
@@ -231,3 +231,15 @@ def test_tabs_line_breaks_and_any_other_text_are_kept(app, world, login):
 def test_the_table_filter_refuses_control_characters(app, world, login):
     response = login("coordinator").get("/uebersicht/antraege?suche=%00x")
     assert response.status_code == 422 and "Nullzeichen" in text_of(response.text)
+
+
+def test_a_json_body_to_a_page_is_a_415_in_german(app, world, login):
+    """Flask-WTF would read JSON as the form's data (numbers and lists where text is expected: 500s).
+    The pages take form data; JSON is the API's."""
+    sponsor = login("applicant-bildungswerk")
+    for body in ({"title": 1}, [1, 2], {"title": None}):
+        response = sponsor.post("/antraege/neu", json=body)
+        assert response.status_code == 415
+        assert "kein JSON" in text_of(response.text) and "/api/v1" in text_of(response.text)
+    assert sponsor.post("/abmelden", json={}).status_code == 415
+    assert sponsor.get("/antraege/neu").status_code == 200

@@ -243,3 +243,16 @@ def test_a_json_body_to_a_page_is_a_415_in_german(app, world, login):
         assert "kein JSON" in text_of(response.text) and "/api/v1" in text_of(response.text)
     assert sponsor.post("/abmelden", json={}).status_code == 415
     assert sponsor.get("/antraege/neu").status_code == 200
+
+
+def test_a_refused_login_or_code_form_is_a_422(app, world):
+    client = app.test_client()
+    response = _login(client, "", "")
+    assert response.status_code == 422 and "Bitte geben Sie Ihre E-Mail-Adresse ein." in response.text
+    assert _login(client, "keine-adresse", "x").status_code == 422
+    observer = world.user("observer-nbank")
+    observer.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    assert _login(client, observer.email).location.endswith("/anmelden/code")
+    response = client.post("/anmelden/code", data={"code": ""})
+    assert response.status_code == 422 and "Bitte geben Sie den Code ein." in response.text

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from forms.base import CleanForm
-from forms.fields import options
+from forms.fields import TimeOfDayField, options
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, REJECT
 
 DATE_INVALID = "Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ)."
+TIME_INVALID = "Bitte geben Sie die Uhrzeit an (HH:MM)."
 
 
 class SessionForm(CleanForm):
     day = DateField("Datum", validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
-    starts = TimeField("Beginn", validators=[InputRequired("Bitte geben Sie die Uhrzeit an (HH:MM).")])
+    starts = TimeOfDayField("Beginn", validators=[InputRequired(TIME_INVALID)])
     place = StringField(
         "Ort oder Link der Videokonferenz",
         validators=[

@@ -97,6 +97,23 @@ def test_uploads_are_versions_under_generated_names(world):
     assert [e.data["version"] for e in uploads] == [1, 2]
 
 
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        ("C:\\Users\\bea\\Desktop\\Skizze 2026.pdf", "Skizze_2026.pdf"),  # some browsers send the path
+        ("..\\..\\windows\\boot.ini.pdf", "boot.ini.pdf"),
+        ("../../etc/passwd\x00.pdf", "passwd.pdf"),
+        ("Rechnung\u202efdp.pdf", "Rechnung_fdp.pdf"),
+        ("a...b....pdf", "a.b.pdf"),
+        ("....pdf", "dokument.pdf"),
+        ("x" * 10_000 + ".pdf", "x" * 80 + ".pdf"),
+        (None, "dokument.pdf"),
+    ],
+)
+def test_download_names_are_harmless(name, stored):
+    assert documents.safe_filename(name, PDF) == stored
+
+
 @pytest.mark.parametrize("in_form", [False, True], ids=["page content", "form XObject"])
 def test_a_pdf_bomb_is_refused_without_unpacking_it_whole(in_form):
     """A 110 kB PDF whose page content (or a form it draws) unpacks to 110 MB: counted chunk by chunk

@@ -219,9 +219,12 @@ def inspect(
 
 
 def safe_filename(name: str | None, media_type: str) -> str:
-    """A harmless download name: letters, digits, dot, dash, underscore; the right extension."""
+    """A harmless download name: letters, digits, dot, dash, underscore; the right extension. Only
+    the last part of a path counts (some browsers send C:\\Users\\…\\skizze.pdf)."""
+    name = re.split(r"[\\/]", name or "")[-1]
     stem = unicodedata.normalize("NFKC", Path(name or "dokument").stem)
-    stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.UNICODE).strip("._")[:80] or "dokument"
+    stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.UNICODE)
+    stem = re.sub(r"\.{2,}", ".", stem).strip("._")[:80].strip("._") or "dokument"
     extension = {PDF: ".pdf", DOCX: ".docx", XLSX: ".xlsx"}[media_type]
     return stem + extension
 

@@ -155,3 +155,27 @@ def test_unpacked_sizes_are_counted_through_every_flate_stage():
     hex_flate = zlib.compress(content).hex().encode() + b">"
     assert documents.unpacked_size(stream(hex_flate, "/AHx", "/FlateDecode"), 10**9) == len(content)
     assert documents.unpacked_size(stream(b"kein zlib", "/FlateDecode"), 10**9) == 0  # pypdf judges it
+
+
+def test_a_cut_off_upload_leaves_no_temporary_file_open(app, world, login):
+    """werkzeug drops the spooled file of a multipart part it could not finish unclosed; the app
+    closes it when the request ends."""
+    import gc
+    import warnings
+
+    application = world.application("long_form_draft")
+    body = (
+        b'--grenze\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n%PDF-1.4\n" + b"0" * 600_000  # spooled to disk; no end
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        response = login("applicant-bildungswerk").post(
+            f"/antraege/{application.id}/langfassung/dokument",
+            data=body,
+            content_type="multipart/form-data; boundary=grenze",
+        )
+        gc.collect()
+    assert response.status_code == 422 and "Bitte wählen Sie eine Datei aus." in response.text
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+    assert Document.query.count() == 0

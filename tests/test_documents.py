@@ -126,7 +126,9 @@ def test_a_pdf_bomb_is_refused_without_unpacking_it_whole(in_form):
     assert len(bomb) < 200_000
     tracemalloc.start()
     try:
-        with pytest.raises(RuleViolation, match="unzulässig gepackt: ihr Inhalt ergibt entpackt mehr als 100 MB"):
+        with pytest.raises(
+            RuleViolation, match="unzulässig gepackt: ihr Inhalt ergibt entpackt mehr als 100 MB"
+        ):
             documents.inspect(io.BytesIO(bomb), (PDF,))
         peak = tracemalloc.get_traced_memory()[1]
     finally:

@@ -67,7 +67,9 @@ def test_a_draft_is_saved_section_by_section_with_a_completeness_overview(world,
     assert "2 von 10 Abschnitten vollständig" in text_of(sponsor.get(f"/antraege/{application.id}").text)
 
 
-@pytest.mark.parametrize("key", ["need", "target_groups", "activities", "principles", "indicators", "agency", "sustainability"])
+@pytest.mark.parametrize(
+    "key", ["need", "target_groups", "activities", "principles", "indicators", "agency", "sustainability"]
+)
 def test_a_section_sent_without_its_text_fields_is_saved_empty(world, login, key):
     """A post without the section's fields (not what a browser sends, but what a script or a broken
     request may): its text columns become empty, never NULL (which the database refuses: a 500)."""

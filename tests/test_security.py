@@ -212,7 +212,9 @@ def test_every_form_refuses_control_characters():
 def test_nul_and_control_characters_are_refused_at_the_field(app, world, login, title, message):
     from workflow.models import Application
 
-    response = login("applicant-bildungswerk").post("/antraege/neu", data={"title": title, "funding_object_id": "0"})
+    response = login("applicant-bildungswerk").post(
+        "/antraege/neu", data={"title": title, "funding_object_id": "0"}
+    )
     assert response.status_code == 422
     assert message in text_of(response.text) and 'id="title-error"' in response.text
     assert Application.query.count() == 0

@@ -123,7 +123,9 @@ def unpacked_size(stream: StreamObject, limit: int) -> int:
     past `limit`: never the whole stream in memory. Streams without Flate count as stored (the
     other filters are bounded by pypdf)."""
     filters = _get(stream, "/Filter")
-    names = [str(f.get_object()) for f in filters] if isinstance(filters, ArrayObject) else [str(filters or "")]
+    names = (
+        [str(f.get_object()) for f in filters] if isinstance(filters, ArrayObject) else [str(filters or "")]
+    )
     data = getattr(stream, "_data", b"") or b""  # the stored, still encoded octets (pypdf's attribute)
     while names and names[0] in _ASCII:  # these only shrink what they decode
         data = _ASCII[names.pop(0)].decode(data)
@@ -157,7 +159,11 @@ def _form_xobjects(resources, seen: set[int]) -> Iterator[StreamObject]:
     xobjects = _get(resources, "/XObject")
     for ref in (xobjects if hasattr(xobjects, "values") else {}).values():
         stream = ref.get_object()
-        if isinstance(stream, StreamObject) and _get(stream, "/Subtype") == "/Form" and id(stream) not in seen:
+        if (
+            isinstance(stream, StreamObject)
+            and _get(stream, "/Subtype") == "/Form"
+            and id(stream) not in seen
+        ):
             seen.add(id(stream))
             yield stream
             yield from _form_xobjects(_get(stream, "/Resources"), seen)

@@ -1,9 +1,9 @@
 """Registration, setting and resetting a password, inviting people."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from forms.base import CleanForm
 from forms.fields import options
 from workflow.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -43,7 +43,7 @@ def _text(label: str, max_length: int, required: bool = True, area: bool = False
     return (TextAreaField if area else StringField)(label, validators=validators)
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(CleanForm):
     organisation_name = _text("Name der Organisation", 200)
     legal_form = _text("Rechtsform (z. B. gGmbH, e. V.)", 100)
     address = _text("Anschrift (Straße, PLZ, Ort)", 500, area=True)
@@ -54,16 +54,16 @@ class RegistrationForm(FlaskForm):
     password_repeat = _repeat()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(CleanForm):
     email = EmailField("E-Mail-Adresse", validators=EMAIL)
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(CleanForm):
     password = _new_password()
     password_repeat = _repeat()
 
 
-class InviteForm(FlaskForm):
+class InviteForm(CleanForm):
     email = EmailField("E-Mail-Adresse", validators=EMAIL)
     name = _text("Name", 200)
     role = SelectField("Rolle", validate_choice=True)

@@ -1,16 +1,16 @@
 """The application's own data, as the sponsor enters it (the sketch issue enriches this)."""
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from forms.base import CleanForm
 from forms.fields import EuroField, MultiCheckboxField, options
 from workflow.models import DISTRICTS, FIELDS_OF_ACTION
 
 TITLE_MAX, SUMMARY_MAX, PREFERRED_DATES_MAX = 200, 3000, 500
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(CleanForm):
     title = StringField(
         "Projekttitel",
         validators=[

@@ -1,13 +1,14 @@
 """The first assessment's internal forms: a consultation, read access for a party, a comment."""
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from forms.base import CleanForm
 
 REQUIRED = "Bitte füllen Sie dieses Feld aus."
 
 
-class ConsultationNoteForm(FlaskForm):
+class ConsultationNoteForm(CleanForm):
     party = StringField(
         "Mit wem (Stelle und Person)",
         validators=[DataRequired(REQUIRED), Length(max=300, message="Höchstens 300 Zeichen.")],
@@ -23,7 +24,7 @@ class ConsultationNoteForm(FlaskForm):
     )
 
 
-class GrantAccessForm(FlaskForm):
+class GrantAccessForm(CleanForm):
     organisation_id = SelectField("Stelle", coerce=int, validate_choice=True)
     question = TextAreaField(
         "Frage an die Stelle", validators=[Optional(), Length(max=2000, message="Höchstens 2000 Zeichen.")]
@@ -34,7 +35,7 @@ class GrantAccessForm(FlaskForm):
         self.organisation_id.choices = list(organisations)
 
 
-class CommentForm(FlaskForm):
+class CommentForm(CleanForm):
     body = TextAreaField(
         "Ihr Kommentar (für den Projektträger nicht sichtbar)",
         validators=[DataRequired(REQUIRED), Length(max=5000, message="Höchstens 5000 Zeichen.")],

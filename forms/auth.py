@@ -1,9 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
+from forms.base import CleanForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(CleanForm):
     email = EmailField(
         "E-Mail-Adresse",
         validators=[
@@ -17,7 +18,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class CodeForm(FlaskForm):
+class CodeForm(CleanForm):
     code = StringField(
         "Sechsstelliger Code aus Ihrer Authenticator-App",
         validators=[DataRequired("Bitte geben Sie den Code ein."), Length(max=12)],

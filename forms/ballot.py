@@ -1,15 +1,15 @@
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from forms.base import CleanForm
 from forms.fields import options
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, REJECT
 
 RATING_CHOICES = options((str(n), str(n)) for n in range(1, 6))
 
 
-class BallotForm(FlaskForm):
+class BallotForm(CleanForm):
     choice = RadioField(
         "Ihr Votum",
         choices=options(CHOICE_LABELS),
@@ -39,7 +39,7 @@ for _name, _label in CRITERIA.items():
     )
 
 
-class ObjectionForm(FlaskForm):
+class ObjectionForm(CleanForm):
     reason = TextAreaField(
         "Begründung des Widerspruchs",
         validators=[
@@ -49,7 +49,7 @@ class ObjectionForm(FlaskForm):
     )
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(CleanForm):
     reason = TextAreaField(
         "Grund der Befangenheit",
         validators=[

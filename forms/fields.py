@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from wtforms import Field, SelectMultipleField
+from wtforms import Field, SelectMultipleField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
@@ -54,6 +54,16 @@ class EuroField(Field):
                 self.data = parse_euro(valuelist[0])
             except ValueError as exc:
                 raise ValueError(str(exc)) from exc
+
+
+class TimeOfDayField(TimeField):
+    """A time of day (HH:MM); WTForms' own message for anything else is English only."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError("Bitte geben Sie eine gültige Uhrzeit an (HH:MM, z. B. 14:30).") from exc
 
 
 class MultiCheckboxField(SelectMultipleField):

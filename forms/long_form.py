@@ -3,7 +3,6 @@ shape of what is entered; completeness is the long form's own rule (models/long_
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -17,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
+from forms.base import CleanForm
 from forms.fields import EuroField, MultiCheckboxField, options
 from workflow.models import DISTRICTS, FIELDS_OF_ACTION
 from workflow.models.long_form import COST_CATEGORIES, FINANCING_SOURCES, PERSONNEL, PRINCIPLES
@@ -42,7 +42,7 @@ def _date(label: str) -> DateField:
     return DateField(label, validators=[Optional()], format="%Y-%m-%d")
 
 
-class SectionForm(FlaskForm):
+class SectionForm(CleanForm):
     def values(self) -> dict:
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
 
@@ -248,7 +248,7 @@ def line_errors(form) -> list[str]:
     return messages
 
 
-class LongFormDocumentForm(FlaskForm):
+class LongFormDocumentForm(CleanForm):
     file = FileField(
         "Langfassung im Formular der NBank (PDF, DOCX oder XLSX, höchstens 10 MB)",
         validators=[FileRequired("Bitte wählen Sie eine Datei aus.")],

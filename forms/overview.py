@@ -5,6 +5,7 @@ from __future__ import annotations
 from wtforms import BooleanField, Form, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
+from forms.base import CleanInput
 from forms.fields import options
 from workflow.lifecycle import STATES
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION
@@ -13,7 +14,7 @@ from workflow.services.overview import SORT_LABELS, SORTS, Filters
 CHOICE_INVALID = "Bitte wählen Sie einen der angebotenen Werte."
 
 
-class FilterForm(Form):
+class FilterForm(CleanInput, Form):
     status = SelectField(
         "Status", choices=options([("", "alle")] + [(s.name, s.label) for s in STATES]), default=""
     )

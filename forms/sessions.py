@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from forms.fields import options
+from forms.base import CleanForm
+from forms.fields import TimeOfDayField, options
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, REJECT
 
 DATE_INVALID = "Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ)."
+TIME_INVALID = "Bitte geben Sie die Uhrzeit an (HH:MM)."
 
 
-class SessionForm(FlaskForm):
+class SessionForm(CleanForm):
     day = DateField("Datum", validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
-    starts = TimeField("Beginn", validators=[InputRequired("Bitte geben Sie die Uhrzeit an (HH:MM).")])
+    starts = TimeOfDayField("Beginn", validators=[InputRequired(TIME_INVALID)])
     place = StringField(
         "Ort oder Link der Videokonferenz",
         validators=[
@@ -33,7 +34,7 @@ class SessionForm(FlaskForm):
             raise ValidationError("Eine Sitzung kann nicht in der Vergangenheit geplant werden.")
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(CleanForm):
     minutes = TextAreaField(
         "Protokoll der Sitzung",
         validators=[
@@ -49,7 +50,7 @@ RATING_CHOICES = options([("", "–")] + [(str(n), str(n)) for n in range(1, 6)]
 def record_form(organisations):
     """A form with one group per eligible partner: present or absent, and its ballot."""
 
-    class RecordForm(FlaskForm):
+    class RecordForm(CleanForm):
         close = BooleanField("Abstimmung nach dem Erfassen schließen", default=True)
 
         def entries(self) -> list[dict]:

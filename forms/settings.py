@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, ValidationError
 
+from forms.base import CleanForm
 from forms.fields import MultiCheckboxField, options
 
 NUMBER = "Bitte geben Sie eine ganze Zahl ein."
@@ -39,7 +39,7 @@ def _day_list(form, field):
     field.days = days
 
 
-class ProcedureForm(FlaskForm):
+class ProcedureForm(CleanForm):
     committee_name = StringField(
         "Name des Gremiums",
         validators=[DataRequired(REQUIRED), Length(max=200, message="Höchstens 200 Zeichen.")],
@@ -95,14 +95,14 @@ class ProcedureForm(FlaskForm):
         return {n: n in chosen for n in self._numbers}
 
 
-class PartnerForm(FlaskForm):
+class PartnerForm(CleanForm):
     name = StringField(
         "Name der Partnerorganisation",
         validators=[DataRequired(REQUIRED), Length(max=200, message="Höchstens 200 Zeichen.")],
     )
 
 
-class RepresentativeForm(FlaskForm):
+class RepresentativeForm(CleanForm):
     organisation = SelectField("Organisation", coerce=int, validate_choice=True)
     name = StringField(
         "Name", validators=[DataRequired(REQUIRED), Length(max=200, message="Höchstens 200 Zeichen.")]
@@ -120,5 +120,5 @@ class RepresentativeForm(FlaskForm):
         self.organisation.choices = options((o.id, o.name) for o in organisations)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(CleanForm):
     """A button that changes something (CSRF only)."""

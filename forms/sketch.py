@@ -7,11 +7,11 @@ while it is a draft, except the title; completeness is the guard's business at s
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from forms.base import CleanForm
 from forms.fields import EuroField, MultiCheckboxField, options
 from workflow.models import DISTRICTS, FIELDS_OF_ACTION
 
@@ -43,7 +43,7 @@ def _limited(label: str, name: str, field=TextAreaField, required: bool = False)
     return field(label, validators=validators, filters=[_newlines])
 
 
-class SketchForm(FlaskForm):
+class SketchForm(CleanForm):
     title = _limited("Projekttitel", "title", StringField, required=True)
     funding_object_id = SelectField("Fördergegenstand", coerce=int, validate_choice=True, default=0)
     fields_of_action = MultiCheckboxField(

@@ -1,8 +1,9 @@
 """The correction of an issued statement (a new version naming the one it replaces)."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from forms.base import CleanForm
 
 TEXT_MAX = 5000
 
@@ -13,7 +14,7 @@ def _text(label: str, required: bool = False) -> TextAreaField:
     return TextAreaField(label, validators=validators)
 
 
-class CorrectStatementForm(FlaskForm):
+class CorrectStatementForm(CleanForm):
     replaces_version = HiddenField()
     correction_reason = _text("Grund der Berichtigung", required=True)
     statement = _text("Begründung des Lenkungskreises", required=True)

@@ -1,9 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from forms.base import CleanForm
 
-class TokenForm(FlaskForm):
+
+class TokenForm(CleanForm):
     name = StringField(
         "Wofür ist das Token? (z. B. „Teams-Workflow“ oder „Fachverfahren Landkreis“)",
         validators=[

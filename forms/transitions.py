@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from forms.base import CleanForm
 from forms.fields import EuroField, options
 from workflow.rules import nbank
 
@@ -37,7 +37,7 @@ def _not_in_future(form, field):
         raise ValidationError("Das Datum darf nicht in der Zukunft liegen.")
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(CleanForm):
     """Base: a form whose data (without the CSRF token) is what the event records."""
 
     def recorded(self) -> dict:

@@ -1,13 +1,13 @@
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional, ValidationError
 
+from forms.base import CleanForm
 from forms.fields import MultiCheckboxField, options
 from workflow.models.webhook import RECEIVER_KINDS
 from workflow.services.webhooks import EVENT_TYPES
 
 
-class WebhookForm(FlaskForm):
+class WebhookForm(CleanForm):
     name = StringField(
         "Name",
         validators=[

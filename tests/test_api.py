@@ -344,6 +344,39 @@ def test_bad_input_is_a_422_naming_the_fields(api, world, payload, fields, words
 
 
 @pytest.mark.parametrize(
+    ("notes", "words"),
+    [
+        ('"\\ud800"', "Ersatzzeichen"),  # json.loads makes a lone surrogate of it: not storable
+        ('"Text \\udc00 mit tiefem Ersatzzeichen"', "Ersatzzeichen"),
+        ('"\\ud83d\\ude00 ein Smiley als Paar ist gut"', None),
+        ('"Zeile\\u0007Klingel"', "Steuerzeichen"),
+        ('"Tab\\tund\\r\\nZeilen sind gut"', None),
+        ('["a", "\\u001b"]', "Steuerzeichen"),
+    ],
+)
+def test_lone_surrogates_and_control_characters_are_refused(api, world, notes, words):
+    application = world.application("consultation")
+    url = f"/api/v1/applications/{application.id}/transitions/record_consultation"
+    raw = f'{{"consultation_date": "{TODAY}", "participants": "{WHO}", "notes": {notes}}}'.encode()
+    response = api("coordinator").post(url, data=raw, content_type="application/json")
+    if words is None:
+        assert response.status_code == 200, response.text
+        return
+    assert words in _problem(response, 422)["detail"]
+    assert Event.query.filter_by(application_id=application.id, kind="transition").count() == 0
+
+
+def test_a_lone_surrogate_as_a_field_name_is_refused_not_echoed(api, world):
+    body = _problem(
+        api("applicant-bildungswerk").post(
+            "/api/v1/applications", data=b'{"title": "X", "\\ud800": 1}', content_type="application/json"
+        ),
+        422,
+    )
+    assert "Ersatzzeichen" in body["detail"]
+
+
+@pytest.mark.parametrize(
     "raw",
     [b"{", b'{"notes": NaN}', b"\xff\xfe", b"[" * 100_000 + b"]" * 100_000, b'{"a": 1' + b"9" * 5000 + b"}"],
 )

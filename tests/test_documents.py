@@ -95,3 +95,89 @@ def test_uploads_are_versions_under_generated_names(world):
     assert Document.query.count() == 2
     uploads = Event.query.filter_by(application_id=application.id, kind="document_uploaded").all()
     assert [e.data["version"] for e in uploads] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        ("C:\\Users\\bea\\Desktop\\Skizze 2026.pdf", "Skizze_2026.pdf"),  # some browsers send the path
+        ("..\\..\\windows\\boot.ini.pdf", "boot.ini.pdf"),
+        ("../../etc/passwd\x00.pdf", "passwd.pdf"),
+        ("Rechnung\u202efdp.pdf", "Rechnung_fdp.pdf"),
+        ("a...b....pdf", "a.b.pdf"),
+        ("....pdf", "dokument.pdf"),
+        ("x" * 10_000 + ".pdf", "x" * 80 + ".pdf"),
+        (None, "dokument.pdf"),
+    ],
+)
+def test_download_names_are_harmless(name, stored):
+    assert documents.safe_filename(name, PDF) == stored
+
+
+@pytest.mark.parametrize("in_form", [False, True], ids=["page content", "form XObject"])
+def test_a_pdf_bomb_is_refused_without_unpacking_it_whole(in_form):
+    """A 110 kB PDF whose page content (or a form it draws) unpacks to 110 MB: counted chunk by chunk
+    and refused past 100 MB, with a few MB in memory at most (pypdf alone would unpack it whole)."""
+    import tracemalloc
+
+    from tests.bad_input import pdf_bomb
+
+    bomb = pdf_bomb(in_form=in_form)
+    assert len(bomb) < 200_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(
+            RuleViolation, match="unzulässig gepackt: ihr Inhalt ergibt entpackt mehr als 100 MB"
+        ):
+            documents.inspect(io.BytesIO(bomb), (PDF,))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * documents.MB
+
+
+def test_unpacked_sizes_are_counted_through_every_flate_stage():
+    import zlib
+
+    from pypdf.generic import ArrayObject, NameObject, StreamObject
+
+    def stream(data: bytes, *filters: str) -> StreamObject:
+        obj = StreamObject()
+        obj._data = data  # the stored octets, as pypdf keeps them
+        names = [NameObject(f) for f in filters]
+        if names:
+            obj[NameObject("/Filter")] = ArrayObject(names) if len(names) > 1 else names[0]
+        return obj
+
+    content = b"BT /F1 12 Tf (Hallo) Tj ET\n" * 1000
+    assert documents.unpacked_size(stream(content), 10**9) == len(content)
+    assert documents.unpacked_size(stream(zlib.compress(content), "/FlateDecode"), 10**9) == len(content)
+    double = zlib.compress(zlib.compress(b"\0" * (20 * documents.MB)))  # a bomb inside a bomb
+    assert documents.unpacked_size(stream(double, "/Fl", "/Fl"), documents.MB) <= 2 * documents.MB
+    hex_flate = zlib.compress(content).hex().encode() + b">"
+    assert documents.unpacked_size(stream(hex_flate, "/AHx", "/FlateDecode"), 10**9) == len(content)
+    assert documents.unpacked_size(stream(b"kein zlib", "/FlateDecode"), 10**9) == 0  # pypdf judges it
+
+
+def test_a_cut_off_upload_leaves_no_temporary_file_open(app, world, login):
+    """werkzeug drops the spooled file of a multipart part it could not finish unclosed; the app
+    closes it when the request ends."""
+    import gc
+    import warnings
+
+    application = world.application("long_form_draft")
+    body = (
+        b'--grenze\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n%PDF-1.4\n" + b"0" * 600_000  # spooled to disk; no end
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        response = login("applicant-bildungswerk").post(
+            f"/antraege/{application.id}/langfassung/dokument",
+            data=body,
+            content_type="multipart/form-data; boundary=grenze",
+        )
+        gc.collect()
+    assert response.status_code == 422 and "Bitte wählen Sie eine Datei aus." in response.text
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+    assert Document.query.count() == 0

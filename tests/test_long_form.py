@@ -67,6 +67,22 @@ def test_a_draft_is_saved_section_by_section_with_a_completeness_overview(world,
     assert "2 von 10 Abschnitten vollständig" in text_of(sponsor.get(f"/antraege/{application.id}").text)
 
 
+@pytest.mark.parametrize(
+    "key", ["need", "target_groups", "activities", "principles", "indicators", "agency", "sustainability"]
+)
+def test_a_section_sent_without_its_text_fields_is_saved_empty(world, login, key):
+    """A post without the section's fields (not what a browser sends, but what a script or a broken
+    request may): its text columns become empty, never NULL (which the database refuses: a 500)."""
+    application = world.application("long_form_draft")
+    demo.fill_long_form(application, world.user(SPONSOR))
+    response = login(SPONSOR).post(_url(application, f"/{key}"), data={})
+    assert response.status_code == 303
+    db.session.expire_all()
+    long_form = db.session.get(Application, application.id).long_form
+    texts = [name for name in long_forms.SECTION_FIELDS[key] if name in long_forms.TEXT_COLUMNS]
+    assert texts and all(getattr(long_form, name) == "" for name in texts)
+
+
 def test_funding_object_2_needs_the_agreement_with_the_employment_agency(world):
     sponsor = world.user(SPONSOR)
     application = demo.new_application(sponsor, "Arbeitslose qualifizieren", number=2)

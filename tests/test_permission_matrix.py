@@ -197,7 +197,7 @@ EXPECTED = {
     "GET /": "302 200 200 200 200 200 200 200",
     "POST /abmelden": "302 302 302 302 302 302 302 302",
     "GET /anmelden": "200 302 302 302 302 302 302 302",
-    "POST /anmelden": "200 302 302 302 302 302 302 302",
+    "POST /anmelden": "422 302 302 302 302 302 302 302",
     "GET /anmelden/code": "302 302 302 302 302 302 302 302",
     "POST /anmelden/code": "302 302 302 302 302 302 302 302",
     "GET /anmelden/zwei-faktor-einrichten": "302 302 302 302 302 302 302 302",

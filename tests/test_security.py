@@ -1,4 +1,5 @@
-"""Login protection: throttling, the second factor, password rules; the accessibility statement."""
+"""Login protection: throttling, the second factor, password rules; the accessibility statement; what
+every form refuses (control characters, JSON bodies)."""
 
 from __future__ import annotations
 
@@ -162,3 +163,98 @@ def test_session_cookie_is_httponly_and_samesite(app, world):
     response = _login(app.test_client(), world.user("applicant-lwz").email)
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+# -- what every form refuses ------------------------------------------------------------------------
+
+
+def _form_classes():
+    """Every form class of forms/ (and the session record form, which is made per vote)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from flask_wtf import FlaskForm
+
+    import forms
+    from forms.sessions import record_form
+
+    found = {record_form([])}
+    for module in pkgutil.iter_modules(forms.__path__):
+        loaded = importlib.import_module(f"forms.{module.name}")
+        found |= {
+            cls
+            for _, cls in inspect.getmembers(loaded, inspect.isclass)
+            if issubclass(cls, FlaskForm) and cls.__module__ == loaded.__name__
+        }
+    return found
+
+
+def test_every_form_refuses_control_characters():
+    from forms.base import CleanInput
+    from forms.overview import FilterForm
+
+    classes = _form_classes()
+    assert len(classes) > 20
+    assert [cls.__name__ for cls in classes if not issubclass(cls, CleanInput)] == []
+    assert issubclass(FilterForm, CleanInput)  # the table's filters (a GET form) too
+
+
+@pytest.mark.parametrize(
+    ("title", "message"),
+    [
+        ("Fachkräfte\x00sichern", "Nullzeichen"),  # PostgreSQL cannot store it: was a 500
+        ("\x00", "Nullzeichen"),
+        ("Fachkräfte\x07\x1b[31msichern", "Steuerzeichen"),
+        ("Fachkräfte\x0bsichern", "Steuerzeichen"),  # a vertical tab, as pasted from some editors
+    ],
+)
+def test_nul_and_control_characters_are_refused_at_the_field(app, world, login, title, message):
+    from workflow.models import Application
+
+    response = login("applicant-bildungswerk").post(
+        "/antraege/neu", data={"title": title, "funding_object_id": "0"}
+    )
+    assert response.status_code == 422
+    assert message in text_of(response.text) and 'id="title-error"' in response.text
+    assert Application.query.count() == 0
+
+
+def test_tabs_line_breaks_and_any_other_text_are_kept(app, world, login):
+    from workflow.models import Application
+
+    summary = "Zeile 1\r\n\tZeile 2 – „Anführung“ 👩‍👩‍👧 ‮rückwärts <script>x</script>"
+    data = {"title": "Titel", "summary": summary, "funding_object_id": "0"}
+    response = login("applicant-bildungswerk").post("/antraege/neu", data=data)
+    assert response.status_code == 302, text_of(response.text)
+    assert Application.query.one().summary == summary
+
+
+def test_the_table_filter_refuses_control_characters(app, world, login):
+    response = login("coordinator").get("/uebersicht/antraege?suche=%00x")
+    assert response.status_code == 422 and "Nullzeichen" in text_of(response.text)
+
+
+def test_a_json_body_to_a_page_is_a_415_in_german(app, world, login):
+    """Flask-WTF would read JSON as the form's data (numbers and lists where text is expected: 500s).
+    The pages take form data; JSON is the API's."""
+    sponsor = login("applicant-bildungswerk")
+    for body in ({"title": 1}, [1, 2], {"title": None}):
+        response = sponsor.post("/antraege/neu", json=body)
+        assert response.status_code == 415
+        assert "kein JSON" in text_of(response.text) and "/api/v1" in text_of(response.text)
+    assert sponsor.post("/abmelden", json={}).status_code == 415
+    assert sponsor.get("/antraege/neu").status_code == 200
+
+
+def test_a_refused_login_or_code_form_is_a_422(app, world):
+    client = app.test_client()
+    response = _login(client, "", "")
+    assert response.status_code == 422 and "Bitte geben Sie Ihre E-Mail-Adresse ein." in response.text
+    assert _login(client, "keine-adresse", "x").status_code == 422
+    observer = world.user("observer-nbank")
+    observer.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    assert _login(client, observer.email).location.endswith("/anmelden/code")
+    response = client.post("/anmelden/code", data={"code": ""})
+    assert response.status_code == 422 and "Bitte geben Sie den Code ein." in response.text

@@ -70,6 +70,12 @@ def test_the_coordinator_schedules_a_session_and_opens_a_vote_onto_its_agenda(wo
             {"day": (NOW + timedelta(days=3)).date().isoformat(), "starts": "10:00", "place": ""},
             "Ort oder den Link",
         ),
+        # WTForms' own message for a time is English only.
+        (
+            {"day": (NOW + timedelta(days=3)).date().isoformat(), "starts": "25:61", "place": "IHK"},
+            "gültige Uhrzeit",
+        ),
+        ({"day": (NOW + timedelta(days=3)).date().isoformat(), "starts": "14 Uhr", "place": "IHK"}, "HH:MM"),
     ],
 )
 def test_bad_session_input_is_refused(world, login, data, message):

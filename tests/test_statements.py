@@ -255,9 +255,13 @@ def test_a_correction_is_a_new_version_naming_the_one_it_replaces(app, world, lo
     import hashlib
 
     assert hashlib.sha256(old).hexdigest() == first.sha256
-    # A stale form (two tabs) is refused.
+    # A stale form (two tabs) is refused, and so is a version no statement has (a 5000-digit one too).
     stale = coordinator.post(f"/antraege/{application.id}/stellungnahme/berichtigen", data=data)
     assert stale.status_code == 409
+    for version in ("9" * 5000, "02", " 2", "２"):
+        absurd = data | {"replaces_version": version}
+        response = coordinator.post(f"/antraege/{application.id}/stellungnahme/berichtigen", data=absurd)
+        assert response.status_code == 409 and "schon berichtigt" in text_of(response.text)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Statement)) == 2
     # verify-statement knows both, and says that the first was corrected.
     path = tmp_path / "alt.pdf"

@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, Request, request
 from werkzeug.routing import IntegerConverter
 
 from workflow.config import Defaults
@@ -24,6 +24,21 @@ class BoundedIntConverter(IntegerConverter):
         return number if number <= MAX_ID else 0
 
 
+class ClosingRequest(Request):
+    """Closes the temporary file of every uploaded part when the request ends: werkzeug leaves
+    those of a multipart body it could not finish parsing (cut off, no closing boundary) open."""
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        stream = super()._get_file_stream(total_content_length, content_type, filename, content_length)
+        self.__dict__.setdefault("_upload_streams", []).append(stream)
+        return stream
+
+    def close(self) -> None:
+        super().close()
+        for stream in self.__dict__.pop("_upload_streams", ()):
+            stream.close()
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
         "ANTRAGSWEG_INSTANCE_PATH", str(PROJECT_ROOT / "instance")
@@ -35,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder="static",
     )
+    app.request_class = ClosingRequest
     app.config.from_object(Defaults)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

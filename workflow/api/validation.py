@@ -27,6 +27,7 @@ from wtforms import (
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
+from forms.base import CONTROL_CHARACTERS
 from forms.fields import MAX_CENTS, EuroField
 from workflow import MAX_ID  # noqa: F401 - the one bound of database ids, for the API
 from workflow.api.problems import ApiError, field_errors
@@ -172,14 +173,36 @@ def read_json() -> object:
         raise ApiError(400, "Der Inhalt der Anfrage ist kein gültiges JSON (UTF-8).") from exc
 
 
-def _has_nul(value) -> bool:
+NUL_TEXT = "Nullzeichen (\\u0000) sind in Angaben nicht erlaubt."
+CONTROL_TEXT = (
+    "Steuerzeichen (\\u0001 bis \\u001f außer Tabulator und Zeilenumbruch, \\u007f) sind in Angaben "
+    "nicht erlaubt."
+)
+SURROGATE_TEXT = (
+    "Einzelne UTF-16-Ersatzzeichen (\\ud800 bis \\udfff ohne ihr Gegenstück) sind kein gültiger Text. "
+    "Bitte senden Sie gültiges Unicode."
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_problem(value) -> str | None:
+    """Why text somewhere in a JSON value (keys included) cannot be taken, in German, or None: NUL
+    and control characters (PostgreSQL and the XML of exports refuse them) and lone surrogates
+    (json.loads makes them of "\\ud800"; they cannot be encoded, stored or answered)."""
     if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+        if "\x00" in value:
+            return NUL_TEXT
+        if CONTROL_CHARACTERS.search(value):
+            return CONTROL_TEXT
+        if _SURROGATE.search(value):
+            return SURROGATE_TEXT
+        return None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        problem = text_problem(key) or text_problem(item)
+        if problem:
+            return problem
+    return None
 
 
 def _message(error) -> tuple[str, str]:
@@ -230,8 +253,9 @@ _VALIDATORS: dict[int, Draft202012Validator] = {}
 
 def check(schema: dict, value) -> None:
     """Raise a 422 with every field that `value` gets wrong against `schema`."""
-    if _has_nul(value):
-        raise ApiError(422, "Nullzeichen (\\u0000) sind in Angaben nicht erlaubt.")
+    problem = text_problem(value)
+    if problem:
+        raise ApiError(422, problem)
     validator = _VALIDATORS.get(id(schema))
     if validator is None:
         validator = _VALIDATORS[id(schema)] = Draft202012Validator(

@@ -9,6 +9,8 @@ import re
 import secrets
 import unicodedata
 import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,8 @@ import sqlalchemy.orm
 from flask import current_app
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
+from pypdf.filters import ASCII85Decode, ASCIIHexDecode
+from pypdf.generic import ArrayObject, StreamObject
 
 from workflow.extensions import db
 from workflow.models import Application, Event, User
@@ -29,8 +33,10 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TYPE_NAMES = {PDF: "PDF", DOCX: "Word (DOCX)", XLSX: "Excel (XLSX)"}
 MB = 1024 * 1024
-MAX_UNPACKED = 100 * MB  # a DOCX/XLSX that unpacks to more than this is a zip bomb
+MAX_UNPACKED = 100 * MB  # a DOCX/XLSX, or a PDF's content, that unpacks to more is a bomb
 MAX_PDF_PAGES_READ = 500
+INFLATE_CHUNK = MB  # at most this much unpacked data in memory at a time
+PACKED_BADLY = "Die Datei ist beschädigt oder unzulässig gepackt."
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,7 @@ def _sniff(data: bytes) -> str | None:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = set(archive.namelist())
                 if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
-                    raise RuleViolation("Die Datei ist beschädigt oder unzulässig gepackt.", field="file")
+                    raise RuleViolation(PACKED_BADLY, field="file")
                 if "[Content_Types].xml" in names and "word/document.xml" in names:
                     return DOCX
                 if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
@@ -74,6 +80,109 @@ def _sniff(data: bytes) -> str | None:
         except zipfile.BadZipFile:
             return None
     return None
+
+
+# -- PDF bombs: content streams that unpack to far more than the file holds ------------------------
+
+_FLATE = frozenset({"/FlateDecode", "/Fl"})
+_ASCII = {
+    "/ASCIIHexDecode": ASCIIHexDecode,
+    "/AHx": ASCIIHexDecode,
+    "/ASCII85Decode": ASCII85Decode,
+    "/A85": ASCII85Decode,
+}
+
+
+def _get(obj, key: str):
+    """A PDF dictionary's entry, resolved if it is a reference (dict.get would not)."""
+    value = obj.get(key) if hasattr(obj, "get") else None
+    return value.get_object() if value is not None else None
+
+
+def _inflate(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Inflate a Flate stream given in chunks, yielding at most INFLATE_CHUNK bytes at a time."""
+    inflater = zlib.decompressobj()
+    for chunk in chunks:
+        pending = chunk
+        while pending and not inflater.eof:
+            out = inflater.decompress(pending, INFLATE_CHUNK)
+            pending = inflater.unconsumed_tail
+            if out:
+                yield out
+        if inflater.eof:
+            return
+    while not inflater.eof:  # what zlib still holds once all input is in
+        out = inflater.decompress(b"", INFLATE_CHUNK)
+        if not out:
+            return
+        yield out
+
+
+def unpacked_size(stream: StreamObject, limit: int) -> int:
+    """How many bytes a PDF stream's filters make of it, counted chunk by chunk and only until
+    past `limit`: never the whole stream in memory. Streams without Flate count as stored (the
+    other filters are bounded by pypdf)."""
+    filters = _get(stream, "/Filter")
+    names = (
+        [str(f.get_object()) for f in filters] if isinstance(filters, ArrayObject) else [str(filters or "")]
+    )
+    data = getattr(stream, "_data", b"") or b""  # the stored, still encoded octets (pypdf's attribute)
+    while names and names[0] in _ASCII:  # these only shrink what they decode
+        data = _ASCII[names.pop(0)].decode(data)
+    if not names or names[0] not in _FLATE:
+        return len(data)
+    stages: Iterable[bytes] = [data]
+    while names and names[0] in _FLATE:
+        stages = _inflate(stages)
+        names.pop(0)
+    total = 0
+    try:
+        for chunk in stages:
+            total += len(chunk)
+            if total > limit:
+                break
+    except zlib.error:
+        pass  # broken data: pypdf judges it when it reads the page
+    return total
+
+
+def _content_streams(page) -> Iterator[StreamObject]:
+    contents = _get(page, "/Contents")
+    for item in contents if isinstance(contents, ArrayObject) else [contents]:
+        item = item.get_object() if item is not None else None
+        if isinstance(item, StreamObject):
+            yield item
+
+
+def _form_xobjects(resources, seen: set[int]) -> Iterator[StreamObject]:
+    """The form XObjects a page draws (and those they draw): text extraction reads them too."""
+    xobjects = _get(resources, "/XObject")
+    for ref in (xobjects if hasattr(xobjects, "values") else {}).values():
+        stream = ref.get_object()
+        if (
+            isinstance(stream, StreamObject)
+            and _get(stream, "/Subtype") == "/Form"
+            and id(stream) not in seen
+        ):
+            seen.add(id(stream))
+            yield stream
+            yield from _form_xobjects(_get(stream, "/Resources"), seen)
+
+
+def _refuse_pdf_bomb(reader: PdfReader) -> None:
+    """Every page's content, and what the first page draws, may unpack to MAX_UNPACKED at most."""
+    first = reader.pages[0]
+    streams = [s for page in reader.pages for s in _content_streams(page)]
+    streams += list(_form_xobjects(_get(first, "/Resources"), set()))
+    unpacked = 0
+    for stream in streams:
+        unpacked += unpacked_size(stream, MAX_UNPACKED - unpacked)
+        if unpacked > MAX_UNPACKED:
+            raise RuleViolation(
+                f"Die PDF-Datei ist unzulässig gepackt: ihr Inhalt ergibt entpackt mehr als "
+                f"{MAX_UNPACKED // MB} MB.",
+                field="file",
+            )
 
 
 def _pdf_pages(data: bytes) -> int:
@@ -87,6 +196,7 @@ def _pdf_pages(data: bytes) -> int:
         pages = len(reader.pages)
         if pages == 0 or pages > MAX_PDF_PAGES_READ:
             raise RuleViolation("Die PDF-Datei hat keine lesbaren Seiten.", field="file")
+        _refuse_pdf_bomb(reader)  # before anything unpacks a stream whole
         reader.pages[0].extract_text()  # the first page must really parse
         return pages
     except RuleViolation:
@@ -115,9 +225,12 @@ def inspect(
 
 
 def safe_filename(name: str | None, media_type: str) -> str:
-    """A harmless download name: letters, digits, dot, dash, underscore; the right extension."""
+    """A harmless download name: letters, digits, dot, dash, underscore; the right extension. Only
+    the last part of a path counts (some browsers send C:\\Users\\…\\skizze.pdf)."""
+    name = re.split(r"[\\/]", name or "")[-1]
     stem = unicodedata.normalize("NFKC", Path(name or "dokument").stem)
-    stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.UNICODE).strip("._")[:80] or "dokument"
+    stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.UNICODE)
+    stem = re.sub(r"\.{2,}", ".", stem).strip("._")[:80].strip("._") or "dokument"
     extension = {PDF: ".pdf", DOCX: ".docx", XLSX: ".xlsx"}[media_type]
     return stem + extension
 

@@ -48,6 +48,14 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The sections' text columns: they hold text, never NULL.
+TEXT_COLUMNS = frozenset(
+    column.name
+    for column in LongForm.__table__.columns
+    if isinstance(column.type, sa.String) and not column.nullable
+)
+
+
 def may_edit(user: User, application: Application) -> bool:
     """The sponsor writes the long form while it is theirs (`long_form_draft`)."""
     return (
@@ -149,6 +157,8 @@ def _save_one(application: Application, long_form: LongForm, user: User, key: st
         for name in SECTION_FIELDS.get(key, ()):
             if name in values:
                 value = values[name]
+                if value is None and name in TEXT_COLUMNS:
+                    value = ""  # a text box that was not sent (or emptied): empty, never NULL
                 setattr(long_form, name, value.strip() if isinstance(value, str) else value)
     _check(long_form)
     if key in ("costs", "financing"):

@@ -408,7 +408,7 @@ def correct(application: Application, actor: User, data: dict) -> Statement:
         if previous is None:
             raise InvalidTransition("Zu diesem Antrag gibt es noch keine Stellungnahme.")
         replaces = str(data.get("replaces_version") or "0")
-        if not replaces.isascii() or not replaces.isdecimal() or int(replaces) != previous.version:
+        if replaces != str(previous.version):
             raise InvalidTransition(
                 "Die Stellungnahme wurde inzwischen schon berichtigt. Bitte laden Sie die Seite neu."
             )

@@ -16,6 +16,7 @@ ERROR_TITLES = {
     409: "Aktion nicht möglich",
     410: "Link nicht mehr gültig",
     413: "Datei zu groß",
+    415: "Falsches Format",
     422: "Eingabe nicht angenommen",
     429: "Zu viele Versuche",
     500: "Interner Fehler",
@@ -27,6 +28,8 @@ ERROR_TEXTS = {
     405: "Diese Aktion ist auf diesem Weg nicht möglich.",
     413: "Die gesendeten Daten sind zu groß: eine Datei darf höchstens 10 MB haben. Was Sie zuvor "
     "gespeichert haben, ist unverändert.",
+    415: "Diese Seite nimmt die Angaben eines Formulars an, kein JSON. Für Programme gibt es die API "
+    "unter /api/v1 (siehe die API-Dokumentation).",
     500: "Ein unerwarteter Fehler ist aufgetreten. Es wurde nichts verändert; bitte versuchen Sie "
     "es noch einmal.",
 }
@@ -79,6 +82,14 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(module.bp)
     api.register(app)
+
+    @app.before_request
+    def _forms_take_form_data():
+        # The forms read what a browser sends; Flask-WTF would read a JSON body as form data (lists
+        # and numbers where the fields expect text). JSON is the API's.
+        if request.method in ("POST", "PUT", "PATCH") and request.is_json and not api.is_api_request():
+            return _error_page(415, ERROR_TEXTS[415])
+        return None
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):

@@ -56,7 +56,7 @@ def login():
         if security.totp_required(user):
             return redirect(url_for(".enrol_second_factor"))
         return _complete_login(user)
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), (422 if form.errors else 200)
 
 
 def _fresh_session() -> None:
@@ -93,7 +93,7 @@ def second_factor():
         security.record_failure(user.email, request.remote_addr)
         form.code.errors.append("Der Code ist nicht gültig oder wurde schon verwendet.")
         return render_template("auth/code.html", form=form), 401
-    return render_template("auth/code.html", form=form)
+    return render_template("auth/code.html", form=form), (422 if form.errors else 200)
 
 
 @bp.route("/anmelden/zwei-faktor-einrichten", methods=["GET", "POST"])

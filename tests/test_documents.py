@@ -181,3 +181,26 @@ def test_a_cut_off_upload_leaves_no_temporary_file_open(app, world, login):
     assert response.status_code == 422 and "Bitte wählen Sie eine Datei aus." in response.text
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
     assert Document.query.count() == 0
+
+
+def _lying_docx(unpacked: int) -> bytes:
+    """A DOCX whose zip headers claim each member is tiny while one of them unpacks to `unpacked` bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<x/>")
+        archive.writestr("word/document.xml", b"\0" * unpacked)
+    data = bytearray(out.getvalue())
+    # Rewrite the stated uncompressed size (local header and central directory) to 10 bytes.
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            data[start + offset : start + offset + 4] = (10).to_bytes(4, "little")
+            start += 4
+    return bytes(data)
+
+
+def test_a_zip_bomb_that_understates_its_sizes_is_refused():
+    """Headers that claim 10 bytes per member pass a check of the stated sizes; unpacking counts."""
+    with pytest.raises(RuleViolation):
+        documents.inspect(io.BytesIO(_lying_docx(120 * 1024 * 1024)), (DOCX,))
+    assert documents.inspect(io.BytesIO(_office("docx")), (DOCX,)).media_type == DOCX

@@ -73,13 +73,27 @@ def _sniff(data: bytes) -> str | None:
                 names = set(archive.namelist())
                 if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
                     raise RuleViolation(PACKED_BADLY, field="file")
+                _unpack_within_limit(archive)
                 if "[Content_Types].xml" in names and "word/document.xml" in names:
                     return DOCX
                 if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
                     return XLSX
-        except zipfile.BadZipFile:
+        # A broken, truncated, encrypted or oddly packed archive is no document we accept.
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError):
             return None
     return None
+
+
+def _unpack_within_limit(archive: zipfile.ZipFile) -> None:
+    """Unpack every member chunk by chunk, counting: headers that understate the sizes do not
+    help a bomb, since zipfile stops at the stated size and the checksum then fails."""
+    total = 0
+    for info in archive.infolist():
+        with archive.open(info) as member:
+            while chunk := member.read(INFLATE_CHUNK):
+                total += len(chunk)
+                if total > MAX_UNPACKED:
+                    raise RuleViolation(PACKED_BADLY, field="file")
 
 
 # -- PDF bombs: content streams that unpack to far more than the file holds ------------------------

@@ -34,7 +34,8 @@ class Application(db.Model):
             "requested_grant_cents IS NULL OR requested_grant_cents >= 0", name="grant_not_negative"
         ),
         sa.CheckConstraint("total_cost_cents IS NULL OR total_cost_cents >= 0", name="cost_not_negative"),
-        sa.Index("ix_applications_alliance_state", "alliance_id", "state"),
+        # The table filtered by state, in deadline order (and the counts per state).
+        sa.Index("ix_applications_alliance_state_due", "alliance_id", "state", "next_due_on", "id"),
         sa.Index("ix_applications_alliance_updated", "alliance_id", "updated_at"),
         # The cockpit's due list, the table's deadline order and its "overdue" filter.
         sa.Index("ix_applications_alliance_next_due", "alliance_id", "next_due_on", "id"),

@@ -33,7 +33,8 @@ class Vote(db.Model):
         ),
         # The start pages: open votes (closed_at IS NULL) by deadline, the latest closed ones.
         sa.Index("ix_votes_closed_at_deadline_at", "closed_at", "deadline_at"),
-        # A partner's start page: the open votes of one alliance, most urgent first.
+        # A partner's start page: the alliance's votes closed last, its open votes most urgent first.
+        sa.Index("ix_votes_alliance_closed", "alliance_id", "closed_at"),
         sa.Index(
             "ix_votes_open_by_deadline",
             "alliance_id",

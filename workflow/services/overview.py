@@ -434,7 +434,7 @@ def partner_start(user: User, now: datetime | None = None, recent_limit: int = 1
         db.session.scalars(
             sa.select(Vote)
             .join(Application, Vote.application_id == Application.id)
-            .where(Application.alliance_id == user.alliance_id, Vote.closed_at.is_not(None))
+            .where(Vote.alliance_id == user.alliance_id, Vote.closed_at.is_not(None))  # by index
             .options(contains_eager(Vote.application).selectinload(Application.applicant))
             .order_by(Vote.closed_at.desc())
             .limit(recent_limit)

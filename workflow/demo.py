@@ -20,10 +20,11 @@ from workflow.passwords import hash_password
 from workflow.services import votes
 from workflow.services.lifecycle import create_application, fire
 
-DEMO_PASSWORD = "Antragsweg-Demo1"  # noqa: S105  # nosec B105 - the documented demo login, never production
+# The documented demo login (README), never a production password.
+DEMO_PASSWORD = "Antragsweg-Demo1"  # noqa: S105  # nosec B105
 DEMO_DOMAIN = "demo.antragsweg.de"
 # The demo coordinator's second factor (documented in the README; `flask --app wsgi demo-totp`).
-DEMO_TOTP_SECRET = "ANTRAGSWEGDEMOKOORDINATION"  # noqa: S105  # nosec B105 - demo only
+DEMO_TOTP_SECRET = "ANTRAGSWEGDEMOKOORDINATION"  # noqa: S105  # nosec B105
 
 PARTNERS = (
     ("IHK Lüneburg-Wolfsburg", "ihk"),

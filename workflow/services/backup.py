@@ -141,7 +141,8 @@ def _reset_sequence(connection, table: sa.Table) -> None:
     pk = list(table.primary_key.columns)
     if len(pk) != 1 or not isinstance(pk[0].type, sa.Integer) or not pk[0].autoincrement:
         return
+    # Table and column names from our own metadata, never from input.
     connection.exec_driver_sql(
-        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "  # noqa: S608  # nosec B608 - names from our own metadata
+        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "  # noqa: S608  # nosec B608
         f"COALESCE((SELECT MAX({pk[0].name}) FROM {table.name}), 0) + 1, false)"
     )

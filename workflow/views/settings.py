@@ -23,7 +23,7 @@ SETTING_LABELS = {
     "statement_days": "Frist Stellungnahme",
     "circulation_days": "Dauer Umlaufverfahren",
     "quorum_percent": "Quorum (%)",
-    "secret_while_open": "Geheim bis zum Schluss",  # nosec B105 - a label, not a password
+    "secret_while_open": "Geheim bis zum Schluss",  # a label, not a password  # nosec B105
     "attributed_comments": "Kommentare mit Namen",
     "max_funding_rate_percent": "Höchster Fördersatz (%)",
     "reminder_days": "Erinnerungen vor Fristen",

@@ -353,13 +353,15 @@ def due_list(
     return entries, total
 
 
-def _app_dict(a: Application) -> dict:
+def _app_dict(a, sponsor: str | None = None) -> dict:
+    """An application's line on a start page: an Application, or a row of its columns with the
+    sponsor's name given."""
     return {
         "id": a.id,
         "reference": a.reference,
         "title": a.title,
-        "sponsor": a.applicant.name,
-        "state": a.state_label,
+        "sponsor": a.applicant.name if sponsor is None else sponsor,
+        "state": STATES_BY_NAME[a.state].label,
     }
 
 
@@ -416,13 +418,7 @@ def partner_start(user: User, now: datetime | None = None, recent_limit: int = 1
     def entry(row) -> dict:
         days = (calendar.local_date(row.deadline_at) - today).days if row.deadline_at else None
         return {
-            "application": {
-                "id": row.id,
-                "reference": row.reference,
-                "title": row.title,
-                "sponsor": row.sponsor,
-                "state": STATES_BY_NAME[row.state].label,
-            },
+            "application": _app_dict(row, row.sponsor),
             "mode": MODE_LABELS[row.mode],
             "deadline_at": row.deadline_at,
             "days_left": days,

@@ -16,6 +16,8 @@ from workflow import create_app, demo
 from workflow.extensions import db
 from workflow.models import Application, User
 
+pytest_plugins = ["tests.live"]
+
 
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("ANTRAGSWEG_TEST_DATABASE_URL")

@@ -1,21 +1,16 @@
-"""A real server (gunicorn on loopback) on the suite's database, and a real browser (Debian's
-chromium driven by Playwright; never a downloaded browser)."""
+"""A real browser (Debian's chromium driven by Playwright; never a downloaded browser) against the
+suite's gunicorn node (`live_server`, from tests/live.py)."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Mailbox
 from workflow import PROJECT_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -29,93 +24,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class LiveMailbox(Mailbox):
-    """The real SMTP server the live server sends to (aiosmtpd on loopback, for the whole run)."""
-
-    def wait_for(self, address: str, count: int = 1, timeout: float = 15.0) -> list:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(found := self.to(address)) >= count:
-                return found
-            time.sleep(0.05)
-        raise AssertionError(f"no mail to {address} arrived within {timeout} s")
-
-
-@pytest.fixture(scope="session")
-def live_smtp():
-    from aiosmtpd.controller import Controller
-
-    mailbox = LiveMailbox()
-    mailbox.port = _free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
-    controller.start()
-    yield mailbox
-    controller.stop()
-
-
-@pytest.fixture(scope="session")
-def live_server(app, live_smtp):
-    """gunicorn serving the app on 127.0.0.1, on the same database and instance folder as the
-    suite (whatever a test commits, the server sees); its mail goes to `live_smtp`."""
-    port = _free_port()
-    env = os.environ | {
-        "ANTRAGSWEG_MAIL_SERVER": "127.0.0.1",
-        "ANTRAGSWEG_MAIL_PORT": str(live_smtp.port),
-        "ANTRAGSWEG_BASE_URL": f"http://127.0.0.1:{port}",
-        "ANTRAGSWEG_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "ANTRAGSWEG_SECRET_KEY": app.config["SECRET_KEY"],
-        "ANTRAGSWEG_INSTANCE_PATH": app.instance_path,
-        "ANTRAGSWEG_ARGON2_TIME_COST": "1",
-        "ANTRAGSWEG_ARGON2_MEMORY_COST": "8",
-        "ANTRAGSWEG_ARGON2_PARALLELISM": "1",
-        "ANTRAGSWEG_TOTP_REQUIRED_ROLES": json.dumps(list(app.config["TOTP_REQUIRED_ROLES"])),
-        "ANTRAGSWEG_LOGIN_MAX_FAILURES_PER_ADDRESS": "10000",
-    }
-    log = open(Path(app.instance_path) / "gunicorn.log", "w")  # noqa: SIM115 - closed at teardown
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "2",
-            "--timeout",
-            "60",
-            "wsgi:app",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310 - loopback
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        raise RuntimeError(
-            "gunicorn did not start: " + (Path(app.instance_path) / "gunicorn.log").read_text()
-        )
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
 
 
 @pytest.fixture(scope="session")

@@ -93,6 +93,8 @@ class Gunicorn:
                 str(self.threads),
                 "--timeout",
                 "60",
+                # gunicorn 27 opens a control socket at one fixed path per user: nodes would share it.
+                "--no-control-socket",
                 "wsgi:app",
             ],
             cwd=PROJECT_ROOT,

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from urllib.parse import parse_qsl
 
 import pytest
+import sqlalchemy as sa
 from icalendar import Calendar
 from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
@@ -28,10 +29,10 @@ from tests.live import HttpApi, HttpUser
 from workflow import demo
 from workflow.extensions import db
 from workflow.formatting import local_date, money
-from workflow.models import Application
+from workflow.models import Application, FundingObject
 from workflow.services import calendar_feeds, long_forms, overview, sketches, tokens
 from workflow.services.lifecycle import fire
-from workflow.services.overview import COLUMNS, Filters
+from workflow.services.overview import COLUMNS
 
 TITLE = 'Größe; "Übergänge" – Fachkräfte für Lüneburg'
 SKETCH_NAME = "Projektskizze Lüneburg – Größe.pdf"  # stored as Projektskizze_Lüneburg_Größe.pdf
@@ -101,7 +102,6 @@ def site(app, live_node):
                 emails={key: user.email for key, user in people.items()},
                 references={a.id: a.reference for a in (full, waiting, other, old)},
                 api_token=tokens.create(sponsor, "HTTP")[1],
-                partner_token=tokens.create(people["partner-dgb"], "HTTP")[1],
                 feed=calendar_feeds.issue(people["coordinator"]),
                 log_start=len(live_node.log()),
             )
@@ -287,9 +287,13 @@ def test_the_xlsx_columns_are_wide_enough_to_read(site, people):
 
 
 def test_the_export_reads_its_rows_in_batches_in_the_tables_order(site):
+    funding_objects = db.session.scalars(
+        sa.select(FundingObject).where(FundingObject.alliance_id == site.alliance)
+    ).all()
     for query, _ in _filter_cases(site).values():
-        form = FilterForm(MultiDict(parse_qsl(query)))
-        filters = form.filters() if form.validate() else Filters()
+        form = FilterForm(MultiDict(parse_qsl(query)), funding_objects=funding_objects)
+        assert form.validate(), form.errors
+        filters = form.filters()
         paged = overview.page(site.alliance, filters).rows
         assert list(overview.all_rows(site.alliance, filters, batch=2)) == paged
     db.session.rollback()

@@ -107,13 +107,15 @@ class Ids:
         return value
 
 
-def seed(n: int, rng: random.Random, only_state: str | None = None) -> dict[str, int]:
+def seed(
+    n: int, rng: random.Random, only_state: str | None = None, alliance_count: int = len(ALLIANCES)
+) -> dict[str, int]:
     ids = Ids()
     rows: dict[type, list[dict]] = {}
     add = lambda model, **row: rows.setdefault(model, []).append(row)  # noqa: E731
     password_hash = hash_password(PASSWORD)
     alliances = []
-    for slug, name in ALLIANCES:
+    for slug, name in ALLIANCES[:alliance_count]:
         if db.session.scalar(sa.select(Alliance.id).where(Alliance.slug == slug)):
             raise SystemExit(f"alliance {slug} exists already: seed an empty database")
         alliance_id = ids.take(Alliance)
@@ -192,7 +194,7 @@ def seed(n: int, rng: random.Random, only_state: str | None = None) -> dict[str,
                 created_at=utcnow(),
             )
         sponsors = []
-        for k in range(max(3, n // len(ALLIANCES) // 20)):
+        for k in range(max(3, n // alliance_count // 20)):
             s_org = org(f"Projektträger {k + 1} ({slug})", "applicant")
             sponsors.append(
                 (s_org, user(f"antrag{k + 1}@{slug}.bench", f"Projektleitung {k + 1}", "applicant", s_org))
@@ -543,11 +545,19 @@ def main() -> None:
     parser.add_argument("--applications", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--state", choices=STATE_NAMES, help="put every application in this state")
+    parser.add_argument(
+        "--alliances",
+        type=int,
+        default=len(ALLIANCES),
+        choices=range(1, len(ALLIANCES) + 1),
+        metavar="1..8",
+        help="spread over the first K alliances (1: all in `non`, one table of N rows)",
+    )
     args = parser.parse_args()
     app = create_app()
     with app.app_context():
         began = time.perf_counter()
-        counts = seed(args.applications, random.Random(args.seed), args.state)
+        counts = seed(args.applications, random.Random(args.seed), args.state, args.alliances)
         elapsed = time.perf_counter() - began
     print(
         f"seeded {args.applications} applications in {elapsed:.1f} s on {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}"

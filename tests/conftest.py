@@ -31,6 +31,9 @@ class IsolatedClient(FlaskClient):
     session and `g`, even while the test itself holds an app context for direct calls."""
 
     def open(self, *args, **kwargs):
+        # The body is read inside that context too: a streamed response (stream_with_context)
+        # pushes its request's context again while it is read, as under gunicorn.
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

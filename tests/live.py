@@ -222,6 +222,15 @@ class HttpUser(requests.Session):
         return self
 
 
+class HttpApi(HttpUser):
+    """The JSON API over real HTTP with one person's bearer token (tests/conftest.py's ApiClient,
+    against a live node instead of the test client)."""
+
+    def __init__(self, base_url: str, token: str, verify: bool | str = True):
+        super().__init__(base_url, verify)
+        self.headers["Authorization"] = f"Bearer {token}"
+
+
 @pytest.fixture
 def http(live_server, world):
     """http("coordinator") → a real HTTP client against the suite's gunicorn node, signed in as

@@ -562,13 +562,15 @@ def download_document(application_id: int, document_id: int):
     ):
         raise ApiError(404, "Dieses Dokument gibt es nicht.")
     # Read whole (documents are at most a few MB): no open file handle outlives the response.
-    return send_file(
+    response = send_file(
         io.BytesIO(documents.path_of(document).read_bytes()),
         mimetype=document.media_type,
         as_attachment=True,
         download_name=document.filename,
         max_age=0,
     )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # -- the vote ---------------------------------------------------------------------------------------

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from typing import IO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -23,7 +25,9 @@ def stamp() -> str:
     return utcnow().astimezone(BERLIN).strftime("%Y-%m-%d")
 
 
-def csv_stream(rows: Iterable[dict]) -> Iterator[str]:
+def csv_stream(rows: Iterable[dict], chunk_size: int = 64 * 1024) -> Iterator[str]:
+    """The CSV text in pieces of about `chunk_size` characters, as the rows come (the caller
+    streams it; a piece per row would be a network write per row)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
 
@@ -33,11 +37,13 @@ def csv_stream(rows: Iterable[dict]) -> Iterator[str]:
         buffer.truncate()
         return text
 
+    buffer.write("\ufeff")
     writer.writerow([label for _, label in COLUMNS])
-    yield "\ufeff" + flush()
     for row in rows:
         writer.writerow([_safe(v) for v in formatted(row)])
-        yield flush()
+        if buffer.tell() >= chunk_size:
+            yield flush()
+    yield flush()
 
 
 def _safe(value: str) -> str:
@@ -45,36 +51,61 @@ def _safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def xlsx_bytes(rows: Iterable[dict]) -> bytes:
+# Column widths in characters, fixed before the first row: a write-only sheet writes its column
+# definitions ahead of the rows, so widths cannot follow the longest value of a streamed table.
+WIDTHS = {
+    "reference": 18,
+    "title": 50,
+    "sponsor": 36,
+    "state": 30,
+    "funding_object": 34,
+    "fields": 24,
+    "districts": 30,
+    "requested_grant": 18,
+    "deadline": 14,
+    "deadline_status": 30,
+    "created": 14,
+    "updated": 20,
+}
+FORMATS = {
+    "requested_grant": '#,##0.00 "€"',
+    "deadline": "DD.MM.YYYY",
+    "created": "DD.MM.YYYY",
+    "updated": "DD.MM.YYYY HH:MM",
+}
+
+
+def xlsx_file(rows: Iterable[dict]) -> tuple[IO[bytes], int]:
+    """The workbook in an unnamed temporary file, rewound, and its size. openpyxl's write-only
+    mode puts each row into its own temporary file as it comes and the finished workbook goes to
+    disk too, so memory stays the same however many rows there are. The caller sends and closes
+    the file."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Anträge")
-    widths = {key: len(label) for key, label in COLUMNS}
-    sheet.append([label for _, label in COLUMNS])
-    formats = {
-        "requested_grant": '#,##0.00 "€"',
-        "deadline": "DD.MM.YYYY",
-        "created": "DD.MM.YYYY",
-        "updated": "DD.MM.YYYY HH:MM",
-    }
-    for row in rows:
-        cells = []
-        for key, _ in COLUMNS:
-            value = row[key]
-            if key == "requested_grant" and value is not None:
-                value = Decimal(value) / 100
-            elif key == "created" and value is not None:
-                value = value.astimezone(BERLIN).date()
-            elif key == "updated" and value is not None:
-                value = value.astimezone(BERLIN).replace(tzinfo=None, microsecond=0)
-            elif isinstance(value, str):
-                widths[key] = max(widths[key], len(value))
-            cell = WriteOnlyCell(sheet, value=value)
-            if key in formats:
-                cell.number_format = formats[key]
-            cells.append(cell)
-        sheet.append(cells)
     for index, (key, _) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(12, min(60, widths[key] + 4))
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS[key]
+    sheet.append([label for _, label in COLUMNS])
+    for row in rows:
+        sheet.append([_cell(sheet, key, row[key]) for key, _ in COLUMNS])
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
+    try:
+        workbook.save(out)
+        size = out.tell()
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    return out, size
+
+
+def _cell(sheet, key: str, value) -> WriteOnlyCell:
+    if key == "requested_grant" and value is not None:
+        value = Decimal(value) / 100
+    elif key == "created" and value is not None:
+        value = value.astimezone(BERLIN).date()
+    elif key == "updated" and value is not None:
+        value = value.astimezone(BERLIN).replace(tzinfo=None, microsecond=0)
+    cell = WriteOnlyCell(sheet, value=value)
+    if key in FORMATS:
+        cell.number_format = FORMATS[key]
+    return cell

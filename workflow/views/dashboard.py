@@ -4,7 +4,17 @@ table of all applications and its exports (CSV, XLSX)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -85,7 +95,17 @@ def export(fmt: str):
         return render_template("dashboard/table.html", form=form, page=None, filters=None), 422
     rows = overview.all_rows(current_user.alliance_id, form.filters())
     filename = f"antraege-{exports.stamp()}.{fmt}"
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
     if fmt == "csv":
-        return Response(exports.csv_stream(rows), mimetype="text/csv; charset=utf-8", headers=headers)
-    return Response(exports.xlsx_bytes(rows), mimetype=exports.XLSX_MIMETYPE, headers=headers)
+        # Streamed while the rows are read: the generator runs after this view has returned, so
+        # it keeps the request's context (and its database session) until the last row is sent.
+        headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+        return Response(
+            stream_with_context(exports.csv_stream(rows)), mimetype="text/csv; charset=utf-8", headers=headers
+        )
+    file, size = exports.xlsx_file(rows)
+    response = send_file(
+        file, mimetype=exports.XLSX_MIMETYPE, as_attachment=True, download_name=filename, conditional=False
+    )
+    response.content_length = size
+    response.headers["Cache-Control"] = "no-store"
+    return response

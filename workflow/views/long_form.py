@@ -172,9 +172,12 @@ def download(application_id: int, document_id: int):
     document = db.session.get(Document, document_id)
     if not access.may_download(current_user, application, document) or document.kind != "long_form":
         abort(404)
-    return send_file(
+    response = send_file(
         documents.path_of(document),
         mimetype=document.media_type,
         as_attachment=True,
         download_name=document.filename,
+        max_age=0,
     )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -78,7 +78,7 @@ class Gunicorn:
         self.process: subprocess.Popen | None = None
         self._log = None
 
-    def start(self, timeout: float = 20.0) -> Gunicorn:
+    def start(self, timeout: float = 60.0) -> Gunicorn:
         self._log = open(self.log_path, "a")  # noqa: SIM115 - closed by stop()/kill()
         self.process = subprocess.Popen(
             [

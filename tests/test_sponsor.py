@@ -119,6 +119,8 @@ def test_the_invitation_carries_the_sketch_into_the_long_form_and_leaves_the_ske
     url = f"/antraege/{application.id}/langfassung"
     form = sponsor.get(f"{url}/need").text
     assert sketch.need in form  # the section's form holds the carried text, to edit
+    costs = text_of(sponsor.get(f"{url}/costs").text)
+    assert "Geschätzte Gesamtkosten laut Projektskizze: 480.000,00 €" in costs  # the target, no line
     assert (
         sponsor.post(f"{url}/need", data={"starting_situation": "Neu.", "objectives": "Neu."}).status_code
         == 303

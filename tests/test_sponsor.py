@@ -71,7 +71,9 @@ def test_the_invitation_carries_the_sketch_into_the_long_form_and_leaves_the_ske
 ):
     application = _in_assessment_with_partners(world, alliance=("lk-celle",), others=("Pflegeschule Celle",))
     before = _sketch_snapshot(application)
-    history_before = [(e.id, e.hash) for e in Event.query.filter_by(application_id=application.id)]
+    history_before = [
+        (e.id, e.hash) for e in Event.query.filter_by(application_id=application.id).order_by(Event.id)
+    ]
     sketch = application.sketch
     event = _invite(world, application)
 
@@ -138,7 +140,7 @@ def test_the_invitation_carries_the_sketch_into_the_long_form_and_leaves_the_ske
         leuphana
     ]
     # The history up to the invitation is untouched and the chain holds.
-    assert [(e.id, e.hash) for e in Event.query.filter_by(application_id=application.id)][
+    assert [(e.id, e.hash) for e in Event.query.filter_by(application_id=application.id).order_by(Event.id)][
         : len(history_before)
     ] == (history_before)
     checked, broken = integrity.verify_log()

@@ -34,9 +34,9 @@ def _sketch_snapshot(application: Application) -> dict:
         "pdfs": [
             (d.version, d.sha256)
             for d in db.session.scalars(
-                sa.select(Document).where(
-                    Document.application_id == application.id, Document.kind == "sketch"
-                )
+                sa.select(Document)
+                .where(Document.application_id == application.id, Document.kind == "sketch")
+                .order_by(Document.version)
             )
         ],
     }

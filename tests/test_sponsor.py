@@ -148,7 +148,6 @@ def test_the_invitation_carries_the_sketch_into_the_long_form_and_leaves_the_ske
 
 
 def test_a_long_form_that_exists_is_never_overwritten(world):
-    sponsor = world.user(SPONSOR)
     # A revision round: the long form comes back as the sponsor wrote it.
     application = world.application("long_form_submitted")
     written = application.long_form.starting_situation
@@ -170,7 +169,6 @@ def test_a_long_form_that_exists_is_never_overwritten(world):
     assert other.long_form.starting_situation == "Eigener Text."
     assert other.long_form.partner_rows == [] and other.long_form.financing_lines == []
     assert "carried_from_sketch" not in event.data
-    assert sponsor  # the sponsor's long form is theirs
 
 
 def test_recusal_follows_the_long_form_partners_once_it_exists(world):

@@ -44,6 +44,14 @@ def _text(label: str, max_length: int, required: bool = True, area: bool = False
 
 
 class RegistrationForm(CleanForm):
+    # Only when the instance holds several alliances and the address named none (views/accounts.py).
+    alliance = SelectField(
+        "Bündnis, bei dem Sie Ihr Projekt einreichen",
+        validators=[
+            DataRequired("Bitte wählen Sie das Bündnis, bei dem Sie Ihr Projekt einreichen möchten.")
+        ],
+        validate_choice=True,
+    )
     organisation_name = _text("Name der Organisation", 200)
     legal_form = _text("Rechtsform (z. B. gGmbH, e. V.)", 100)
     address = _text("Anschrift (Straße, PLZ, Ort)", 500, area=True)
@@ -52,6 +60,15 @@ class RegistrationForm(CleanForm):
     email = EmailField("E-Mail-Adresse", validators=EMAIL)
     password = _new_password()
     password_repeat = _repeat()
+
+    def __init__(self, *args, alliances=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if alliances:
+            self.alliance.choices = options(
+                [("", "– bitte wählen –")] + [(a.slug, a.name) for a in alliances]
+            )
+        else:
+            del self.alliance  # nothing to choose: the address or the only alliance decides
 
 
 class ForgotPasswordForm(CleanForm):

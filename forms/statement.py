@@ -17,7 +17,7 @@ def _text(label: str, required: bool = False) -> TextAreaField:
 class CorrectStatementForm(CleanForm):
     replaces_version = HiddenField()
     correction_reason = _text("Grund der Berichtigung", required=True)
-    statement = _text("Begründung des Lenkungskreises", required=True)
+    statement = _text("Begründung der Stellungnahme", required=True)
     conditions = _text("Auflagen und Bedingungen")
     recommendations = _text("Empfehlungen")
     requested_changes = _text("Gewünschte Änderungen (bei Überarbeitung)")

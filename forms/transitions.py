@@ -98,17 +98,25 @@ class OpenVoteForm(TransitionForm):
         choices=options(
             [
                 ("circulation", "Umlaufverfahren (online, mit Frist)"),
-                ("session", "In der Sitzung des Lenkungskreises"),
+                ("session", "In einer Sitzung des Gremiums"),
             ]
         ),
         validators=[InputRequired("Bitte wählen Sie das Verfahren.")],
     )
     deadline = _date("Frist des Umlaufverfahrens", required=False)
-    session_id = SelectField("Sitzung des Lenkungskreises", coerce=int, default=0, validate_choice=True)
+    session_id = SelectField("Sitzung", coerce=int, default=0, validate_choice=True)
 
-    def __init__(self, *args, sessions=(), **kwargs):
+    def __init__(self, *args, sessions=(), committee: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.session_id.choices = options([(0, "– bitte wählen –"), *sessions])
+        if committee:  # the alliance's own committee, by name
+            self.mode.choices = options(
+                [
+                    ("circulation", "Umlaufverfahren (online, mit Frist)"),
+                    ("session", f"In der Sitzung ({committee})"),
+                ]
+            )
+            self.session_id.label.text = f"Sitzung ({committee})"
 
     def validate_deadline(self, field):
         if self.mode.data == "circulation" and not field.data:
@@ -144,7 +152,7 @@ class IssueStatementForm(TransitionForm):
         ),
         validators=[InputRequired("Bitte wählen Sie die Entscheidung.")],
     )
-    statement = _text("Begründung des Lenkungskreises")
+    statement = _text("Begründung der Stellungnahme")
     conditions = _text("Auflagen und Bedingungen", required=False)
     recommendations = _text("Empfehlungen", required=False)
     requested_changes = _text("Gewünschte Änderungen (bei Überarbeitung)", required=False)

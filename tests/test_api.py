@@ -500,7 +500,8 @@ def test_long_form_sections_plans_and_what_partners_see(api, world, app):
     sponsor = api("applicant-bildungswerk")
     url = f"/api/v1/applications/{application.id}/long-form"
     before = sponsor.get(url).get_json()
-    assert before["editable"] is True and before["overview"]["complete"] == 1  # the classification
+    # The classification, and what the invitation carried from the sketch (need, target groups, activities).
+    assert before["editable"] is True and before["overview"]["complete"] == 4
     first = sponsor.put(url, json={"need": {"starting_situation": "Lage.", "objectives": "Ziele."}})
     assert first.status_code == 200, first.text
     saved = sponsor.put(url, json={"need": {"objectives": "Neue Ziele."}})

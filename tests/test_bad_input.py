@@ -140,6 +140,7 @@ def corpus(app, matrix, request):
             legal_form="gGmbH",
             address="Am Markt 1, 21335 Lüneburg",
             contact_person="Nora Neu",
+            alliance_slug="non",
         )
         invited = accounts.invite(
             coordinator,
@@ -689,6 +690,7 @@ HTML_CASES: dict[str, Case] = {
             "email": "bea@bildung-nord.example",
             "password": STRONG_PASSWORD,
             "password_repeat": STRONG_PASSWORD,
+            "alliance": "non",  # the corpus holds a second alliance: the sponsor chooses
         },
     ),
     "accounts.confirm": Case("anonymous"),

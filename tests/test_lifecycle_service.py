@@ -185,7 +185,7 @@ def test_plans_must_balance_before_the_long_form_is_submitted(world):
     costs, financing = demo.plan_lines(application.total_cost_cents, application.requested_grant_cents)
     financing[-1]["amount_cents"] -= 1_234_56
     long_forms.save_section(application, sponsor, "financing", {"lines": financing})
-    with pytest.raises(RuleViolation, match="nicht ausgeglichen: Es fehlen 1.234,56"):
+    with pytest.raises(RuleViolation, match="Finanzierungsplan .*1.234,56.€ weniger als der Kostenplan"):
         fire(application, "submit_long_form", world.user("applicant-bildungswerk"), {})
 
 

@@ -51,20 +51,21 @@ def test_a_draft_is_saved_section_by_section_with_a_completeness_overview(world,
     application = world.application("long_form_draft")
     sponsor = login(SPONSOR)
     page = text_of(sponsor.get(_url(application)).text)
-    # The sketch already holds the funding object, fields of action and districts.
-    assert "1 von 10 Abschnitten vollständig" in page
+    # The application holds the funding object, fields of action and districts; the invitation
+    # carried the sketch's need, target groups and activities over (test_sponsor.py).
+    assert "4 von 10 Abschnitten vollständig" in page
     response = sponsor.post(
-        _url(application, "/need"),
-        data={"starting_situation": "Viele offene Stellen.", "objectives": "60 Fachkräfte."},
+        _url(application, "/sustainability"), data={"sustainability": "Das Angebot wird verstetigt."}
     )
     assert response.status_code == 303
-    assert "2 von 10 Abschnitten vollständig" in text_of(sponsor.get(_url(application)).text)
+    assert "5 von 10 Abschnitten vollständig" in text_of(sponsor.get(_url(application)).text)
     # Half a section is kept as a draft, but does not count as complete.
     sponsor.post(_url(application, "/target_groups"), data={"target_groups": "Berufsrückkehrende"})
     page = text_of(sponsor.get(_url(application)).text)
-    assert "2 von 10 Abschnitten vollständig" in page and "Berufsrückkehrende" in page
+    assert "4 von 10 Abschnitten vollständig" in page and "Berufsrückkehrende" in page
+    assert "geplante Teilnehmendenzahl fehlt" in page
     # The overview is on the application page too.
-    assert "2 von 10 Abschnitten vollständig" in text_of(sponsor.get(f"/antraege/{application.id}").text)
+    assert "4 von 10 Abschnitten vollständig" in text_of(sponsor.get(f"/antraege/{application.id}").text)
 
 
 @pytest.mark.parametrize(
@@ -129,7 +130,10 @@ def test_a_plan_that_does_not_balance_cannot_be_submitted_and_the_difference_is_
     sponsor.post(_url(application, "/financing"), data=_cost_form(financing))
     response = sponsor.post(f"/antraege/{application.id}/aktion/submit_long_form")
     assert response.status_code == 422
-    assert "sind nicht ausgeglichen: Es fehlen 1.234,56 € in der Finanzierung" in text_of(response.text)
+    # The refusal names the section with the reason its badge shows (one rule for both).
+    assert "Finanzierungsplan und Förderquote (1.234,56 € weniger als der Kostenplan)" in text_of(
+        response.text
+    )
     db.session.expire_all()
     assert db.session.get(Application, application.id).state == "long_form_draft"
 
@@ -151,7 +155,7 @@ def test_the_funding_rate_is_checked_against_the_alliances_maximum(world):
             ]
         },
     )
-    with pytest.raises(RuleViolation, match="Förderquote .* beträgt 61,00.%; erlaubt sind höchstens 60 %"):
+    with pytest.raises(RuleViolation, match="Förderquote 61,00.% über dem Höchstsatz von 60 %"):
         fire(application, "submit_long_form", sponsor)
     world.alliance.rules = {"max_funding_rate_percent": 70}
     db.session.commit()

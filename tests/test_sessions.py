@@ -39,9 +39,7 @@ def test_the_coordinator_schedules_a_session_and_opens_a_vote_onto_its_agenda(wo
         },
     )
     assert response.status_code == 303
-    assert any(
-        "Sitzung des Lenkungskreises" in m["Subject"] for m in smtp.to(world.user("partner-dgb").email)
-    )
+    assert any("Sitzung (Lenkungskreis)" in m["Subject"] for m in smtp.to(world.user("partner-dgb").email))
     session_id = int(response.location.rsplit("/", 1)[1])
     application = world.application("long_form_submitted")
     form = coordinator.get(f"/antraege/{application.id}/aktion/open_vote").text

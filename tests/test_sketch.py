@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from tests.conftest import make_pdf, text_of
+from workflow import demo
 from workflow.extensions import db
 from workflow.models import Application, Document, Event, Sketch
 from workflow.services.lifecycle import fire
@@ -326,16 +327,18 @@ def test_every_save_is_recorded_with_what_changed(app, world, login):
 
 
 def test_alliance_partners_named_as_project_partners_are_recused_from_the_vote(world):
-    application = world.application("long_form_submitted")
-    application.project_partners = []
     from workflow.models import ProjectPartner
 
+    sponsor = world.user("applicant-bildungswerk")
+    application = demo.new_application(sponsor, "Partner in der Skizze")
     application.project_partners = [
         ProjectPartner(organisation_id=world.orgs["lk-celle"].id),
         ProjectPartner(organisation_id=world.orgs["leuphana"].id),
         ProjectPartner(name="Pflegeschule Celle"),
     ]
     db.session.commit()
+    # The sketch's partners are carried into the long form, whose partners the vote follows.
+    world.walker.walk_to(application, "long_form_submitted", sponsor)
     fire(
         application,
         "open_vote",

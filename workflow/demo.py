@@ -291,7 +291,10 @@ class Walker:
     def walk_to(self, application: Application, target: str, applicant: User) -> Application:
         approve = target != "not_endorsed"
         for trigger in ROUTES[target]:
-            if trigger == "submit_long_form" and application.long_form is None:
+            # The invitation carried the sketch over; the sponsor writes the rest.
+            if trigger == "submit_long_form" and not (
+                application.long_form and application.long_form.is_complete()
+            ):
                 fill_long_form(application, applicant)
             if trigger == "vote":
                 self.vote(application, ["approve" if approve else "reject"] * 14)
@@ -382,8 +385,12 @@ def fill_long_form(application: Application, sponsor: User, sections: tuple[str,
     grant = application.requested_grant_cents or total // 2
     costs, financing = plan_lines(total, grant)
     start = date.today().replace(day=1) + timedelta(days=92)
+    carried = application.long_form  # the project partners the sketch named stay
     values = {
-        "partners": {"partner_ids": [], "other_partners": LONG_FORM_TEXT["other_partners"]},
+        "partners": {
+            "partner_ids": carried.project_partner_ids if carried else [],
+            "other_partners": LONG_FORM_TEXT["other_partners"],
+        },
         "classification": {
             "funding_object_id": application.funding_object_id,
             "fields_of_action": application.fields_of_action,
@@ -429,7 +436,7 @@ def new_application(applicant: User, title: str, number: int = 1, grant: int = 2
     application = create_application(
         applicant,
         title=title,
-        summary=f"{title}: ein Projekt zur Fachkräftesicherung in Nordostniedersachsen.",
+        summary=f"{title}: ein Projekt zur Fachkräftesicherung in der Region.",
         preferred_dates="Dienstag oder Donnerstag vormittags in den nächsten zwei Wochen",
         funding_object_id=funding[number],
         fields_of_action=["I", "digital"],

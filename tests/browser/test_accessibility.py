@@ -12,6 +12,7 @@ from playwright.sync_api import Error as PlaywrightError
 from tests.browser.conftest import axe_violations, screenshot, vnu_errors
 from workflow import demo
 from workflow.lifecycle import STATE_NAMES
+from workflow.services.lifecycle import fire
 
 ROLES = ["coordinator", "partner-dgb", "observer-nbank", "applicant-bildungswerk"]
 MAX_PAGES_PER_ROLE = 40
@@ -60,6 +61,9 @@ def crawl(page, base: str) -> dict[str, str]:
 def every_state(world):
     for state in STATE_NAMES:
         world.application(state)
+    # A long form sent back: its request stands in the status box (and its long form was carried).
+    world.revised = world.application("long_form_submitted")
+    fire(world.revised, "request_long_form_revision", world.user("coordinator"), {"deficiencies": "Fehlt."})
     return world
 
 
@@ -76,6 +80,13 @@ def test_every_page_of_every_role_is_accessible_and_valid(every_state, new_page,
         visited = crawl(page, live_server)
         assert len(visited) >= 3, (key, list(visited))
         pages |= {f"{key} {path}": html for path, html in visited.items()}
+        if key == "applicant-bildungswerk":  # beyond the crawl's two application pages
+            for path in (
+                f"/antraege/{every_state.revised.id}",
+                f"/antraege/{every_state.revised.id}/langfassung",
+            ):
+                pages[f"{key} {path}"] = page.goto(path).text()
+                assert not axe_violations(page), path
     errors = vnu_errors(pages, tmp_path)
     assert not errors, errors
     print(f"\n{len(pages)} pages checked with axe-core and the Nu HTML Checker: no findings")

@@ -188,11 +188,16 @@ def test_the_whole_procedure_in_a_real_browser(world, new_page, live_smtp, tmp_p
     )
 
     # -- the long form, section by section, with balanced plans ------------------------------------
+    # The invitation carried the sketch over: need, objectives, target groups, activities, dates and
+    # the sketch's project partner are there already; the sponsor completes the rest.
+    sponsor.goto(f"/antraege/{application_id}/langfassung")
+    carried = sponsor.content()
+    assert "Aus der Skizze übernommen" in carried and "5 von 10 Abschnitten vollständig" in carried
+    assert "In den Pflegeheimen im Landkreis Uelzen bleiben viele Stellen offen." in carried
+    journey.check(sponsor, "langfassung-aus-der-skizze")
     start = today.replace(day=1) + timedelta(days=92)
     sections = {
         "partners": {"partner_ids": [orgs["lk-lueneburg"].id], "other_partners": "Pflegeheime der Region"},
-        "need": {"starting_situation": "Viele offene Stellen in der Pflege.", "objectives": "40 Fachkräfte."},
-        "target_groups": {"target_groups": "Berufsrückkehrende", "participants_planned": "40"},
         "activities": {
             "activities": "Q1 Akquise, Q2–Q7 Qualifizierung, Q8 Vermittlung.",
             "start_on": start.isoformat(),

@@ -700,7 +700,7 @@ def get_statement(application_id: int, params: dict):
     bp,
     "GET",
     "/sessions",
-    summary="Sitzungen des Lenkungskreises (Bündnispartner, Koordination, Beobachter)",
+    summary="Sitzungen des Gremiums (Bündnispartner, Koordination, Beobachter)",
     description="Die Sitzungen des eigenen Bündnisses, neueste zuerst, mit Tagesordnung, Protokoll, "
     "Anwesenheit und den Anträgen, über die dort abgestimmt wird (nur die, die Sie sehen dürfen). "
     "Projektträger sehen keine Sitzungen (403).",

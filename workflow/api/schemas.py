@@ -328,8 +328,18 @@ COMPONENTS: dict[str, dict] = {
                         "type": "array",
                         "items": {
                             "type": "object",
-                            "properties": {"key": STRING, "title": STRING, "complete": BOOLEAN},
-                            "required": ["key", "title", "complete"],
+                            "properties": {
+                                "key": STRING,
+                                "title": STRING,
+                                "complete": BOOLEAN,
+                                "problems": {
+                                    "type": "array",
+                                    "items": STRING,
+                                    "description": "Warum der Abschnitt noch nicht vollständig ist "
+                                    "(dieselben Gründe, mit denen das Einreichen abgelehnt wird).",
+                                },
+                            },
+                            "required": ["key", "title", "complete", "problems"],
                         },
                     },
                     "complete": INTEGER,

@@ -136,12 +136,14 @@ class Application(db.Model):
     def long_form_complete_message(self, data: dict) -> str:
         if self.long_form is None:
             return "Die Langfassung ist noch nicht ausgefüllt."
-        missing = "; ".join(s.title for s in self.long_form.incomplete_sections())
-        return f"Die Langfassung ist noch nicht vollständig. Es fehlen Angaben in: {missing}."
+        # The same reasons the long form's overview shows beside each incomplete section.
+        missing = "; ".join(
+            f"{section.title} ({', '.join(reasons)})" for section, reasons in self.long_form.problems()
+        )
+        return f"Die Langfassung ist noch nicht vollständig. Noch offen: {missing}."
 
     def plans_balance(self, data: dict) -> bool:
-        plan = self.long_form
-        return plan is not None and plan.cost_total > 0 and plan.difference == 0
+        return self.long_form is not None and self.long_form.plans_balanced()
 
     def plans_balance_message(self, data: dict) -> str:
         from workflow.formatting import money

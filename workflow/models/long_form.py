@@ -165,39 +165,42 @@ class LongForm(db.Model):
 
     # -- sections ---------------------------------------------------------------------------------
 
-    def applicable_sections(self) -> list[Section]:
-        needs_agency = self.funding_object_number() == AGENCY_FUNDING_OBJECT
+    def applicable_sections(self, application=None) -> list[Section]:
+        needs_agency = self.funding_object_number(application) == AGENCY_FUNDING_OBJECT
         return [s for s in SECTIONS if s.key != "agency" or needs_agency]
 
-    def funding_object_number(self) -> int | None:
-        fo = self.application.funding_object if self.application else None
+    def funding_object_number(self, application=None) -> int | None:
+        application = application or self.application
+        fo = application.funding_object if application else None
         return fo.number if fo else None
 
-    def section_complete(self, key: str) -> bool:
-        application = self.application
-        checks = {
-            "partners": lambda: "partners" in (self.saved_sections or []),
-            "classification": lambda: bool(
-                application.funding_object_id and application.fields and application.district_rows
-            ),
-            "need": lambda: bool(self.starting_situation.strip() and self.objectives.strip()),
-            "target_groups": lambda: bool(
-                self.target_groups.strip() and (self.participants_planned or 0) > 0
-            ),
-            "activities": lambda: bool(self.activities.strip() and self.start_on and self.end_on),
-            "costs": lambda: self.cost_total > 0,
-            "financing": lambda: self.financing_total > 0 and self.esf_grant > 0,
-            "principles": lambda: all(getattr(self, name).strip() for name in PRINCIPLES),
-            "indicators": lambda: self.indicator_participants is not None,
-            "agency": lambda: bool(
-                self.agency_name.strip() and self.agency_agreed_on and self.agency_agreement.strip()
-            ),
-            "sustainability": lambda: bool(self.sustainability.strip()),
-        }
-        return checks[key]()
+    def plans_balanced(self) -> bool:
+        """The guard `plans_balance`: costs entered and the financing plan's total equals them."""
+        return self.cost_total > 0 and self.difference == 0
+
+    def max_funding_rate(self, application=None) -> int:
+        application = application or self.application
+        return application.alliance.procedure.max_funding_rate_percent
+
+    def section_problems(self, key: str, application=None) -> list[str]:
+        """Why section `key` is not complete yet, in German (empty: complete). The one definition
+        of a complete section: the overview's badges and count read it, and so does
+        `submit_long_form` (the guard `long_form_complete`, whose financing part is exactly the
+        guards `plans_balance` and `funding_rate_allowed`). `application` is given for a long form
+        not stored yet (the overview before the first save)."""
+        application = application or self.application
+        return _PROBLEMS[key](self, application)
+
+    def section_complete(self, key: str, application=None) -> bool:
+        return not self.section_problems(key, application)
 
     def incomplete_sections(self) -> list[Section]:
         return [s for s in self.applicable_sections() if not self.section_complete(s.key)]
+
+    def problems(self) -> list[tuple[Section, list[str]]]:
+        """Each incomplete applicable section with its reasons."""
+        found = [(s, self.section_problems(s.key)) for s in self.applicable_sections()]
+        return [(s, reasons) for s, reasons in found if reasons]
 
     def is_complete(self) -> bool:
         return not self.incomplete_sections()
@@ -205,6 +208,127 @@ class LongForm(db.Model):
     @property
     def project_partner_ids(self) -> list[int]:
         return [row.organisation_id for row in self.partner_rows]
+
+
+def _blank(value) -> bool:
+    return not (value or "").strip()
+
+
+def _missing(long_form: LongForm, labels: dict[str, str]) -> list[str]:
+    """The labels of the text or number fields that are still empty."""
+    out = []
+    for name, label in labels.items():
+        value = getattr(long_form, name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            out.append(label)
+    return out
+
+
+def _lacking(labels: list[str]) -> list[str]:
+    return [f"{label} fehlt" for label in labels]
+
+
+def _partners_problems(long_form: LongForm, application) -> list[str]:
+    # No required data: complete once the sponsor has saved it (or the sketch's partners were
+    # carried over), even without project partners.
+    if "partners" in (long_form.saved_sections or []):
+        return []
+    return ["noch nicht gespeichert (auch ohne Projektpartner bitte einmal speichern)"]
+
+
+def _classification_problems(long_form: LongForm, application) -> list[str]:
+    out = []
+    if not application.funding_object_id:
+        out.append("Fördergegenstand fehlt")
+    if not application.fields:
+        out.append("Handlungsfelder fehlen")
+    if not application.district_rows:
+        out.append("Landkreise fehlen")
+    return out
+
+
+def _need_problems(long_form: LongForm, application) -> list[str]:
+    out = _lacking(_missing(long_form, {"starting_situation": "Ausgangslage und Bedarf"}))
+    if _blank(long_form.objectives):
+        out.append("Ziele fehlen")
+    return out
+
+
+def _target_group_problems(long_form: LongForm, application) -> list[str]:
+    out = ["Zielgruppen fehlen"] if _blank(long_form.target_groups) else []
+    if not (long_form.participants_planned or 0) > 0:
+        out.append("geplante Teilnehmendenzahl fehlt")
+    return out
+
+
+def _activities_problems(long_form: LongForm, application) -> list[str]:
+    out = ["Maßnahmen und Meilensteine fehlen"] if _blank(long_form.activities) else []
+    return out + _lacking(_missing(long_form, {"start_on": "Projektbeginn", "end_on": "Projektende"}))
+
+
+def _costs_problems(long_form: LongForm, application) -> list[str]:
+    return [] if long_form.cost_total > 0 else ["noch keine Ausgaben eingetragen"]
+
+
+def _financing_problems(long_form: LongForm, application) -> list[str]:
+    from workflow.formatting import money, percent
+
+    if long_form.financing_total <= 0:
+        return ["noch keine Finanzierung eingetragen"]
+    out = [] if long_form.esf_grant > 0 else ["ESF+-Zuschuss fehlt"]
+    if long_form.cost_total <= 0:
+        out.append("der Kostenplan enthält noch keine Ausgaben")
+    elif long_form.difference > 0:
+        out.append(f"{money(long_form.difference)} weniger als der Kostenplan")
+    elif long_form.difference < 0:
+        out.append(f"{money(-long_form.difference)} mehr als der Kostenplan")
+    limit = long_form.max_funding_rate(application)
+    if long_form.cost_total > 0 and not long_form.funding_rate_within(limit):
+        out.append(f"Förderquote {percent(long_form.funding_rate())} über dem Höchstsatz von {limit} %")
+    return out
+
+
+def _principles_problems(long_form: LongForm, application) -> list[str]:
+    return _lacking(_missing(long_form, PRINCIPLES))
+
+
+def _indicators_problems(long_form: LongForm, application) -> list[str]:
+    if long_form.indicator_participants is None:
+        return ["Zahl der Teilnehmenden (Indikator) fehlt"]
+    return []
+
+
+def _agency_problems(long_form: LongForm, application) -> list[str]:
+    return _lacking(
+        _missing(
+            long_form,
+            {
+                "agency_name": "Agentur für Arbeit oder Jobcenter",
+                "agency_agreed_on": "Datum der Abstimmung",
+                "agency_agreement": "Ergebnis der Abstimmung",
+            },
+        )
+    )
+
+
+def _sustainability_problems(long_form: LongForm, application) -> list[str]:
+    return ["Angaben zur Nachhaltigkeit fehlen"] if _blank(long_form.sustainability) else []
+
+
+_PROBLEMS = {
+    "partners": _partners_problems,
+    "classification": _classification_problems,
+    "need": _need_problems,
+    "target_groups": _target_group_problems,
+    "activities": _activities_problems,
+    "costs": _costs_problems,
+    "financing": _financing_problems,
+    "principles": _principles_problems,
+    "indicators": _indicators_problems,
+    "agency": _agency_problems,
+    "sustainability": _sustainability_problems,
+}
+assert set(_PROBLEMS) == set(SECTIONS_BY_KEY)
 
 
 class LongFormPartner(db.Model):

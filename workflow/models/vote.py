@@ -79,7 +79,10 @@ class Vote(db.Model):
 
     @property
     def mode_label(self) -> str:
-        return voting.MODE_LABELS[self.mode]
+        label = voting.MODE_LABELS[self.mode]
+        if self.mode == voting.SESSION and self.application is not None:
+            return f"{label} „{self.application.alliance.committee_name}“"  # the alliance's own
+        return label
 
     @property
     def outcome_label(self) -> str | None:

@@ -11,7 +11,7 @@ CHOICE_LABELS = {APPROVE: "Zustimmung", REJECT: "Ablehnung", ABSTAIN: "Enthaltun
 
 CIRCULATION, SESSION = "circulation", "session"
 MODES = (CIRCULATION, SESSION)
-MODE_LABELS = {CIRCULATION: "Umlaufverfahren", SESSION: "Sitzung des Lenkungskreises"}
+MODE_LABELS = {CIRCULATION: "Umlaufverfahren", SESSION: "Sitzung des Gremiums"}
 
 # The five rating criteria, 1 (weak) to 5 (strong).
 CRITERIA = {

@@ -176,12 +176,14 @@ def _mail_link(user: User, purpose: str) -> None:
     texts = {
         CONFIRM: (
             "Bitte bestätigen Sie Ihre E-Mail-Adresse",
-            "Sie haben sich bei Antragsweg registriert. Bitte bestätigen Sie Ihre E-Mail-Adresse "
-            "mit diesem Link; erst danach können Sie eine Beratung anfragen und Unterlagen einreichen:",
+            f"Sie haben sich bei Antragsweg registriert ({user.organisation.alliance.name}). Bitte "
+            "bestätigen Sie Ihre E-Mail-Adresse mit diesem Link; erst danach können Sie eine Beratung "
+            "anfragen und Unterlagen einreichen:",
         ),
         INVITE: (
             "Einladung zu Antragsweg",
-            f"die Netzwerkkoordination hat für Sie ein Konto bei Antragsweg angelegt "
+            f"die Netzwerkkoordination der {user.organisation.alliance.name} hat für Sie ein Konto "
+            "bei Antragsweg angelegt "
             f"({user.role_label}, {user.organisation.name}). Bitte legen Sie mit diesem Link Ihr "
             "Passwort fest:",
         ),
@@ -202,6 +204,38 @@ def _check_password(password: str, *, email: str = "", name: str = "") -> None:
         raise RuleViolation(problem, field="password")
 
 
+def alliances_open_for_registration() -> list[Alliance]:
+    """The alliances a sponsor may register with (every alliance of the instance), by name."""
+    return list(db.session.scalars(sa.select(Alliance).order_by(Alliance.name, Alliance.id)))
+
+
+def registration_alliance(slug: str | None) -> Alliance | None:
+    """The alliance an address names (`/registrieren?buendnis=weser`); None when it names none.
+    An unknown one is a 404 (a link that leads nowhere, not a silent default)."""
+    if slug is None:
+        return None
+    alliance = db.session.scalar(sa.select(Alliance).where(Alliance.slug == slug.strip().lower()))
+    if alliance is None:
+        raise NotFound("Dieses Bündnis gibt es nicht. Bitte prüfen Sie den Link zur Registrierung.")
+    return alliance
+
+
+def _alliance_to_register_with(slug: str | None) -> Alliance:
+    """The chosen alliance; with none chosen, the only one of the instance. With several, the
+    sponsor must choose: never a silent default (the first alliance) for someone of another."""
+    if slug:
+        alliance = db.session.scalar(sa.select(Alliance).where(Alliance.slug == slug))
+        if alliance is None:
+            raise RuleViolation("Bitte wählen Sie ein Bündnis aus der Liste.", field="alliance")
+        return alliance
+    alliances = db.session.scalars(sa.select(Alliance).limit(2)).all()
+    if len(alliances) != 1:
+        raise RuleViolation(
+            "Bitte wählen Sie das Bündnis, bei dem Sie Ihr Projekt einreichen möchten.", field="alliance"
+        )
+    return alliances[0]
+
+
 def register(
     *,
     email: str,
@@ -211,18 +245,17 @@ def register(
     legal_form: str,
     address: str,
     contact_person: str,
-    alliance_slug: str = "non",
+    alliance_slug: str | None = None,
 ) -> User | None:
-    """A sponsor registers themselves and their organisation; the address is confirmed by a link.
+    """A sponsor registers themselves and their organisation with the alliance they chose (with
+    one alliance in the instance, that one); the address is confirmed by a link.
 
     Returns None (and mails the address a hint instead) when an account for it exists already, so
     that the page never tells strangers which addresses have accounts.
     """
     email = normalise_email(email)
     _check_password(password, email=email, name=name)
-    alliance = db.session.scalar(sa.select(Alliance).where(Alliance.slug == alliance_slug))
-    if alliance is None:
-        raise NotFound(f"Es gibt kein Bündnis mit dem Kürzel „{alliance_slug}“.")
+    alliance = _alliance_to_register_with(alliance_slug)
     existing = db.session.scalar(sa.select(User).where(User.email == email))
     if existing is not None:
         mail_to(

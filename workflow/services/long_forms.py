@@ -22,6 +22,7 @@ from workflow.models import (
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION
 from workflow.models.long_form import (
     COST_CATEGORIES,
+    ESF_GRANT,
     FINANCING_SOURCES,
     PERSONNEL,
     PRINCIPLES,
@@ -29,7 +30,7 @@ from workflow.models.long_form import (
 )
 from workflow.services import access, documents
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
-from workflow.services.lifecycle import jsonable, lock
+from workflow.services.lifecycle import effect, jsonable, lock
 
 SAVED = "long_form_saved"
 EDITABLE_STATE = "long_form_draft"
@@ -83,6 +84,108 @@ def get_or_create(application: Application) -> LongForm:
         db.session.add(application.long_form)
         db.session.flush()
     return application.long_form
+
+
+# What the sketch holds that the long form asks for again: sketch column → long form column.
+CARRIED_TEXT = {
+    "need": "starting_situation",
+    "objectives": "objectives",
+    "target_groups": "target_groups",
+    "participants_planned": "participants_planned",
+    "activities": "activities",
+    "start_date": "start_on",
+    "end_date": "end_on",
+}
+CARRIED = "carried_from_sketch"
+CARRIED_GRANT_DESCRIPTION = "ESF+-Zuschuss (beantragte Förderung laut Projektskizze)"
+
+
+@effect("invite_long_form")
+def _carry_sketch(application: Application, actor: User | None, data: dict) -> dict:
+    """The invitation starts the long form with everything the sketch already holds, for the
+    sponsor to check and complete: project partners, need, objectives, target groups and planned
+    participants, activities, start and end (funding object, fields of action and districts are the
+    application's own and stay as they are). The requested grant becomes the financing plan's ESF+
+    line; the estimated total cost is kept as the cost plan's target but becomes no line (a cost
+    line needs a category, and personnel its salary group, rate and hours, which the sketch does not
+    have). The sketch itself is not touched. What was carried is recorded in the invitation's event.
+    A long form that exists already (written before) is never overwritten."""
+    if application.long_form is not None:
+        return {}
+    long_form = LongForm(application_id=application.id, saved_sections=[])
+    fields: list[str] = []
+    sketch = application.sketch
+    for source, target in CARRIED_TEXT.items():
+        value = getattr(sketch, source, None) if sketch is not None else None
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        setattr(long_form, target, value)
+        fields.append(target)
+    allowed = {o.id for o in partner_organisations(application)}
+    partner_ids = sorted(
+        {p.organisation_id for p in application.project_partners if p.organisation_id in allowed}
+    )
+    others = [p.name for p in application.project_partners if p.organisation_id is None and p.name]
+    long_form.partner_rows = [LongFormPartner(organisation_id=i) for i in partner_ids]
+    long_form.other_partners = "\n".join(others)
+    if partner_ids or others:
+        # The sketch named the partners: that section is filled as the sponsor wrote it.
+        long_form.saved_sections = ["partners"]
+        fields.append("project_partners")
+    grant = application.requested_grant_cents or 0
+    if grant > 0:
+        long_form.financing_lines = [
+            FinancingLine(
+                position=1, source=ESF_GRANT, description=CARRIED_GRANT_DESCRIPTION, amount_cents=grant
+            )
+        ]
+        fields.append("esf_grant")
+    db.session.add(long_form)
+    db.session.flush()
+    application.long_form = long_form
+    return {
+        CARRIED: {
+            "fields": fields,
+            "partner_ids": partner_ids,
+            "other_partners": others,
+            "esf_grant_cents": grant or None,
+            "sketch_total_cost_cents": application.total_cost_cents,
+        }
+    }
+
+
+def carried(application: Application) -> dict | None:
+    """What the invitation carried from the sketch into the long form: who, when, what."""
+    from workflow.services.lifecycle import latest_transition
+
+    event = latest_transition(application, "invite_long_form")
+    record = (event.data or {}).get(CARRIED) if event else None
+    if not record:
+        return None
+    return {
+        "at": event.created_at,
+        "by": f"{event.actor.name} ({event.actor.organisation.name})" if event.actor else "Antragsweg",
+        "labels": carried_labels(record),
+        "esf_grant_cents": record.get("esf_grant_cents"),
+        "sketch_total_cost_cents": record.get("sketch_total_cost_cents"),
+    }
+
+
+CARRIED_LABELS = {
+    "project_partners": "Projektpartner",
+    "starting_situation": "Ausgangslage und Bedarf",
+    "objectives": "Ziele",
+    "target_groups": "Zielgruppen",
+    "participants_planned": "geplante Teilnehmendenzahl",
+    "activities": "Maßnahmen",
+    "start_on": "Projektbeginn",
+    "end_on": "Projektende",
+    "esf_grant": "beantragte Förderung als ESF+-Zuschuss im Finanzierungsplan",
+}
+
+
+def carried_labels(record: dict) -> list[str]:
+    return [CARRIED_LABELS.get(name, name) for name in record.get("fields", [])]
 
 
 def partner_organisations(application: Application) -> list[Organisation]:
@@ -298,24 +401,14 @@ def _financing_lines(lines: list[dict]) -> list[FinancingLine]:
 
 
 def overview(application: Application) -> dict:
-    """Completeness: each applicable section, done or not, and "4 von 9"."""
-    long_form = application.long_form
-    sections = (
-        long_form.applicable_sections()
-        if long_form
-        else [s for s in SECTIONS_BY_KEY.values() if s.key != "agency"]
-    )
-    classified = bool(application.funding_object_id and application.fields and application.district_rows)
-    items = [
-        {
-            "key": s.key,
-            "title": s.title,
-            "complete": long_form.section_complete(s.key)
-            if long_form
-            else (s.key == "classification" and classified),
-        }
-        for s in sections
-    ]
+    """Completeness: each applicable section, done or not with the reasons why not, and "4 von 9".
+    Read from the long form's own rule (LongForm.section_problems), as `submit_long_form` is."""
+    # Before the first save there is no long form yet: an empty one, not stored, answers the same.
+    long_form = application.long_form or LongForm(saved_sections=[])
+    items = []
+    for s in long_form.applicable_sections(application):
+        problems = long_form.section_problems(s.key, application)
+        items.append({"key": s.key, "title": s.title, "complete": not problems, "problems": problems})
     done = sum(item["complete"] for item in items)
     return {"sections": items, "complete": done, "total": len(items)}
 
@@ -352,7 +445,7 @@ def plans(application: Application, user: User) -> dict | None:
         "cost_total": long_form.cost_total,
         "financing_total": long_form.financing_total,
         "difference": long_form.difference,
-        "balanced": long_form.cost_total > 0 and long_form.difference == 0,
+        "balanced": long_form.plans_balanced(),
         "funding_rate": percent(long_form.funding_rate()),
         "max_rate": max_rate,
         "rate_ok": long_form.funding_rate_within(max_rate),
@@ -372,6 +465,7 @@ def content(application: Application, user: User) -> dict:
     }
     if long_form is None:
         return data
+    data["carried"] = carried(application)
     data["fields"] = {name: getattr(long_form, name) for names in SECTION_FIELDS.values() for name in names}
     data["project_partners"] = [row.organisation.name for row in long_form.partner_rows]
     data["needs_agency"] = any(s.key == "agency" for s in long_form.applicable_sections())

@@ -21,9 +21,14 @@ from workflow.models.types import utcnow
 from workflow.rules import deadlines
 
 MAIL_FOOTER = (
-    "\n\n--\nAntragsweg · Allianz für Fachkräfte\n"
+    "\n\n--\nAntragsweg · {alliance}\n"
     "Diese Nachricht wurde automatisch versandt. Alle Zeiten in deutscher Ortszeit (Europe/Berlin)."
 )
+
+
+def mail_footer(user: User) -> str:
+    """The footer names the person's own alliance (never another's)."""
+    return MAIL_FOOTER.format(alliance=user.organisation.alliance.name)
 
 
 def application_link(application: Application) -> str:
@@ -49,7 +54,7 @@ def notify(users: Iterable[User], subject: str, body: str, application: Applicat
         text = f"Guten Tag {user.name},\n\n{body}"
         if link:
             text += f"\n\nZum Antrag: {link}"
-        db.session.add(OutgoingMail(to_address=user.email, subject=subject, body=text + MAIL_FOOTER))
+        db.session.add(OutgoingMail(to_address=user.email, subject=subject, body=text + mail_footer(user)))
         count += 1
     return count
 
@@ -58,7 +63,7 @@ def mail_to(user: User, subject: str, body: str) -> None:
     """A mail only, no in-app notification (links to confirm an address or set a password: they
     belong in the person's mailbox, not on a page)."""
     text = f"Guten Tag {user.name},\n\n{body}"
-    db.session.add(OutgoingMail(to_address=user.email, subject=subject, body=text + MAIL_FOOTER))
+    db.session.add(OutgoingMail(to_address=user.email, subject=subject, body=text + mail_footer(user)))
 
 
 def page_link(endpoint: str, **values) -> str:

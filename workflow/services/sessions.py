@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from workflow.extensions import db
-from workflow.models import Application, CommitteeSession, Event, User, Vote
+from workflow.models import Alliance, Application, CommitteeSession, Event, User, Vote
 from workflow.models.types import utcnow
 from workflow.services import notifications, votes
 from workflow.services.errors import NotAllowed, NotFound, RuleViolation
@@ -132,7 +132,8 @@ def invite(session: CommitteeSession) -> int:
     )
     return notifications.notify(
         members,
-        f"Sitzung des Lenkungskreises am {local_datetime(session.starts_at)}",
+        f"Sitzung ({db.session.get(Alliance, session.alliance_id).committee_name}) am "
+        f"{local_datetime(session.starts_at)}",
         f"Die nächste Sitzung findet am {local_datetime(session.starts_at)} statt: {session.place}.\n\n"
         f"Tagesordnung:\n{session.agenda or '—'}",
     )

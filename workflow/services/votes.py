@@ -89,6 +89,19 @@ def session_text(session: CommitteeSession | None) -> str:
     return f"in der Sitzung am {local_datetime(session.starts_at)} ({session.place})"
 
 
+def project_partner_ids(application: Application) -> list[int]:
+    """The alliance partners named as project partners, who do not vote (with the sponsor's own
+    organisation): the long form's once it exists (the sponsor may have added or dropped partners
+    since the sketch; the sketch stays as submitted), the sketch's until then."""
+    if application.long_form is not None:
+        return list(application.long_form.project_partner_ids)
+    return [
+        p.organisation_id
+        for p in application.project_partners
+        if p.organisation is not None and p.organisation.kind == "partner"
+    ]
+
+
 @effect("open_vote")
 def _open(application: Application, actor: User | None, data: dict) -> dict:
     vote = Vote(
@@ -112,19 +125,12 @@ def _open(application: Application, actor: User | None, data: dict) -> dict:
         recorded["session"] = session_text(session)
     db.session.add(vote)
     db.session.flush()
-    # The sponsor's own organisation never votes on its own application; nor does any alliance
-    # partner named as a project partner, in the sketch or in the long form.
     conflicted = {}
     own = db.session.get(Organisation, application.applicant_organisation_id)
     if own is not None and own.kind == "partner":
         conflicted[own.id] = "Antragstellende Organisation"
-    for partner in application.project_partners:
-        organisation = partner.organisation
-        if organisation is not None and organisation.kind == "partner":
-            conflicted.setdefault(organisation.id, "Projektpartner in diesem Antrag")
-    if application.long_form is not None:
-        for org_id in application.long_form.project_partner_ids:
-            conflicted.setdefault(org_id, "Projektpartner in diesem Antrag")
+    for org_id in project_partner_ids(application):
+        conflicted.setdefault(org_id, "Projektpartner in diesem Antrag")
     for org_id, reason in conflicted.items():
         db.session.add(Recusal(vote_id=vote.id, organisation_id=org_id, reason=reason))
     db.session.flush()
@@ -203,8 +209,8 @@ def _may_cast(application: Application, user: User, vote: Vote | None) -> None:
     if vote.mode == voting.SESSION:
         _refuse(
             InvalidTransition(
-                "Über diesen Antrag stimmt der Lenkungskreis in der Sitzung ab; "
-                "die Netzwerkkoordination erfasst dort das Votum Ihrer Organisation."
+                f"Über diesen Antrag wird in der Sitzung ({application.alliance.committee_name}) "
+                "abgestimmt; die Netzwerkkoordination erfasst dort das Votum Ihrer Organisation."
             )
         )
 

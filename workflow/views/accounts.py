@@ -4,9 +4,10 @@ coordination, forgotten passwords. Every link works once and expires (services/a
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 
 from forms.accounts import ForgotPasswordForm, InviteForm, RegistrationForm, SetPasswordForm
 from workflow.extensions import db
@@ -37,7 +38,14 @@ def _attach(form, refusal: RuleViolation) -> None:
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("applications.index"))
-    form = RegistrationForm()
+    # The alliance's own address (`?buendnis=<slug>`, the link each alliance publishes) decides;
+    # without one the sponsor chooses, when the instance holds more than one alliance.
+    fixed = accounts.registration_alliance(request.args.get("buendnis"))
+    choices = [] if fixed else accounts.alliances_open_for_registration()
+    form = RegistrationForm(alliances=choices if len(choices) > 1 else ())
+    shown = fixed or (choices[0] if len(choices) == 1 else None)
+    if shown is not None:
+        g.page_alliance = shown
     if form.validate_on_submit():
         try:
             accounts.register(
@@ -48,6 +56,7 @@ def register():
                 legal_form=form.legal_form.data,
                 address=form.address.data,
                 contact_person=form.contact_person.data,
+                alliance_slug=fixed.slug if fixed else (form.alliance.data if "alliance" in form else None),
             )
         except RuleViolation as refusal:
             _attach(form, refusal)
@@ -58,7 +67,30 @@ def register():
                 message="Wir haben Ihnen eine E-Mail geschickt. Bitte öffnen Sie den Link darin, um "
                 "Ihre Adresse zu bestätigen; danach können Sie sich anmelden und eine Beratung anfragen.",
             )
-    return render_template("auth/register.html", form=form), (422 if form.errors or form.form_errors else 200)
+    return render_template("auth/register.html", form=form, alliance=shown), (
+        422 if form.errors or form.form_errors else 200
+    )
+
+
+@bp.app_context_processor
+def _page_alliance():
+    """`page_alliance()`: the alliance a page speaks for (its name in the header): the person's
+    own; before login the one the registration address names, or the instance's only one."""
+
+    def page_alliance():
+        if "page_alliance" not in g:
+            g.page_alliance = None
+            try:
+                if current_user.is_authenticated:
+                    g.page_alliance = current_user.organisation.alliance
+                else:
+                    found = accounts.alliances_open_for_registration()
+                    g.page_alliance = found[0] if len(found) == 1 else None
+            except SQLAlchemyError:  # an error page while the database fails: no name, no second error
+                db.session.rollback()
+        return g.page_alliance
+
+    return {"page_alliance": page_alliance}
 
 
 @bp.route("/registrieren/bestaetigen/<token>", methods=["GET", "POST"])

@@ -16,7 +16,7 @@ from workflow.lifecycle import STATES, STATES_BY_NAME
 from workflow.models import Application, FundingObject, Organisation, Vote
 from workflow.models.organisation import partners_of
 from workflow.rules.voting import CRITERIA
-from workflow.services import access, applications, votes
+from workflow.services import access, applications, revisions, votes
 from workflow.services import lifecycle as lifecycle_service
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
@@ -145,6 +145,7 @@ def _render_show(application: Application, status: int = 200, **form_overrides):
         actions=access.allowed_triggers(current_user, application),
         may_edit=access.may_edit(current_user, application),
         sections=sections,
+        revision=revisions.open_request(application, current_user),
         timeline=timeline(application, events, organisations, show_choices),
     ), status
 
@@ -183,7 +184,10 @@ def act(application_id: int, trigger: str):
 
         return draft_page(application, definition)
     if trigger == "open_vote":
-        form = FORMS[trigger](sessions=votes.session_choices(application.alliance_id))
+        form = FORMS[trigger](
+            sessions=votes.session_choices(application.alliance_id),
+            committee=application.alliance.committee_name,
+        )
         if request.method == "GET":  # the rules' deadline, prefilled and editable
             form.deadline.data = votes.default_circulation_deadline(application.alliance)
     else:

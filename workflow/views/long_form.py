@@ -142,6 +142,7 @@ def edit(application_id: int, key: str):
         form=form,
         errors=errors,
         plans=long_forms.plans(application, current_user),
+        carried=long_forms.carried(application) if key == "costs" else None,
         euro_input=euro_input,
     ), status
 

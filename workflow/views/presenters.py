@@ -40,6 +40,7 @@ EXTRA_LABELS = {
     "correction_reason": "Grund der Berichtigung",
     "kind": "Dokumentart",
     "version": "Fassung",
+    "carried_from_sketch": "Aus der Skizze in die Langfassung übernommen",
     **CRITERIA,
 }
 KIND_LABELS = {"statement_corrected": "Stellungnahme berichtigt", "document_uploaded": "Dokument hochgeladen"}
@@ -80,6 +81,13 @@ def _value(key: str, value) -> str:
         return formatting.money(value)
     if key == "document" and isinstance(value, dict):
         return f"{value.get('filename')} (Fassung {value.get('version')}, SHA-256 {value.get('sha256')})"
+    if key == "carried_from_sketch" and isinstance(value, dict):
+        from workflow.services.long_forms import carried_labels
+
+        text = ", ".join(carried_labels(value)) or "nichts (die Skizze enthielt keine Angaben dazu)"
+        if value.get("esf_grant_cents"):
+            text += f" ({formatting.money(value['esf_grant_cents'])})"
+        return text
     if key == "mode":
         return MODE_LABELS.get(value, value)
     if key == "decision":
@@ -157,6 +165,7 @@ def timeline(
     for event in events:
         actor: User | None = event.actor
         entry = {
+            "id": event.id,
             "when": formatting.local_datetime(event.created_at),
             "when_iso": event.created_at.isoformat(timespec="seconds"),
             "who": f"{actor.name} ({actor.organisation.name})" if actor else "Antragsweg (automatisch)",

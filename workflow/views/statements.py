@@ -25,7 +25,7 @@ bp = Blueprint("statements", __name__)
 def _suggested_reasoning(vote: dict, committee: str) -> str:
     tally = vote["tally"]
     return (
-        f"Der {committee} hat die Langfassung im {vote['mode_label']} beraten. "
+        f"Der {committee} hat die Langfassung beraten ({vote['mode_label']}). "
         f"Von {tally['eligible']} stimmberechtigten Bündnispartnern haben {tally['cast']} abgestimmt: "
         f"{tally['approve']} Zustimmungen, {tally['reject']} Ablehnungen, {tally['abstain']} Enthaltungen. "
         f"Ergebnis: {vote['outcome_label']}."

@@ -187,6 +187,7 @@ def test_readyz_and_healthz_over_http_with_a_database_that_does_not_answer(gunic
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "unreachable", "schema": "unknown", "documents": "ok"}
     assert str(port) not in response.text and "127.0.0.1" not in response.text
+    assert "sending queued mail failed" not in node.log()  # the probes never touch the outbox
 
 
 # -- one node like production, for logs and metrics -------------------------------------------

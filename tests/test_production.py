@@ -160,6 +160,37 @@ def test_the_commands_refuse_a_bad_production_configuration_too(app, live_smtp):
     assert result.returncode == 0, result.stderr
 
 
+GOOD_CONFIG = {
+    "ENV": "production",
+    "SECRET_KEY": "s" * 64,
+    "BASE_URL": "https://antragsweg.example.de",
+    "SESSION_COOKIE_SECURE": True,
+    "MAIL_SERVER": "mail.example.de",
+    "MAIL_SENDER": "Allianz <antragsweg@allianz.example.de>",
+    "DATABASE_URL": "postgresql+psycopg://antragsweg@db/antragsweg",
+}
+EACH_RULE = {
+    "BASE_URL ist nicht gesetzt": {"BASE_URL": "http://127.0.0.1:5000"},
+    "SESSION_COOKIE_SECURE ist aber aus": {"SESSION_COOKIE_SECURE": False},
+    "REMEMBER_COOKIE_SECURE": {
+        "BASE_URL": "http://a.example",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": True,
+    },
+    "MAIL_SENDER ist noch die Voreinstellung": {"MAIL_SENDER": "Antragsweg <antragsweg@localhost>"},
+    "TESTING ist eingeschaltet": {"TESTING": True},
+}
+
+
+@pytest.mark.parametrize("message", EACH_RULE)
+def test_each_rule_of_production_mode(tmp_path, message):
+    assert production.problems(GOOD_CONFIG, tmp_path) == []
+    found = production.problems(GOOD_CONFIG | EACH_RULE[message], tmp_path)
+    assert len(found) == 1 and message in found[0], found
+    assert production.worker_problems(GOOD_CONFIG, 8) == []
+    assert production.worker_problems(GOOD_CONFIG | {"DATABASE_URL": "sqlite:///x"}, 1) == []
+
+
 def test_development_keeps_its_defaults(tmp_path):
     """No ANTRAGSWEG_ENV: no mail, an http address, a generated key, all as `make run` has them."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRAGSWEG_")}

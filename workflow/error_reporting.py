@@ -64,13 +64,17 @@ def _personal_texts() -> list[str]:
         return []
     texts = []
     for attribute in ("name", "email"):
-        try:
-            value = getattr(user, attribute)
-        except Exception:  # noqa: BLE001, S112 - the database may be what failed; the address rule remains
-            continue
+        value = _loaded(user, attribute)
         if isinstance(value, str) and len(value) >= 3:
             texts.append(value)
     return texts
+
+
+def _loaded(user, attribute: str):
+    try:
+        return getattr(user, attribute)
+    except Exception:  # noqa: BLE001 - the database may be what failed; the address rule remains
+        return None
 
 
 def _scrub(value, personal: list[str]):

@@ -32,7 +32,9 @@ _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
 REDACTED = "REDACTED"
 # Route arguments that carry a secret (their value is the credential); `token_id` and the like
 # are row ids, not secrets.
-SECRET_ARGUMENT = re.compile(r"(token|secret|nonce|signature|code|hash|digest|password)(?!_id$)", re.IGNORECASE)
+SECRET_ARGUMENT = re.compile(
+    r"(token|secret|nonce|signature|code|hash|digest|password)(?!_id$)", re.IGNORECASE
+)
 SECRET_PARAMETER = re.compile(
     r"token|secret|key|code|pass|signature|sig$|auth|nonce|session|otp|ticket", re.IGNORECASE
 )
@@ -194,12 +196,12 @@ class RequestLog:
         }
         if not line["query"]:
             del line["query"]
-        self.log.info("request", extra=line)
-        for hook in self.finished:
+        for hook in self.finished:  # first: once the line is written, the metrics have it too
             try:
                 hook(line)
             except Exception:  # noqa: BLE001 - a metric must never break a response
                 self.log.exception("request hook failed")
+        self.log.info("request", extra=line)
 
 
 def init_app(app: Flask) -> RequestLog:

@@ -33,7 +33,7 @@ from workflow.extensions import db
 from workflow.models import Event, JobRun, OutgoingMail, Vote, WebhookDelivery, WebhookReceiver
 from workflow.models.types import utcnow
 from workflow.models.webhook import FAILED, PENDING
-from workflow.services import accounts, calendar_feeds, mail, webhooks
+from workflow.services import accounts, calendar_feeds, mail, tokens, webhooks
 
 TOKEN = "metriken-" + "0123456789abcdef" * 2
 
@@ -252,6 +252,20 @@ def test_one_json_line_per_request_with_the_proxys_request_id(ops_node, world):
         world.alliance.id,
         "POST",
     )
+
+    # A program with an API token: the token's person; the token itself is never written.
+    _, secret = tokens.create(coordinator, "Protokolltest")
+    response = requests.get(
+        ops_node.url + "/api/v1/me", headers={"Authorization": f"Bearer {secret}"}, timeout=30
+    )
+    assert response.status_code == 200
+    line = _line_of(ops_node, response.headers["X-Request-ID"])
+    assert (line["user_id"], line["alliance_id"], line["endpoint"]) == (
+        coordinator.id,
+        world.alliance.id,
+        "api.get_me",
+    )
+    assert secret not in ops_node.log()
 
 
 @pytest.mark.parametrize("sent", ["kurz", "x" * 200, "<script>alert(1)</script>", "ein leerzeichen 12345"])

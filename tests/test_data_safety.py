@@ -14,8 +14,8 @@ from flask_migrate import downgrade, upgrade
 from tests.conftest import _empty_tables, make_pdf
 from workflow import create_app
 from workflow.extensions import db
-from workflow.models import Application, Ballot, Document, Event, User
-from workflow.services import documents, votes
+from workflow.models import Application, Ballot, Document, Event, Statement, User
+from workflow.services import documents, statements, votes
 from workflow.services.backup import backup, restore
 from workflow.services.errors import RuleViolation
 from workflow.services.integrity import verify_log
@@ -114,6 +114,21 @@ def test_backup_destroy_restore_finds_everything(app, world, tmp_path):
         db.session.get(Application, application_id), db.session.get(User, partner_id), "approve"
     )
     assert Ballot.query.count() == 2
+
+
+def test_backup_keeps_the_statement_files(app, world, tmp_path):
+    """A statement's PDF is a stored file too: a restore serves it again, unchanged."""
+    application = world.application("endorsed")
+    statement = statements.latest(application)
+    original, statement_id = statements.stored_bytes(statement), statement.id
+    archive = tmp_path / "sicherung.tar.gz"
+    backup(archive)
+    (documents.storage_root() / statement.storage_key).unlink()
+    db.session.remove()
+    _empty_tables()
+
+    restore(archive)
+    assert statements.stored_bytes(db.session.get(Statement, statement_id)) == original
 
 
 def test_restore_refuses_a_non_empty_database_and_foreign_files(app, world, tmp_path):

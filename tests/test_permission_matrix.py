@@ -281,6 +281,8 @@ EXPECTED = {
     "POST /einstellungen/personen": "302 422 403 403 403 403 403 422",
     "POST /einstellungen/personen/<int:user_id>/deaktivieren": "302 404 403 403 403 403 403 303",
     "GET /healthz": "200 200 200 200 200 200 200 200",
+    "GET /readyz": "200 200 200 200 200 200 200 200",
+    "GET /metrics": "404 404 404 404 404 404 404 404",  # served only to configured addresses or a token
     "GET /kalender": "302 200 200 200 200 200 200 200",
     "POST /kalender": "302 200 200 200 200 200 200 200",
     "GET /kalender/<token>.ics": "404 404 404 404 404 404 404 404",

@@ -13,6 +13,7 @@ from workflow.config import Defaults
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_ID = 2**31 - 1
+OPERATIONS_ENDPOINTS = frozenset({"assets.healthz", "operations.readyz", "operations.prometheus"})
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -61,12 +62,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Ids in URLs are database integers: a number beyond them is a 404, never an overflow (500).
     app.url_map.converters["int"] = BoundedIntConverter
     _configure_database_url(app)
+    from workflow import error_reporting, logs, metrics, production
+
+    production.check(app)  # ANTRAGSWEG_ENV=production: refuse a configuration that would lose data or leak
     _configure_secret_key(app)
 
     from workflow import cli, formatting, i18n, instrumentation
     from workflow.extensions import csrf, db, login_manager, migrate
     from workflow.views import register_blueprints
 
+    request_log = logs.init_app(app)  # JSON lines, request ids
+    metrics.init_app(app, request_log)
+    error_reporting.prepare(app)
+    error_reporting.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
@@ -85,6 +93,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # in the outbox for `tick`.
         from workflow.services import mail
 
+        if request.endpoint in OPERATIONS_ENDPOINTS:  # probes stay off the database
+            return response
         try:
             mail.send_pending(limit=50)
         except Exception:  # noqa: BLE001 - never fail a request for its mail

@@ -55,6 +55,17 @@ class Defaults:
     DATA_RETENTION_YEARS = 10
     # Benchmarks only: report each request's SQL statement count in an X-Query-Count header.
     QUERY_COUNT_HEADER = False
+    # Operations. ENV "production" (ANTRAGSWEG_ENV, set by the systemd unit) refuses to start with
+    # a configuration that would lose data or leak (workflow/production.py); anything else is
+    # development, as `make run` and the tests. Logs are JSON lines on stderr at LOG_LEVEL.
+    ENV = "development"
+    LOG_LEVEL = "INFO"
+    # /metrics (Prometheus) is served only to these addresses or networks (e.g. ["127.0.0.1"]) or
+    # with `Authorization: Bearer <METRICS_TOKEN>`; with neither set it is not served at all.
+    METRICS_ALLOWED_ADDRESSES = ()
+    METRICS_TOKEN = None
+    # Error reports to Sentry (or a compatible service) when set; personal data is scrubbed.
+    SENTRY_DSN = None
     # Webhooks: seconds to wait for a receiver; internal addresses (loopback, private networks) are
     # refused as targets unless allowed here (tests use a receiver on loopback).
     WEBHOOK_TIMEOUT = 10

@@ -10,6 +10,7 @@ from workflow.models.committee import CommitteeSession, SessionAttendance
 from workflow.models.dispatch import Dispatch
 from workflow.models.document import DOCUMENT_KINDS, Document
 from workflow.models.event import Event
+from workflow.models.job_run import JobRun
 from workflow.models.long_form import CostLine, FinancingLine, LongForm, LongFormPartner
 from workflow.models.notification import Notification, OutgoingMail
 from workflow.models.organisation import Organisation
@@ -38,6 +39,7 @@ __all__ = [
     "ApplicationField",
     "Ballot",
     "Event",
+    "JobRun",
     "FundingObject",
     "LoginFailure",
     "FundingPeriod",

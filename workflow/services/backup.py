@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 
 from workflow.extensions import db
-from workflow.models import Document
 from workflow.models.types import UTC, UTCDateTime, utcnow
 from workflow.services.documents import storage_root
 from workflow.services.errors import RuleViolation
@@ -70,7 +69,7 @@ def backup(target: Path) -> dict:
                     buffer.write(line.encode() + b"\n")
                     counts[table.name] += 1
                 _add(archive, f"tables/{table.name}.jsonl", buffer.getvalue())
-            keys = connection.execute(sa.select(Document.storage_key)).scalars().all()
+            keys = _stored_files(connection)
             root = storage_root()
             for key in keys:
                 archive.add(str(root / key), arcname=f"documents/{key}")
@@ -84,6 +83,16 @@ def backup(target: Path) -> dict:
             }
             _add(archive, "manifest.json", json.dumps(manifest, indent=2).encode())
     return manifest
+
+
+def _stored_files(connection) -> list[str]:
+    """Every file a row names: documents and statements alike (any table's `storage_key`)."""
+    keys: list[str] = []
+    for table in _tables():
+        if "storage_key" in table.c:
+            column = table.c.storage_key
+            keys += connection.execute(sa.select(column).where(column.is_not(None))).scalars().all()
+    return keys
 
 
 def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:

@@ -6,6 +6,8 @@ Domain modules register their jobs with @periodic; each job commits its own work
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -13,6 +15,10 @@ from sqlalchemy.exc import IntegrityError
 
 from workflow.extensions import db
 from workflow.models.dispatch import Dispatch
+from workflow.models.job_run import JobRun
+from workflow.models.types import utcnow
+
+log = logging.getLogger(__name__)
 
 Job = Callable[[], int]  # returns how many things it did
 _JOBS: list[tuple[str, Job]] = []
@@ -27,7 +33,9 @@ def periodic(name: str) -> Callable[[Job], Job]:
 
 
 def run_all() -> dict[str, int]:
-    """Run every registered job; one failing job does not stop the others."""
+    """Run every registered job; one failing job does not stop the others. The run is logged
+    and recorded (JobRun "tick"), so that every node's /metrics knows when it last succeeded."""
+    started, clock = utcnow(), time.perf_counter()
     results: dict[str, int] = {}
     for name, job in _JOBS:
         try:
@@ -35,10 +43,37 @@ def run_all() -> dict[str, int]:
         except Exception:  # noqa: BLE001 - reported, and the next tick tries again
             db.session.rollback()
             results[name] = -1
-            import logging
-
-            logging.getLogger(__name__).exception("tick job %s failed", name)
+            log.exception("tick job %s failed", name, extra={"job": name})
+    duration_ms = round((time.perf_counter() - clock) * 1000)
+    failed = sorted(name for name, count in results.items() if count < 0)
+    log.log(
+        logging.ERROR if failed else logging.INFO,
+        "tick",
+        extra={"results": results, "failed": failed, "duration_ms": duration_ms},
+    )
+    _record_run("tick", started, results, failed, duration_ms)
     return results
+
+
+def _record_run(name: str, started, results: dict, failed: list, duration_ms: int) -> None:
+    now = utcnow()
+    try:
+        run = db.session.get(JobRun, name, with_for_update=True)
+        if run is None:
+            try:
+                with db.session.begin_nested():
+                    db.session.add(run := JobRun(name=name, started_at=started, finished_at=now))
+            except IntegrityError:  # another tick recorded its first run at the same moment
+                run = db.session.get(JobRun, name, with_for_update=True, populate_existing=True)
+        run.started_at, run.finished_at, run.duration_ms, run.results = started, now, duration_ms, results
+        if failed:
+            run.failed_at = now
+        else:
+            run.succeeded_at = now
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the work is done; only its record is missing
+        db.session.rollback()
+        log.exception("recording the %s run failed", name)
 
 
 def claim(key: str) -> bool:

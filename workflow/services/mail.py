@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import time
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -67,13 +68,14 @@ def send_pending(limit: int = 100) -> int:
     if not pending:
         db.session.rollback()
         return 0
-    sent = 0
+    sent, clock = 0, time.perf_counter()
     try:
         smtp = _connect()
     except (OSError, smtplib.SMTPException) as error:
         for mail in pending:
             _failed(mail, error)
         db.session.commit()
+        _log_run(0, len(pending), clock)
         return 0
     with smtp:
         for mail in pending:
@@ -86,14 +88,30 @@ def send_pending(limit: int = 100) -> int:
                 mail.attempts += 1
                 sent += 1
     db.session.commit()
+    _log_run(sent, len(pending) - sent, clock)
     return sent
+
+
+def _log_run(sent: int, failed: int, clock: float) -> None:
+    log.log(
+        logging.WARNING if failed else logging.INFO,
+        "mail sent",
+        extra={"sent": sent, "failed": failed, "duration_ms": round((time.perf_counter() - clock) * 1000)},
+    )
 
 
 def _failed(mail: OutgoingMail, error: Exception) -> None:
     mail.attempts += 1
     mail.last_error = f"{type(error).__name__}: {error}"[:2000]
     mail.next_attempt_at = utcnow() + timedelta(minutes=2 ** min(mail.attempts, 8))
-    log.warning("mail %s to %s not sent (attempt %s): %s", mail.id, mail.to_address, mail.attempts, error)
+    # The address stays out of the log (personal data the log cannot erase); the id finds it.
+    log.warning(
+        "mail %s not sent (attempt %s): %s",
+        mail.id,
+        mail.attempts,
+        type(error).__name__,
+        extra={"mail_id": mail.id, "attempt": mail.attempts, "error": type(error).__name__},
+    )
 
 
 @periodic("mail")

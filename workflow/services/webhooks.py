@@ -378,6 +378,7 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> int:
     delivered = 0
     for delivery in due:
         receiver = delivery.receiver
+        clock = time.perf_counter()
         status, error = _post(receiver, delivery, body_for(receiver, delivery.event))
         delivery.attempts += 1
         delivery.last_attempt_at = utcnow()
@@ -391,13 +392,22 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> int:
                 delivery.status = FAILED
             else:
                 delivery.next_attempt_at = now + timedelta(minutes=2 ** (delivery.attempts - 1))
-            log.warning(
-                "webhook %s to %s failed (attempt %s): %s",
-                delivery.id,
-                receiver.url,
-                delivery.attempts,
-                error,
-            )
+        # The receiver by id and host only: a Teams address carries its secret in the path.
+        log.log(
+            logging.INFO if delivery.status == DELIVERED else logging.WARNING,
+            "webhook delivery",
+            extra={
+                "delivery_id": delivery.id,
+                "receiver_id": receiver.id,
+                "host": urlsplit(receiver.url).hostname,
+                "event_type": delivery.event_type,
+                "attempt": delivery.attempts,
+                "status_code": status,
+                "outcome": {DELIVERED: "delivered", FAILED: "failed"}.get(delivery.status, "retry"),
+                "error": None if delivery.status == DELIVERED else (error or f"HTTP {status}")[:200],
+                "duration_ms": round((time.perf_counter() - clock) * 1000),
+            },
+        )
     db.session.commit()
     return delivered
 

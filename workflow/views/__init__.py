@@ -48,6 +48,7 @@ def register_blueprints(app: Flask) -> None:
         dashboard,
         long_form,
         notifications,
+        operations,
         pages,
         privacy,
         profile,
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
         account,
         privacy,  # GDPR: the person's own data export
         pages,
+        operations,  # /readyz, /metrics
     ):
         app.register_blueprint(module.bp)
     api.register(app)

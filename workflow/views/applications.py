@@ -182,10 +182,14 @@ def act(application_id: int, trigger: str):
         from workflow.views.statements import draft_page
 
         return draft_page(application, definition)
+    notes = None
     if trigger == "open_vote":
-        form = FORMS[trigger](sessions=votes.session_choices(application.alliance_id))
+        form = FORMS[trigger](sessions=votes.session_choices(application.alliance_id, application))
         if request.method == "GET":  # the rules' deadline, prefilled and editable
             form.deadline.data = votes.default_circulation_deadline(application.alliance)
+        notes = votes.open_vote_notes(
+            application, form.mode.data, form.deadline.data, form.session_id.data or None
+        )
     else:
         form = FORMS[trigger]()
     status = 200
@@ -201,7 +205,7 @@ def act(application_id: int, trigger: str):
     elif form.errors:
         status = 422
     return render_template(
-        "applications/act.html", application=application, trigger=definition, form=form
+        "applications/act.html", application=application, trigger=definition, form=form, notes=notes
     ), status
 
 

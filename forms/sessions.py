@@ -8,7 +8,7 @@ from wtforms import BooleanField, DateField, RadioField, SelectField, StringFiel
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from forms.base import CleanForm
-from forms.fields import TimeOfDayField, options
+from forms.fields import MultiCheckboxField, TimeOfDayField, options
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, REJECT
 
 DATE_INVALID = "Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ)."
@@ -32,6 +32,46 @@ class SessionForm(CleanForm):
     def validate_day(self, field):
         if field.data and field.data < date.today():
             raise ValidationError("Eine Sitzung kann nicht in der Vergangenheit geplant werden.")
+
+
+class CancelSessionForm(CleanForm):
+    reason = TextAreaField(
+        "Grund der Absage",
+        validators=[
+            DataRequired("Bitte nennen Sie den Grund der Absage."),
+            Length(max=2000, message="Höchstens 2000 Zeichen."),
+        ],
+    )
+
+
+class PastSessionForm(CleanForm):
+    """A session that took place without being planned in the app, recorded afterwards."""
+
+    day = DateField("Datum der Sitzung", validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
+    starts = TimeOfDayField("Beginn", validators=[InputRequired(TIME_INVALID)])
+    place = StringField(
+        "Ort oder Link der Videokonferenz",
+        validators=[
+            DataRequired("Bitte geben Sie den Ort oder den Link an."),
+            Length(max=500, message="Höchstens 500 Zeichen."),
+        ],
+    )
+    agenda = TextAreaField(
+        "Tagesordnung", validators=[Optional(), Length(max=10000, message="Höchstens 10000 Zeichen.")]
+    )
+    minutes = TextAreaField(
+        "Protokoll der Sitzung",
+        validators=[Optional(), Length(max=50000, message="Höchstens 50000 Zeichen.")],
+    )
+    application_ids = MultiCheckboxField("Abstimmungen, über die die Sitzung beraten hat", coerce=int)
+
+    def __init__(self, *args, applications=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.application_ids.choices = options((a.id, f"{a.reference} – {a.title}") for a in applications)
+
+    def validate_day(self, field):
+        if field.data and field.data > date.today():
+            raise ValidationError("Eine Sitzung, die noch bevorsteht, planen Sie über „Sitzung planen“.")
 
 
 class MinutesForm(CleanForm):

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from tests.conftest import text_of
 from workflow.extensions import db
+from workflow.formatting import local_datetime
 from workflow.models import Application, AssessmentNote, Event, Notification
 from workflow.services import assessment
 from workflow.services.lifecycle import fire
@@ -69,14 +70,13 @@ def test_the_application_page_says_what_happens_next_who_acts_and_by_when(app, w
     # Submitted on Friday 4 December 2026: 21 days later is Christmas Day, then a weekend.
     submitted = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
     monkeypatch.setattr(deadline_service, "utcnow", lambda: submitted)
-    fire(application, "submit_sketch", world.user("applicant-bildungswerk"))
-    monkeypatch.setattr(assessment, "submitted_at", lambda a: submitted)
+    event = fire(application, "submit_sketch", world.user("applicant-bildungswerk"))
     assert assessment.assessment_due(application) == date(2026, 12, 28)
     page = text_of(login("applicant-bildungswerk").get(f"/antraege/{application.id}").text)
     assert "Wie es weitergeht" in page
     assert "Ziel für die Ersteinschätzung: 28.12.2026" in page
     assert "Wer Netzwerkkoordination" in page
-    assert "04.12.2026, 10:00 Uhr" in page  # local time
+    assert f"ab Einreichung der Skizze am {local_datetime(event.created_at)}" in page  # local time
 
 
 def test_no_due_date_before_submission(world):

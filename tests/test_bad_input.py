@@ -705,6 +705,21 @@ HTML_CASES: dict[str, Case] = {
         "coordinator",
         valid={"day": (TODAY + timedelta(days=40)).isoformat(), "starts": "14:00", "place": "Celle"},
     ),
+    "sessions.edit": Case(
+        "coordinator",
+        params={"session_id": "session"},
+        valid={"day": (TODAY + timedelta(days=41)).isoformat(), "starts": "15:00", "place": "Uelzen"},
+    ),
+    "sessions.cancel": Case(
+        "coordinator",
+        page="/sitzungen/{session}",
+        params={"session_id": "session"},
+        valid={"cancel-reason": "Terminkonflikt im Kreistag."},
+    ),
+    "sessions.enter_past": Case(
+        "coordinator",
+        valid={"day": (TODAY - timedelta(days=3)).isoformat(), "starts": "10:00", "place": "Kreishaus Celle"},
+    ),
     "webhooks.index": Case(
         "coordinator",
         valid={

@@ -227,6 +227,8 @@ COMPONENTS: dict[str, dict] = {
             "description": STRING,
             "met_on": _null("string", format="date"),
             "met_late": BOOLEAN,
+            "days": _null("integer"),
+            "explanation": _null("string"),
         },
         "required": ["kind", "label", "due_on", "ends_at", "status", "status_label", "description"],
     },
@@ -446,6 +448,8 @@ COMPONENTS: dict[str, dict] = {
             "is_open": BOOLEAN,
             "opened_at": DATE_TIME,
             "deadline_at": _null("string", format="date-time"),
+            "deadline_note": _null("string"),
+            "statement_warning": _null("string"),
             "deadline_passed": BOOLEAN,
             "session_date": _null("string", format="date"),
             "outcome": {"enum": ["approved", "not_approved", None]},
@@ -488,6 +492,10 @@ COMPONENTS: dict[str, dict] = {
             "agenda": STRING,
             "minutes": _null("string"),
             "past": BOOLEAN,
+            "cancelled_at": _null("string", format="date-time"),
+            "cancel_reason": _null("string"),
+            "entered_afterwards": BOOLEAN,
+            "sequence": INTEGER,
             "items": {
                 "type": "array",
                 "items": {

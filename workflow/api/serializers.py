@@ -237,6 +237,10 @@ def session(item: CommitteeSession, user: User) -> dict:
         "agenda": item.agenda or "",
         "minutes": item.minutes,
         "past": sessions.is_past(item),
+        "cancelled_at": iso(item.cancelled_at),
+        "cancel_reason": item.cancel_reason,
+        "entered_afterwards": item.entered_afterwards,
+        "sequence": item.sequence,
         "items": items,
         "attendance": [
             {"organisation": {"id": a.organisation.id, "name": a.organisation.name}, "present": a.present}

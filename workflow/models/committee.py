@@ -26,10 +26,25 @@ class CommitteeSession(db.Model):
     minutes: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Recorded after it took place (never planned in the app): no invitation, no deadlines;
+    # who and when are created_by and created_at.
+    entered_afterwards: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The iCalendar SEQUENCE of its calendar entry: one more with each change (moved, cancelled).
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     attendance: Mapped[list[SessionAttendance]] = relationship(
         back_populates="session", order_by="SessionAttendance.organisation_id"
     )
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    cancelled_by = relationship("User", foreign_keys=[cancelled_by_id])
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     def __repr__(self) -> str:
         return f"<CommitteeSession {self.id} {self.starts_at:%Y-%m-%d}>"

@@ -52,6 +52,8 @@ class Vote(db.Model):
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), index=True)
     mode: Mapped[str] = mapped_column(checked_enum(MODES, "vote_mode"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The circulation's deadline while it runs (None in a session: moving a circulation there
+    # ends its deadline; the open_vote event keeps the day it had).
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_date: Mapped[date | None] = mapped_column(sa.Date)
     # The committee session whose agenda holds this vote (None: waiting for the next one).

@@ -66,16 +66,37 @@ NEXT_STEPS = {
 }
 
 
-def next_step(application: Application) -> dict:
+def next_step(application: Application, user: User | None = None) -> dict:
+    """What happens next, who acts, and the running deadlines that concern `user` (all of them
+    without one), each with the length it runs by the alliance's rules and why it falls on its day
+    (the circulation deadline is the vote's: its section shows it)."""
     state = STATES_BY_NAME[application.state]
-    due = assessment_due(application)
+    known = deadline_service.for_application(application)
+    due = assessment_due(application, known)
+    wanted = deadline_service.KINDS_OF_ROLE.get(user.role, frozenset()) if user else None
+    today = deadlines.local_date(utcnow())
+    running = [
+        {
+            "kind": d.kind.name,
+            "label": d.kind.due_label,
+            "due_on": d.due_on,
+            "overdue": today > d.due_on,
+            "days": d.days,
+            "since": d.kind.since,
+            "started_at": d.started_at,
+            "explanation": d.explanation,
+        }
+        for d in deadline_service.running(known)
+        if d.kind is not deadline_service.CIRCULATION and (wanted is None or d.kind.name in wanted)
+    ]
     return {
         "what": NEXT_STEPS.get(application.state),
         "who": state.next_actor,
         "due": due,
         "due_label": "Ziel für die Ersteinschätzung" if due else None,
-        "overdue": due is not None and deadlines.local_date(utcnow()) > due,
+        "overdue": due is not None and today > due,
         "submitted_at": submitted_at(application) if due else None,
+        "deadlines": running,
         "final": state.final,
     }
 

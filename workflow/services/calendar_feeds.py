@@ -24,7 +24,7 @@ from icalendar import Event as CalendarEvent
 
 from workflow.extensions import db
 from workflow.formatting import local_date
-from workflow.lifecycle import APPLICANT, COORDINATOR, OBSERVER, PARTNER
+from workflow.lifecycle import PARTNER
 from workflow.models import Alliance, Application, CalendarFeed, User, Vote
 from workflow.models.types import utcnow
 from workflow.rules.deadlines import BERLIN
@@ -37,7 +37,9 @@ PRODID = "-//Antragsweg//Fristen//DE"
 
 def source(fn: Source) -> Source:
     """Register a function that returns a person's calendar entries as dicts: uid, summary,
-    description, url, and either `day` (a date: all-day) or `start`/`end` (aware datetimes)."""
+    description, url, and either `day` (a date: all-day) or `start`/`end` (aware datetimes);
+    optionally location, sequence (one more with each change), status (CONFIRMED, CANCELLED),
+    started_at (CREATED) and last_modified."""
     _SOURCES.append(fn)
     return fn
 
@@ -101,15 +103,12 @@ def _deadlines(user: User) -> list[dict]:
     states = {s for k in deadlines.KINDS for s in k.running_states}
     query = access.visible_applications(user).where(Application.state.in_(states))
     applications = list(db.session.scalars(query))
-    wanted = {
-        COORDINATOR: {"assessment", "statement", "circulation"},
-        APPLICANT: {"assessment", "statement"},
-        OBSERVER: {"assessment"},
-        PARTNER: {"circulation"},
-    }[user.role]
+    wanted = deadlines.KINDS_OF_ROLE[user.role]
     eligible = None
     if user.role == PARTNER:
-        eligible = set(db.session.scalars(overview.open_votes_of(user).with_only_columns(Vote.application_id)))
+        eligible = set(
+            db.session.scalars(overview.open_votes_of(user).with_only_columns(Vote.application_id))
+        )
     entries = []
     due = deadlines.for_applications(applications)
     for application in applications:
@@ -128,6 +127,7 @@ def _deadlines(user: User) -> list[dict]:
                         f"„{application.title}“ ({application.reference}), {application.applicant.name}.\n"
                         f"{d.kind.label}: Frist bis {local_date(d.due_on)}, 23:59 Uhr (Europe/Berlin); "
                         f"es handelt: {d.kind.actor_label}."
+                        + (f"\n{d.explanation}." if d.explanation else "")
                     ),
                     "url": _link(application.id),
                     "started_at": d.started_at,
@@ -148,7 +148,7 @@ def ics(user: User, now: datetime | None = None) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"Antragsweg: Fristen für {user.name}")
+    calendar.add("x-wr-calname", f"Antragsweg: Fristen und Sitzungen für {user.name}")
     calendar.add("x-wr-timezone", "Europe/Berlin")
     today = now.astimezone(BERLIN).date()
     calendar.add_component(
@@ -173,5 +173,8 @@ def ics(user: User, now: datetime | None = None) -> bytes:
             event.add("dtend", entry["end"].astimezone(BERLIN))
         if entry.get("started_at"):
             event.add("created", entry["started_at"])
+        for key in ("location", "sequence", "status", "last_modified"):
+            if entry.get(key) is not None:
+                event.add(key.replace("_", "-"), entry[key])
         calendar.add_component(event)
     return calendar.to_ical()

@@ -19,6 +19,7 @@ listeners at the end of this module, for filtering and sorting in the database).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,12 +30,12 @@ import sqlalchemy.orm
 
 from workflow.extensions import db
 from workflow.formatting import local_date as format_date
-from workflow.lifecycle import COORDINATOR, PARTNER
+from workflow.lifecycle import APPLICANT, COORDINATOR, OBSERVER, PARTNER
 from workflow.models import Alliance, Application, Event
 from workflow.models.types import utcnow
 from workflow.rules import deadlines as calendar
 from workflow.rules.procedure import ProcedureRules
-from workflow.services.lifecycle import effect
+from workflow.services.lifecycle import _histories, effect
 
 DUE_SOON_DAYS = 3  # "due within 3 days"
 
@@ -57,6 +58,8 @@ class Kind:
     end_triggers: tuple[str, ...]
     actor: str  # the role that must act before the deadline
     actor_label: str
+    since: str  # what starts the count ("Einreichung der Skizze"), for the texts beside a deadline
+    due_label: str  # what the day is called where it is shown
 
 
 ASSESSMENT = Kind(
@@ -68,6 +71,8 @@ ASSESSMENT = Kind(
     ("invite_long_form", "decline_sketch", "request_sketch_revision"),
     COORDINATOR,
     "Netzwerkkoordination",
+    "Einreichung der Skizze",
+    "Ziel für die Ersteinschätzung",
 )
 STATEMENT = Kind(
     "statement",
@@ -78,6 +83,8 @@ STATEMENT = Kind(
     ("issue_statement", "pass_without_vote", "request_long_form_revision"),
     COORDINATOR,
     "Netzwerkkoordination",
+    "Eingang der Langfassung",
+    "Frist für Rückmeldung und Stellungnahme",
 )
 CIRCULATION = Kind(
     "circulation",
@@ -88,9 +95,18 @@ CIRCULATION = Kind(
     ("close_vote",),
     PARTNER,
     "Bündnispartner",
+    "Eröffnung des Umlaufverfahrens",
+    "Frist des Umlaufverfahrens",
 )
 KINDS: tuple[Kind, ...] = (ASSESSMENT, STATEMENT, CIRCULATION)
 KINDS_BY_NAME = {k.name: k for k in KINDS}
+# The deadlines that concern each role (pages, calendar feeds).
+KINDS_OF_ROLE = {
+    COORDINATOR: frozenset({"assessment", "statement", "circulation"}),
+    APPLICANT: frozenset({"assessment", "statement"}),
+    OBSERVER: frozenset({"assessment"}),
+    PARTNER: frozenset({"circulation"}),
+}
 _BY_START = {k.start_trigger: k for k in KINDS}
 _TRIGGERS = tuple({t for k in KINDS for t in (k.start_trigger, *k.end_triggers)})
 # A circulation that becomes an item of a committee session (an objection, no quorum at the
@@ -109,6 +125,14 @@ class Deadline:
     started_at: datetime
     due_on: date
     met_at: datetime | None = None
+    days: int | None = None  # the length it was computed with (None: a day chosen at the start)
+    counted_on: date | None = None  # where the count ended, when that was no working day
+
+    @property
+    def explanation(self) -> str | None:
+        """Why the deadline falls on its day: '25.12.2026 ist ein Feiertag in Niedersachsen
+        (Erster Weihnachtstag); Frist daher 28.12.2026' (None when the count ended on a working day)."""
+        return calendar.shift_note(self.counted_on, self.due_on) if self.counted_on else None
 
     @property
     def ends_at(self) -> datetime:
@@ -164,6 +188,8 @@ class Deadline:
             "description": self.describe(now),
             "met_on": self.met_on,
             "met_late": self.met_late,
+            "days": self.days,
+            "explanation": self.explanation,
         }
 
 
@@ -175,11 +201,23 @@ def due(kind: Kind, started_at: datetime, rules: ProcedureRules) -> date:
 # -- the starting events record their deadline -----------------------------------------------------
 
 
+def recorded_deadline(counted: date, days: int | None = None) -> dict:
+    """What a starting event records of its deadline: the day (`counted` moved to a working day),
+    the length, and the day the count ended on when that was moved (for the explanation)."""
+    due_on = calendar.next_working_day(counted)
+    recorded: dict = {"deadline": due_on}
+    if days is not None:
+        recorded["deadline_days"] = days
+    if due_on != counted:
+        recorded["deadline_counted"] = counted
+    return recorded
+
+
 def _recorder(kind: Kind):
     def record(application: Application, actor, data: dict) -> dict:
         rules = application.alliance.procedure
         days = getattr(rules, kind.rule)
-        return {"deadline": calendar.due_date(utcnow(), days), "deadline_days": days}
+        return recorded_deadline(calendar.counted_day(utcnow(), days), days)
 
     record.__name__ = f"_record_{kind.name}_deadline"
     return record
@@ -204,6 +242,21 @@ def _recorded_due(event: Event, kind: Kind, rules: ProcedureRules) -> date | Non
     return due(kind, event.created_at, rules)  # an event from before deadlines were recorded
 
 
+def _recorded_days(event: Event, kind: Kind, rules: ProcedureRules) -> int | None:
+    days = (event.data or {}).get("deadline_days")
+    if isinstance(days, int):
+        return days
+    return None if kind is CIRCULATION else getattr(rules, kind.rule)
+
+
+def _recorded_counted(event: Event) -> date | None:
+    counted = (event.data or {}).get("deadline_counted")
+    try:
+        return date.fromisoformat(str(counted)[:10]) if counted else None
+    except ValueError:
+        return None
+
+
 def from_events(application: Application, events: Iterable[Event]) -> list[Deadline]:
     """Every deadline of one application, oldest first: met ones, and those still running.
 
@@ -217,7 +270,7 @@ def compute(application_id: int, state: str, rules: ProcedureRules, events: Iter
     """The deadlines of an application in `state` from its relevant events (anything with id,
     kind, trigger, data and created_at)."""
     found: list[Deadline] = []
-    open_: dict[str, tuple[Event, date]] = {}
+    open_: dict[str, Deadline] = {}
     for event in sorted(events, key=lambda e: e.id):
         if event.kind == MOVED_TO_SESSION:
             open_.pop(CIRCULATION.name, None)
@@ -227,23 +280,32 @@ def compute(application_id: int, state: str, rules: ProcedureRules, events: Iter
             open_.pop(kind.name, None)
             day = _recorded_due(event, kind, rules)
             if day is not None:
-                open_[kind.name] = (event, day)
+                open_[kind.name] = Deadline(
+                    kind,
+                    application_id,
+                    event.created_at,
+                    day,
+                    days=_recorded_days(event, kind, rules),
+                    counted_on=_recorded_counted(event),
+                )
             continue
         for kind in KINDS:
             if event.trigger in kind.end_triggers and kind.name in open_:
-                start, day = open_.pop(kind.name)
-                found.append(Deadline(kind, application_id, start.created_at, day, event.created_at))
-    for name, (start, day) in open_.items():
-        kind = KINDS_BY_NAME[name]
-        if state in kind.running_states:
-            found.append(Deadline(kind, application_id, start.created_at, day))
+                found.append(dataclasses.replace(open_.pop(kind.name), met_at=event.created_at))
+    for name, deadline in open_.items():
+        if state in KINDS_BY_NAME[name].running_states:
+            found.append(deadline)
     return sorted(found, key=lambda d: (d.started_at, d.kind.name))
 
 
 def for_application(application: Application) -> list[Deadline]:
-    events = db.session.scalars(
-        sa.select(Event).where(Event.application_id == application.id, _relevant()).order_by(Event.id)
-    )
+    known = _histories().get(application.id)  # the application page has read its history already
+    if known is not None:
+        events = [e for e in known if e.trigger in _TRIGGERS or e.kind == MOVED_TO_SESSION]
+    else:
+        events = db.session.scalars(
+            sa.select(Event).where(Event.application_id == application.id, _relevant()).order_by(Event.id)
+        )
     return from_events(application, events)
 
 

@@ -124,8 +124,11 @@ def state_changed(application: Application, trigger: str, actor: User | None) ->
     if trigger in ("submit_sketch", "submit_long_form"):
         text = f"„{application.title}“ von {application.applicant.name} ist eingegangen: {label}."
         if trigger == "submit_sketch":
-            due = deadlines.due_date(utcnow(), application.alliance.procedure.assessment_days)
+            counted = deadlines.counted_day(utcnow(), application.alliance.procedure.assessment_days)
+            due = deadlines.next_working_day(counted)
             text += f" Ziel für die Ersteinschätzung: {local_date(due)}."
+            if due != counted:
+                text += f" ({deadlines.shift_note(counted)}.)"
         notify(
             coordinators(application.alliance_id),
             f"Eingereicht: {application.reference} – {label}",

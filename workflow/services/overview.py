@@ -27,6 +27,7 @@ from workflow.models import (
     ApplicationDistrict,
     ApplicationField,
     Ballot,
+    CommitteeSession,
     Event,
     FundingObject,
     Organisation,
@@ -36,7 +37,7 @@ from workflow.models import (
 )
 from workflow.models.types import utcnow
 from workflow.rules import deadlines as calendar
-from workflow.rules.voting import MODE_LABELS
+from workflow.rules.voting import CIRCULATION, MODE_LABELS
 from workflow.services import access, deadlines, reminders
 
 PER_PAGE = 50
@@ -410,10 +411,12 @@ def partner_start(user: User, now: datetime | None = None, recent_limit: int = 1
         # Plain columns: the list shows a line per vote, no need to build the objects.
         rows = db.session.execute(
             query.join(Organisation, Application.applicant_organisation_id == Organisation.id)
+            .outerjoin(CommitteeSession, Vote.session_id == CommitteeSession.id)
             .with_only_columns(
                 Vote.mode,
                 Vote.deadline_at,
                 Vote.session_date,
+                CommitteeSession.starts_at.label("session_starts_at"),
                 Application.id,
                 Application.reference,
                 Application.title,
@@ -430,14 +433,18 @@ def partner_start(user: User, now: datetime | None = None, recent_limit: int = 1
     today = calendar.local_date(now or utcnow())
 
     def entry(row) -> dict:
-        days = (calendar.local_date(row.deadline_at) - today).days if row.deadline_at else None
+        # A vote moved to a session has no deadline any more: the session decides.
+        deadline_at = row.deadline_at if row.mode == CIRCULATION else None
+        days = (calendar.local_date(deadline_at) - today).days if deadline_at else None
         return {
             "application": _app_dict(row, row.sponsor),
             "mode": MODE_LABELS[row.mode],
-            "deadline_at": row.deadline_at,
+            "deadline_at": deadline_at,
             "days_left": days,
             "overdue": days is not None and days < 0,
             "session_date": row.session_date,
+            "session_starts_at": row.session_starts_at,
+            "waiting_for_session": row.mode != CIRCULATION and row.session_starts_at is None,
         }
 
     closed = list(

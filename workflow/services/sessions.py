@@ -1,25 +1,47 @@
-"""Committee sessions: the coordination schedules them (date, place or link, agenda) and keeps their
-minutes; votes are put on their agenda (see votes.py for what happens to a vote there)."""
+"""Committee sessions: the coordination schedules them (date, place or link, agenda), moves or
+cancels them before they take place, records one that took place without being planned here
+("entered afterwards") and keeps their minutes; votes are put on their agenda (see votes.py for
+what happens to a vote there). Every change is an event of the alliance; a change that moves an
+agenda item is also an event of its application. The committee's members (partners) and the
+coordination find each session in their calendar feed (one entry per session, stable UID, its
+SEQUENCE counting the changes, STATUS:CANCELLED once cancelled)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from workflow.extensions import db
-from workflow.models import Alliance, Application, CommitteeSession, Event, User, Vote
+from workflow.formatting import local_datetime
+from workflow.lifecycle import COORDINATOR, PARTNER
+from workflow.models import Alliance, Application, CommitteeSession, Event, Organisation, User, Vote
 from workflow.models.types import utcnow
-from workflow.services import notifications, votes
-from workflow.services.errors import NotAllowed, NotFound, RuleViolation
-from workflow.services.lifecycle import jsonable
+from workflow.rules import deadlines, voting
+from workflow.services import calendar_feeds, notifications, votes
+from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
+from workflow.services.lifecycle import jsonable, lock
 
 SESSION_SCHEDULED, SESSION_MINUTES = "session_scheduled", "session_minutes"
+SESSION_MOVED, SESSION_CANCELLED, SESSION_ENTERED = "session_moved", "session_cancelled", "session_entered"
+SESSION_EVENTS = (SESSION_SCHEDULED, SESSION_MOVED, SESSION_CANCELLED, SESSION_ENTERED, SESSION_MINUTES)
+PAST_PLANNING = "Eine Sitzung kann nicht in der Vergangenheit geplant werden."
+# A calendar entry needs an end; a session has none of its own.
+CALENDAR_DURATION = timedelta(hours=2)
+# Sessions that took place stay in the calendar feeds this long; cancelled ones until their day.
+CALENDAR_KEEPS_PAST = timedelta(days=365)
 
 
 def _coordinator_only(user: User) -> None:
     if not user.is_coordinator:
         raise NotAllowed("Nur die Netzwerkkoordination plant Sitzungen.")
+
+
+def _own(session: CommitteeSession, user: User) -> None:
+    _coordinator_only(user)
+    if session.alliance_id != user.alliance_id:
+        raise NotFound("Diese Sitzung gibt es nicht.")
 
 
 def can_view(user: User) -> bool:
@@ -46,13 +68,37 @@ def list_for(user: User) -> list[CommitteeSession]:
     )
 
 
+def _clean_place(place: str | None) -> str:
+    place = (place or "").strip()
+    if not place:
+        raise RuleViolation("Bitte geben Sie den Ort oder den Link der Sitzung an.", field="place")
+    return place
+
+
+def _planned_time(starts_at: datetime) -> None:
+    """A session is planned for today or later (Berlin's day)."""
+    if starts_at.tzinfo is None:
+        raise RuleViolation("Ungültiger Zeitpunkt.", field="starts_at")
+    if deadlines.local_date(starts_at) < deadlines.local_date(utcnow()):
+        raise RuleViolation(PAST_PLANNING, field="day")
+
+
+def _event(session: CommitteeSession, actor: User, kind: str, data: dict) -> None:
+    db.session.add(
+        Event(
+            alliance_id=session.alliance_id,
+            actor_id=actor.id,
+            kind=kind,
+            data=jsonable({"session_id": session.id, **data}),
+        )
+    )
+
+
 def schedule(coordinator: User, starts_at: datetime, place: str, agenda: str) -> CommitteeSession:
     """A new session. Votes waiting for "the next session" go onto its agenda if it is the next."""
     _coordinator_only(coordinator)
-    place, agenda = (place or "").strip(), (agenda or "").strip()
-    if not place:
-        raise RuleViolation("Bitte geben Sie den Ort oder den Link der Sitzung an.", field="place")
-    if starts_at.tzinfo is None:
+    place, agenda = _clean_place(place), (agenda or "").strip()
+    if starts_at.tzinfo is None:  # the day is checked by the form (SessionForm)
         raise RuleViolation("Ungültiger Zeitpunkt.", field="starts_at")
     session = CommitteeSession(
         alliance_id=coordinator.alliance_id,
@@ -65,38 +111,304 @@ def schedule(coordinator: User, starts_at: datetime, place: str, agenda: str) ->
     db.session.flush()
     upcoming = votes.upcoming_sessions(coordinator.alliance_id)
     attached = votes.attach_waiting_votes(session) if upcoming and upcoming[0].id == session.id else 0
-    db.session.add(
-        Event(
-            alliance_id=coordinator.alliance_id,
-            actor_id=coordinator.id,
-            kind=SESSION_SCHEDULED,
-            data=jsonable(
-                {"session_id": session.id, "starts_at": starts_at, "place": place, "attached": attached}
-            ),
-        )
+    _event(
+        session,
+        coordinator,
+        SESSION_SCHEDULED,
+        {"starts_at": starts_at, "place": place, "attached": attached},
     )
     invite(session)
     db.session.commit()
     return session
 
 
-def save_minutes(session: CommitteeSession, coordinator: User, minutes: str) -> None:
+def has_taken_place(session: CommitteeSession, now: datetime | None = None) -> bool:
+    return session.entered_afterwards or session.starts_at <= (now or utcnow())
+
+
+def may_change(session: CommitteeSession) -> bool:
+    """A session can be moved or cancelled until it begins (and not once cancelled)."""
+    return not session.cancelled and not has_taken_place(session)
+
+
+def _ensure_changeable(session: CommitteeSession) -> None:
+    if session.cancelled:
+        raise InvalidTransition("Die Sitzung ist abgesagt.")
+    if has_taken_place(session):
+        raise InvalidTransition("Die Sitzung hat bereits stattgefunden; sie kann nicht mehr geändert werden.")
+
+
+def _lock_session(session: CommitteeSession) -> None:
+    """The session's row for this transaction alone (two changes at once count their SEQUENCE
+    one after the other); on SQLite a no-op UPDATE takes the database's write lock."""
+    db.session.flush()
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            sa.text("UPDATE committee_sessions SET id = id WHERE id = :id"), {"id": session.id}
+        )
+    db.session.refresh(session, with_for_update=True)
+
+
+def _open_items(session: CommitteeSession) -> list[Application]:
+    """The applications whose open vote is on this session's agenda, each locked (in id order),
+    then the session itself."""
+    ids = db.session.scalars(
+        sa.select(Vote.application_id)
+        .where(Vote.session_id == session.id, Vote.closed_at.is_(None))
+        .order_by(Vote.application_id)
+    ).all()
+    applications = []
+    for application_id in ids:
+        application = db.session.get(Application, application_id)
+        lock(application)
+        vote = application.current_vote
+        if vote is not None and vote.is_open and vote.session_id == session.id:
+            applications.append(application)
+    _lock_session(session)
+    return applications
+
+
+def _item_event(application: Application, actor: User, reason: str, target: CommitteeSession | None) -> None:
+    vote = application.current_vote
+    db.session.add(
+        Event(
+            alliance_id=application.alliance_id,
+            application_id=application.id,
+            actor_id=actor.id,
+            kind=votes.MOVED_TO_SESSION,
+            data=jsonable({"vote_id": vote.id, "reason": reason, "session": votes.session_text(target)}),
+        )
+    )
+
+
+def _tell(session: CommitteeSession, actor: User, items: list[Application], subject: str, body: str) -> None:
+    """The committee's members, the (other) coordinators and the sponsors of the items concerned."""
+    people = members(session.alliance_id) + notifications.coordinators(session.alliance_id)
+    notifications.notify([p for p in people if p.id != actor.id], subject, body)
+    for application in items:
+        notifications.notify(notifications.sponsors(application), subject, body, application)
+
+
+def reschedule(
+    session: CommitteeSession, coordinator: User, starts_at: datetime, place: str, agenda: str
+) -> bool:
+    """Move a session (another day or time, place or agenda) before it takes place. Its agenda
+    items go with it. Returns False when nothing changed."""
+    _own(session, coordinator)
+    place, agenda = _clean_place(place), (agenda or "").strip()
+    _planned_time(starts_at)
+    items = _open_items(session)  # locked first: no objection or recording runs meanwhile
+    _ensure_changeable(session)
+    before = {"starts_at": session.starts_at, "place": session.place}
+    moved = session.starts_at != starts_at
+    if not moved and session.place == place and (session.agenda or "") == agenda:
+        db.session.rollback()
+        return False
+    session.starts_at, session.place, session.agenda = starts_at, place, agenda
+    session.sequence += 1
+    session.updated_at = utcnow()
+    for application in items:
+        vote = application.current_vote
+        vote.session_date = deadlines.local_date(starts_at)
+        if moved:
+            _item_event(application, coordinator, "session_moved", session)
+    _event(
+        session,
+        coordinator,
+        SESSION_MOVED,
+        {
+            "from": before["starts_at"],
+            "to": starts_at,
+            "place_before": before["place"],
+            "place": place,
+            "sequence": session.sequence,
+        },
+    )
+    when = local_datetime(starts_at)
+    if moved:
+        subject = f"Sitzung verlegt: neu am {when}"
+        body = f"Die Sitzung vom {local_datetime(before['starts_at'])} ist verlegt auf den {when}: {place}."
+    else:
+        subject = f"Sitzung am {when} geändert"
+        body = f"Die Sitzung am {when} findet statt: {place}."
+    body += f"\n\nTagesordnung:\n{agenda or '—'}{_item_lines(items)}"
+    _tell(session, coordinator, items, subject, body)
+    db.session.commit()
+    return True
+
+
+def cancel(session: CommitteeSession, coordinator: User, reason: str) -> int:
+    """Cancel a session before it takes place. Its open agenda items go to the next session (or
+    wait for one to be scheduled). Returns how many items were moved."""
+    _own(session, coordinator)
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation("Bitte nennen Sie den Grund der Absage.", field="reason")
+    items = _open_items(session)
+    _ensure_changeable(session)
+    session.cancelled_at = session.updated_at = utcnow()
+    session.cancelled_by_id = coordinator.id
+    session.cancel_reason = reason
+    session.sequence += 1
+    db.session.flush()
+    upcoming = votes.upcoming_sessions(session.alliance_id)
+    target = upcoming[0] if upcoming else None
+    for application in items:
+        vote = application.current_vote
+        vote.session_id = target.id if target else None
+        vote.session_date = deadlines.local_date(target.starts_at) if target else None
+        _item_event(application, coordinator, "session_cancelled", target)
+    _event(
+        session,
+        coordinator,
+        SESSION_CANCELLED,
+        {"reason": reason, "moved": len(items), "to_session_id": target.id if target else None},
+    )
+    body = f"Die Sitzung am {local_datetime(session.starts_at)} ({session.place}) ist abgesagt: {reason}"
+    if items:
+        body += (
+            f"\n\nDie Anträge auf ihrer Tagesordnung werden {votes.session_text(target)} beraten:"
+            f"{_item_lines(items)}"
+        )
+    _tell(session, coordinator, items, f"Sitzung am {local_datetime(session.starts_at)} abgesagt", body)
+    db.session.commit()
+    return len(items)
+
+
+# -- a session recorded afterwards --------------------------------------------------------------
+
+
+def attachable_votes(alliance_id: int, day, exclude_session_id: int | None = None) -> list[Application]:
+    """The applications whose vote may be put on a session held on `day` that is recorded
+    afterwards: open votes of the alliance opened on or before that day that no session has
+    decided and no past session holds: a circulation that is still running (or ran out without
+    quorum, waiting to be moved), a vote waiting for the next session, or one on the agenda of a
+    session still to come (dealt with earlier than planned)."""
+    now = utcnow()
+    candidates = db.session.scalars(
+        sa.select(Application)
+        .join(Vote, Vote.application_id == Application.id)
+        .where(
+            Application.alliance_id == alliance_id,
+            Application.state == "partner_vote",
+            Vote.closed_at.is_(None),
+        )
+        .order_by(Application.reference)
+    ).unique()
+    found = []
+    for application in candidates:
+        vote = application.current_vote
+        if vote is None or not vote.is_open or deadlines.local_date(vote.opened_at) > day:
+            continue
+        if vote.mode == voting.CIRCULATION:
+            usable = votes.status(vote) != "closed"  # past its deadline with quorum: it decides itself
+        else:
+            held = vote.session
+            usable = held is None or held.id == exclude_session_id or not has_taken_place(held, now)
+        if usable:
+            found.append(application)
+    return found
+
+
+def enter_past(
+    coordinator: User,
+    starts_at: datetime,
+    place: str,
+    agenda: str,
+    minutes: str,
+    application_ids: list[int],
+) -> CommitteeSession:
+    """Record a session that took place without being planned here: date, place, agenda, minutes
+    and the votes it dealt with (each then recorded and closed on the session's page as in any
+    session). Marked as entered afterwards (by whom and when); no invitation goes out, and the
+    votes it takes leave their circulation: no deadline, reminder or `tick` applies to them."""
     _coordinator_only(coordinator)
-    if session.alliance_id != coordinator.alliance_id:
-        raise NotFound("Diese Sitzung gibt es nicht.")
+    place, agenda, minutes = _clean_place(place), (agenda or "").strip(), (minutes or "").strip()
+    if starts_at.tzinfo is None:
+        raise RuleViolation("Ungültiger Zeitpunkt.", field="starts_at")
+    if starts_at > utcnow():
+        raise RuleViolation(
+            "Eine Sitzung, die noch bevorsteht, planen Sie über „Sitzung planen“.", field="day"
+        )
+    day = deadlines.local_date(starts_at)
+    session = CommitteeSession(
+        alliance_id=coordinator.alliance_id,
+        starts_at=starts_at,
+        place=place,
+        agenda=agenda,
+        minutes=minutes or None,
+        created_by_id=coordinator.id,
+        entered_afterwards=True,
+    )
+    db.session.add(session)
+    db.session.flush()
+    wanted = sorted(set(application_ids))
+    for application_id in wanted:
+        application = db.session.get(Application, application_id)
+        if application is None or application.alliance_id != coordinator.alliance_id:
+            db.session.rollback()
+            raise RuleViolation("Dieser Antrag gehört nicht zu Ihrem Bündnis.", field="application_ids")
+        lock(application)
+        allowed = {
+            a.id for a in attachable_votes(coordinator.alliance_id, day, exclude_session_id=session.id)
+        }
+        if application.id not in allowed:
+            db.session.rollback()
+            raise RuleViolation(
+                f"Über „{application.title}“ ({application.reference}) kann diese Sitzung nicht "
+                "abgestimmt haben: die Abstimmung war an diesem Tag nicht offen, ist entschieden "
+                "oder steht auf einer Sitzung, die schon stattgefunden hat.",
+                field="application_ids",
+            )
+        vote = application.current_vote
+        was_circulation = vote.mode == voting.CIRCULATION
+        vote.mode = voting.SESSION
+        vote.deadline_at = None  # the circulation's deadline ended (kept in the open_vote event)
+        vote.session_id = session.id
+        vote.session_date = day
+        _item_event(application, coordinator, "entered_session", session)
+        notifications.notify(
+            notifications.representatives(o.id for o in vote.eligible_organisations())
+            + notifications.sponsors(application),
+            f"{application.reference}: in der Sitzung am {local_datetime(starts_at)} beraten",
+            f"Über „{application.title}“ ({application.reference}) hat das Gremium "
+            f"„{application.alliance.committee_name}“ {votes.session_text(session)} beraten. Die Netzwerkkoordination hat die Sitzung "
+            "nachgetragen und erfasst ihr Ergebnis."
+            + (" Das Umlaufverfahren ist damit beendet." if was_circulation else ""),
+            application,
+        )
+    _event(
+        session,
+        coordinator,
+        SESSION_ENTERED,
+        {"starts_at": starts_at, "place": place, "items": wanted, "minutes": bool(minutes)},
+    )
+    db.session.commit()
+    return session
+
+
+def save_minutes(session: CommitteeSession, coordinator: User, minutes: str) -> None:
+    _own(session, coordinator)
     minutes = (minutes or "").strip()
     if not minutes:
         raise RuleViolation("Bitte geben Sie das Protokoll ein.", field="minutes")
     session.minutes = minutes
-    db.session.add(
-        Event(
-            alliance_id=session.alliance_id,
-            actor_id=coordinator.id,
-            kind=SESSION_MINUTES,
-            data={"session_id": session.id, "length": len(minutes)},
-        )
-    )
+    _event(session, coordinator, SESSION_MINUTES, {"length": len(minutes)})
     db.session.commit()
+
+
+def history(session: CommitteeSession) -> list[Event]:
+    """The session's own events (planned, moved, cancelled, entered afterwards, minutes)."""
+    events = db.session.scalars(
+        sa.select(Event)
+        .where(
+            Event.alliance_id == session.alliance_id,
+            Event.application_id.is_(None),
+            Event.kind.in_(SESSION_EVENTS),
+        )
+        .order_by(Event.id)
+    )
+    return [e for e in events if (e.data or {}).get("session_id") == session.id]
 
 
 def agenda_items(session: CommitteeSession) -> list[Application]:
@@ -111,29 +423,103 @@ def agenda_items(session: CommitteeSession) -> list[Application]:
     )
 
 
-def is_past(session: CommitteeSession) -> bool:
-    from workflow.rules.deadlines import local_date
+def _item_lines(items: list[Application]) -> str:
+    if not items:
+        return ""
+    return "\n\nAnträge zur Abstimmung:\n" + "\n".join(f"- {a.reference} – {a.title}" for a in items)
 
-    return local_date(session.starts_at) <= local_date(utcnow())
+
+def is_past(session: CommitteeSession) -> bool:
+    return deadlines.local_date(session.starts_at) <= deadlines.local_date(utcnow())
+
+
+def members(alliance_id: int) -> list[User]:
+    """The committee's members: the active representatives of the alliance's partners."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Organisation, User.organisation_id == Organisation.id)
+            .where(Organisation.alliance_id == alliance_id, User.role == PARTNER, User.active)
+        )
+    )
 
 
 def invite(session: CommitteeSession) -> int:
     """Tell the committee's members about a new session (inside the caller's transaction)."""
-    from workflow.formatting import local_datetime
-    from workflow.lifecycle import PARTNER
-    from workflow.models import Organisation
-
-    members = list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Organisation, User.organisation_id == Organisation.id)
-            .where(Organisation.alliance_id == session.alliance_id, User.role == PARTNER, User.active)
-        )
-    )
     return notifications.notify(
-        members,
+        members(session.alliance_id),
         f"Sitzung ({db.session.get(Alliance, session.alliance_id).committee_name}) am "
         f"{local_datetime(session.starts_at)}",
         f"Die nächste Sitzung findet am {local_datetime(session.starts_at)} statt: {session.place}.\n\n"
         f"Tagesordnung:\n{session.agenda or '—'}",
     )
+
+
+# -- the calendar feeds -------------------------------------------------------------------------
+
+
+def _session_link(session: CommitteeSession) -> str:
+    path = current_app.url_map.bind("").build("sessions.show", {"session_id": session.id})
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+@calendar_feeds.source
+def _calendar_entries(user: User) -> list[dict]:
+    """The alliance's sessions in the coordination's and every partner's feed: the ones to come,
+    those held in the last year, and a cancelled one (STATUS:CANCELLED) until its day is over."""
+    if user.role not in (COORDINATOR, PARTNER):
+        return []
+    now = utcnow()
+    alliance = db.session.get(Alliance, user.alliance_id)
+    found = list(
+        db.session.scalars(
+            sa.select(CommitteeSession)
+            .where(
+                CommitteeSession.alliance_id == user.alliance_id,
+                CommitteeSession.starts_at >= now - CALENDAR_KEEPS_PAST,
+            )
+            .order_by(CommitteeSession.starts_at)
+        )
+    )
+    start_of_today = datetime.combine(deadlines.local_date(now), datetime.min.time(), tzinfo=deadlines.BERLIN)
+    found = [s for s in found if not s.cancelled or s.starts_at >= start_of_today]
+    items: dict[int, list[tuple[str, str]]] = {s.id: [] for s in found}
+    if found:
+        for session_id, reference, title in db.session.execute(
+            sa.select(Vote.session_id, Application.reference, Application.title)
+            .join(Application, Vote.application_id == Application.id)
+            .where(Vote.session_id.in_(list(items)))
+            .order_by(Application.reference)
+        ):
+            items[session_id].append((reference, title))
+    entries = []
+    for session in found:
+        when = local_datetime(session.starts_at)
+        lines = [f"Sitzung: {alliance.committee_name}, {when}, {session.place}."]
+        if session.cancelled:
+            lines.append(f"ABGESAGT: {session.cancel_reason}")
+        if session.entered_afterwards:
+            lines.append(f"Nachgetragen am {local_datetime(session.created_at)}.")
+        if session.agenda:
+            lines += ["", "Tagesordnung:", session.agenda]
+        if items[session.id]:
+            lines += ["", "Anträge zur Abstimmung:"] + [
+                f"- {ref} – {title}" for ref, title in items[session.id]
+            ]
+        entries.append(
+            {
+                "uid": f"{alliance.slug}-session-{session.id}@antragsweg",
+                "summary": ("Abgesagt: " if session.cancelled else "")
+                + f"Sitzung: {alliance.committee_name}",
+                "description": "\n".join(lines),
+                "url": _session_link(session),
+                "start": session.starts_at,
+                "end": session.starts_at + CALENDAR_DURATION,
+                "location": session.place,
+                "sequence": session.sequence,
+                "status": "CANCELLED" if session.cancelled else "CONFIRMED",
+                "started_at": session.created_at,
+                "last_modified": session.updated_at or session.created_at,
+            }
+        )
+    return entries

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflow.extensions import db
-from workflow.formatting import local_datetime
+from workflow.formatting import local_date, local_datetime
 from workflow.lifecycle import PARTNER
 from workflow.models import (
     Alliance,
@@ -43,6 +43,10 @@ OBJECTION, MOVED_TO_SESSION, SESSION_RECORD = "objection", "moved_to_session", "
 REASON_LABELS = {
     "objection": "Widerspruch gegen das Umlaufverfahren",
     "no_quorum": "Quorum bis zum Ende der Frist nicht erreicht",
+    # a session's change that moves the items on its agenda (services/sessions.py)
+    "session_moved": "Sitzung verlegt",
+    "session_cancelled": "Sitzung abgesagt",
+    "entered_session": "In einer nachgetragenen Sitzung beraten",
 }
 # What a vote looks like to people, whether or not `tick` has run since its deadline.
 STATUS_LABELS = {
@@ -65,6 +69,60 @@ def default_circulation_deadline(alliance: Alliance, opened: date | None = None)
     return deadlines.due_date(start, alliance.procedure.circulation_days)
 
 
+def circulation_deadline(alliance: Alliance, chosen: date, opened: datetime | None = None) -> dict:
+    """What `open_vote` records of a circulation deadline chosen as `chosen`: the day (moved to a
+    working day), the rules' length when it is the rules' day, and the day the count ended on when
+    that was no working day (the chosen one, or the rules' count that the prefilled day came from)."""
+    from workflow.services.deadlines import recorded_deadline
+
+    days = alliance.procedure.circulation_days
+    by_rules = deadlines.counted_day(opened or utcnow(), days)
+    day = deadlines.next_working_day(chosen)
+    if day != chosen:
+        return recorded_deadline(chosen)
+    if day == deadlines.next_working_day(by_rules):
+        return recorded_deadline(by_rules, days)
+    return recorded_deadline(day)
+
+
+def statement_warning(application: Application, vote_day: date | None, what: str) -> str | None:
+    """A warning for the coordinator when the statement deadline (`procedure.statement_days` from
+    the long form's submission) ends on or before the day the vote decides (`what` names it):
+    feedback and statement would be late. Not a refusal: the rules set both lengths."""
+    if vote_day is None:
+        return None
+    statement = _statement_deadline(application)
+    if statement is None or statement.due_on > vote_day:
+        return None
+    return (
+        f"Achtung: Die Frist für Rückmeldung und Stellungnahme endet am {local_date(statement.due_on)} "
+        f"({statement.days or application.alliance.procedure.statement_days} Kalendertage ab Eingang "
+        f"der Langfassung), das Votum steht aber erst {what} fest. Die Stellungnahme kann dann nicht "
+        "fristgerecht abgegeben werden: Wählen Sie eine kürzere Frist oder eine frühere Sitzung, oder "
+        "stimmen Sie den Termin mit dem Projektträger ab."
+    )
+
+
+def _statement_deadline(application: Application):
+    from workflow.services import deadlines as deadline_service
+
+    running = deadline_service.running(deadline_service.for_application(application))
+    return next((d for d in running if d.kind is deadline_service.STATEMENT), None)
+
+
+def vote_day(vote: Vote) -> date | None:
+    """The day the vote decides: its circulation deadline, or the day of its session."""
+    if vote.mode == voting.CIRCULATION:
+        return deadlines.local_date(vote.deadline_at) if vote.deadline_at else None
+    return deadlines.local_date(vote.session.starts_at) if vote.session else None
+
+
+def vote_day_text(vote: Vote) -> str:
+    if vote.mode == voting.CIRCULATION:
+        return f"mit Ablauf des {local_datetime(vote.deadline_at)}"
+    return session_text(vote.session)
+
+
 def upcoming_sessions(alliance_id: int, after: datetime | None = None) -> list[CommitteeSession]:
     """Sessions of the alliance that have not taken place yet (today's count), soonest first."""
     today = deadlines.local_date(after or utcnow())
@@ -72,21 +130,70 @@ def upcoming_sessions(alliance_id: int, after: datetime | None = None) -> list[C
     return list(
         db.session.scalars(
             sa.select(CommitteeSession)
-            .where(CommitteeSession.alliance_id == alliance_id, CommitteeSession.starts_at >= start)
+            .where(
+                CommitteeSession.alliance_id == alliance_id,
+                CommitteeSession.starts_at >= start,
+                CommitteeSession.cancelled_at.is_(None),
+                # one recorded afterwards has taken place, even if that was this morning
+                ~CommitteeSession.entered_afterwards,
+            )
             .order_by(CommitteeSession.starts_at)
         )
     )
 
 
-def session_choices(alliance_id: int) -> list[tuple[int, str]]:
-    """(id, label) of the sessions a vote can still be put on."""
-    return [(s.id, f"{local_datetime(s.starts_at)} – {s.place}") for s in upcoming_sessions(alliance_id)]
+def session_choices(alliance_id: int, application: Application | None = None) -> list[tuple[int, str]]:
+    """(id, label) of the sessions a vote can still be put on; with `application`, a session on
+    or after the day its statement deadline ends says so."""
+    statement = _statement_deadline(application) if application is not None else None
+    choices = []
+    for s in upcoming_sessions(alliance_id):
+        label = f"{local_datetime(s.starts_at)} – {s.place}"
+        if statement is not None and deadlines.local_date(s.starts_at) >= statement.due_on:
+            label += f" (nach Ablauf der Frist für die Stellungnahme am {local_date(statement.due_on)})"
+        choices.append((s.id, label))
+    return choices
+
+
+def open_vote_notes(
+    application: Application,
+    mode: str | None = None,
+    deadline: date | None = None,
+    session_id: int | None = None,
+) -> dict:
+    """What the coordinator reads beside the open-vote form: the rules' circulation deadline (its
+    length, where the count ends, the working day it moves to and why) and a warning when the
+    chosen deadline or session is not before the statement deadline (`deadline`/`session_id`:
+    what was chosen; by default the rules' deadline)."""
+    days = application.alliance.procedure.circulation_days
+    counted = deadlines.counted_day(utcnow(), days)
+    due = deadlines.next_working_day(counted)
+    warning = None
+    if mode == voting.SESSION:
+        session = db.session.get(CommitteeSession, session_id) if session_id else None
+        if session is not None and session.alliance_id == application.alliance_id:
+            warning = statement_warning(
+                application, deadlines.local_date(session.starts_at), session_text(session)
+            )
+    else:
+        chosen = deadlines.next_working_day(deadline) if deadline else due
+        warning = statement_warning(
+            application, chosen, f"mit Ablauf des {local_date(chosen)} (Ende des Umlaufverfahrens)"
+        )
+    return {
+        "days": days,
+        "counted": counted,
+        "due": due,
+        "explanation": deadlines.shift_note(counted, due),
+        "warning": warning,
+    }
 
 
 def session_text(session: CommitteeSession | None) -> str:
     if session is None:
         return "in der nächsten Sitzung (noch nicht terminiert)"
-    return f"in der Sitzung am {local_datetime(session.starts_at)} ({session.place})"
+    which = "nachgetragenen Sitzung" if session.entered_afterwards else "Sitzung"
+    return f"in der {which} am {local_datetime(session.starts_at)} ({session.place})"
 
 
 def project_partner_ids(application: Application) -> list[int]:
@@ -114,10 +221,10 @@ def _open(application: Application, actor: User | None, data: dict) -> dict:
     db.session.add(vote)
     recorded = {}
     if vote.mode == voting.CIRCULATION:
-        # Whatever day was chosen, a deadline never ends on a weekend or a holiday.
-        day = deadlines.next_working_day(data["deadline"])
-        vote.deadline_at = deadlines.end_of_day(day)
-        recorded["deadline"] = day
+        # Whatever day was chosen, a deadline never ends on a weekend or a holiday; the event
+        # keeps the day the count ended on when that was moved (for the explanation).
+        recorded = circulation_deadline(application.alliance, data["deadline"])
+        vote.deadline_at = deadlines.end_of_day(recorded["deadline"])
     else:
         session = db.session.get(CommitteeSession, data["session_id"])
         vote.session_id = session.id
@@ -140,11 +247,18 @@ def _open(application: Application, actor: User | None, data: dict) -> dict:
         if vote.mode == voting.CIRCULATION
         else session_text(vote.session)
     )
+    note = (
+        deadlines.shift_note(recorded["deadline_counted"], recorded["deadline"])
+        if recorded.get("deadline_counted")
+        else None
+    )
     notifications.notify(
         notifications.representatives(o.id for o in vote.eligible_organisations()),
         f"Neue Abstimmung: {application.title} – {when}",
         f"Die Langfassung „{application.title}“ ({application.reference}) von {application.applicant.name} "
-        f"steht zur Abstimmung ({vote.mode_label}), {when}. Jetzt abstimmen.",
+        f"steht zur Abstimmung ({vote.mode_label}), {when}."
+        + (f" {note}." if note else "")
+        + " Jetzt abstimmen.",
         application,
     )
     return recorded
@@ -384,6 +498,7 @@ def move_to_session(
     upcoming = upcoming_sessions(application.alliance_id)
     session = upcoming[0] if upcoming else None
     vote.mode = voting.SESSION
+    vote.deadline_at = None  # the circulation's deadline ended (kept in the open_vote event)
     vote.session_id = session.id if session else None
     vote.session_date = deadlines.local_date(session.starts_at) if session else None
     db.session.add(
@@ -538,9 +653,12 @@ def record_session_item(
         )
     )
     _tell_coordination_of_quorum(application, vote)
-    db.session.commit()
     if close:
+        # Recorded and closed in one transaction: the tally frozen is the one just recorded, and a
+        # refused close keeps nothing of the record either.
         fire(application, "close_vote", coordinator)
+    else:
+        db.session.commit()
 
 
 # -- what people see ----------------------------------------------------------------------------
@@ -580,6 +698,14 @@ def rating_averages(ballots: list[Ballot]) -> dict[str, str]:
     }
 
 
+def _deadline_note(application: Application) -> str | None:
+    """Why the running circulation deadline falls on its day (moved off a weekend or holiday)."""
+    from workflow.services import deadlines as deadline_service
+
+    running = deadline_service.running(deadline_service.for_application(application))
+    return next((d.explanation for d in running if d.kind is deadline_service.CIRCULATION), None)
+
+
 def panel(vote: Vote, user: User) -> dict:
     """What `user` may see of `vote`, as plain data for the application page."""
     application = vote.application
@@ -595,12 +721,19 @@ def panel(vote: Vote, user: User) -> dict:
     outcome = vote.outcome_label
     if current == "closed" and vote.is_open:  # past the deadline with quorum, before `tick`
         outcome = OUTCOME_LABELS["approved" if tally.approved else "not_approved"]
+    circulation = vote.mode == voting.CIRCULATION
+    warning = None
+    if user.is_coordinator and vote.is_open and application.state == "partner_vote":
+        warning = statement_warning(application, vote_day(vote), vote_day_text(vote))
     return {
         "mode": vote.mode_label,
         "status": current,
         "status_label": STATUS_LABELS[current],
         "is_open": current != "closed",
-        "deadline_at": vote.deadline_at,
+        # A vote moved to a session has no deadline any more: the session decides.
+        "deadline_at": vote.deadline_at if circulation else None,
+        "deadline_note": _deadline_note(application) if circulation and vote.is_open else None,
+        "statement_warning": warning,
         "deadline_passed": deadline_passed(vote),
         "session_date": vote.session_date,
         "session": (

@@ -183,13 +183,17 @@ def act(application_id: int, trigger: str):
         from workflow.views.statements import draft_page
 
         return draft_page(application, definition)
+    notes = None
     if trigger == "open_vote":
         form = FORMS[trigger](
-            sessions=votes.session_choices(application.alliance_id),
+            sessions=votes.session_choices(application.alliance_id, application),
             committee=application.alliance.committee_name,
         )
         if request.method == "GET":  # the rules' deadline, prefilled and editable
             form.deadline.data = votes.default_circulation_deadline(application.alliance)
+        notes = votes.open_vote_notes(
+            application, form.mode.data, form.deadline.data, form.session_id.data or None
+        )
     else:
         form = FORMS[trigger]()
     status = 200
@@ -205,7 +209,7 @@ def act(application_id: int, trigger: str):
     elif form.errors:
         status = 422
     return render_template(
-        "applications/act.html", application=application, trigger=definition, form=form
+        "applications/act.html", application=application, trigger=definition, form=form, notes=notes
     ), status
 
 

@@ -19,6 +19,7 @@ EXTRA_LABELS = {
     "outcome": "Ergebnis der Abstimmung",
     "deadline": "Frist",
     "deadline_days": "Fristlänge (Kalendertage)",
+    "deadline_counted": "Rechnerisches Fristende (kein Werktag, daher verschoben)",
     "choice": "Votum",
     "comment": "Kommentar",
     "reason": "Grund",

@@ -7,13 +7,14 @@ from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forms.ballot import ObjectionForm
-from forms.sessions import MinutesForm, SessionForm, record_form
+from forms.sessions import CancelSessionForm, MinutesForm, PastSessionForm, SessionForm, record_form
 from workflow.rules.deadlines import BERLIN
 from workflow.services import access, sessions, votes
-from workflow.services.errors import RuleViolation
+from workflow.services.errors import InvalidTransition, RuleViolation
 from workflow.views import navigation
 from workflow.views.lookup import visible_application
 
@@ -60,13 +61,108 @@ def new():
     return render_template("sessions/new.html", form=form), status
 
 
+@bp.route("/sitzungen/nachtragen", methods=["GET", "POST"])
+@login_required
+def enter_past():
+    """A session that took place without being planned here: recorded afterwards."""
+    if not current_user.is_coordinator:
+        abort(403)
+    today = datetime.now(BERLIN).date()
+    form = PastSessionForm(applications=sessions.attachable_votes(current_user.alliance_id, today))
+    status = 200
+    if form.validate_on_submit():
+        starts_at = datetime.combine(form.day.data, form.starts.data, tzinfo=BERLIN)
+        try:
+            session = sessions.enter_past(
+                current_user,
+                starts_at,
+                form.place.data,
+                form.agenda.data,
+                form.minutes.data,
+                form.application_ids.data or [],
+            )
+        except RuleViolation as refusal:
+            form.form_errors.extend(refusal.messages)
+            status = 422
+        else:
+            flash(
+                "Die Sitzung ist nachgetragen. Erfassen Sie nun je Antrag Anwesenheit und Voten.",
+                "success",
+            )
+            return redirect(url_for(".show", session_id=session.id), 303)
+    elif form.errors:
+        status = 422
+    return render_template("sessions/enter_past.html", form=form), status
+
+
+@bp.route("/sitzungen/<int:session_id>/bearbeiten", methods=["GET", "POST"])
+@login_required
+def edit(session_id: int):
+    """Move a session (day, time, place) or change its agenda before it takes place."""
+    session = _session(session_id)
+    if not current_user.is_coordinator:
+        abort(403)
+    if not sessions.may_change(session):
+        raise InvalidTransition(
+            "Die Sitzung hat bereits stattgefunden oder ist abgesagt; sie kann nicht mehr geändert werden."
+        )
+    local = session.starts_at.astimezone(BERLIN)
+    form = SessionForm(
+        data={"day": local.date(), "starts": local.time(), "place": session.place, "agenda": session.agenda}
+    )
+    status = 200
+    if form.validate_on_submit():
+        starts_at = datetime.combine(form.day.data, form.starts.data, tzinfo=BERLIN)
+        try:
+            changed = sessions.reschedule(session, current_user, starts_at, form.place.data, form.agenda.data)
+        except RuleViolation as refusal:
+            form.form_errors.extend(refusal.messages)
+            status = 422
+        else:
+            flash(
+                "Die Sitzung ist geändert; die Bündnispartner sind informiert."
+                if changed
+                else "Es wurde nichts geändert.",
+                "success" if changed else "info",
+            )
+            return redirect(url_for(".show", session_id=session.id), 303)
+    elif form.errors:
+        status = 422
+    return render_template("sessions/edit.html", form=form, session=session), status
+
+
+@bp.post("/sitzungen/<int:session_id>/absagen")
+@login_required
+def cancel(session_id: int):
+    session = _session(session_id)
+    if not current_user.is_coordinator:
+        abort(403)
+    form = CancelSessionForm(prefix="cancel")
+    if form.validate_on_submit():
+        try:
+            moved = sessions.cancel(session, current_user, form.reason.data)
+        except RuleViolation as refusal:
+            form.form_errors.extend(refusal.messages)
+        else:
+            message = "Die Sitzung ist abgesagt; die Bündnispartner sind informiert."
+            if moved:
+                message += " " + ngettext(
+                    "%(num)d Antrag steht nun auf der Tagesordnung der nächsten Sitzung.",
+                    "%(num)d Anträge stehen nun auf der Tagesordnung der nächsten Sitzung.",
+                    moved,
+                )
+            flash(message, "success")
+            return redirect(url_for(".show", session_id=session.id), 303)
+    return _render_show(session, cancel_form=form, status=422)
+
+
 @bp.get("/sitzungen/<int:session_id>")
 @login_required
 def show(session_id: int):
     return _render_show(_session(session_id))
 
 
-def _render_show(session, minutes_form=None, status: int = 200):
+def _render_show(session, minutes_form=None, cancel_form=None, status: int = 200):
     items = []
     for application in sessions.agenda_items(session):
         vote = application.current_vote
@@ -88,10 +184,47 @@ def _render_show(session, minutes_form=None, status: int = 200):
         "sessions/show.html",
         session=session,
         items=items,
-        past=sessions.is_past(session),
+        past=sessions.is_past(session) and not session.cancelled,
         minutes_form=form,
+        cancel_form=cancel_form or CancelSessionForm(prefix="cancel"),
         may_edit=current_user.is_coordinator,
+        may_change=current_user.is_coordinator and sessions.may_change(session),
+        history=session_history(session),
     ), status
+
+
+def session_history(session) -> list[dict]:
+    """The session's own events, told in German (planned, moved, cancelled, entered afterwards)."""
+    from workflow.formatting import local_datetime
+
+    told = []
+    for event in sessions.history(session):
+        data = event.data or {}
+        what = {
+            sessions.SESSION_SCHEDULED: "Geplant",
+            sessions.SESSION_ENTERED: "Nachgetragen (die Sitzung war nicht in Antragsweg geplant)",
+            sessions.SESSION_MINUTES: "Protokoll gespeichert",
+            sessions.SESSION_CANCELLED: f"Abgesagt: {data.get('reason', '')}",
+        }.get(event.kind)
+        if event.kind == sessions.SESSION_MOVED:
+            start, end = data.get("from"), data.get("to")
+            what = "Geändert"
+            if start != end:
+                what = (
+                    f"Verlegt vom {local_datetime(datetime.fromisoformat(start))} "
+                    f"auf den {local_datetime(datetime.fromisoformat(end))}"
+                )
+            if data.get("place") != data.get("place_before"):
+                what += f"; Ort: {data.get('place')}"
+        actor = event.actor
+        told.append(
+            {
+                "what": what,
+                "when": event.created_at,
+                "who": f"{actor.name} ({actor.organisation.name})" if actor else "Antragsweg",
+            }
+        )
+    return told
 
 
 @bp.post("/sitzungen/<int:session_id>/protokoll")

@@ -20,7 +20,7 @@ bp = Blueprint("sketches", __name__)
 
 @section("next", "applications/_next.html", order=5)
 def _next_section(application: Application, user) -> dict | None:
-    return assessment.next_step(application)
+    return assessment.next_step(application, user)
 
 
 @section("sketch", "applications/_sketch.html", order=20)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from workflow import formatting
 from workflow.extensions import db
 from workflow.formatting import local_datetime
 from workflow.lifecycle import PARTNER
@@ -157,12 +158,13 @@ def _close(application: Application, actor: User | None, data: dict) -> dict:
     }
     vote.outcome = "approved" if tally.approved else "not_approved"
     vote.closed_at = utcnow()
+    with formatting.in_record_language():
+        counted = formatting.tally_summary(tally.as_dict())
     notifications.notify(
         notifications.coordinators(application.alliance_id),
         f"Votum geschlossen: {application.reference} – {vote.outcome_label}",
         f"Die Abstimmung über „{application.title}“ ist geschlossen ({vote.outcome_label}): "
-        f"{tally.approve} Zustimmung, {tally.reject} Ablehnung, {tally.abstain} Enthaltung von "
-        f"{tally.eligible} Stimmberechtigten. Die Stellungnahme ist vorzubereiten.",
+        f"{counted}. Die Stellungnahme ist vorzubereiten.",
         application,
     )
     return {"tally": tally.as_dict(), "outcome": vote.outcome}

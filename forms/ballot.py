@@ -17,8 +17,11 @@ class BallotForm(CleanForm):
     )
     # The organisation the ballot is for: always the voter's own (a different one is refused).
     organisation_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    # Required only with a reject: the label says "Kommentar", the hint when it is needed (never
+    # "erforderlich" and "optional" side by side); validate_comment holds the rule.
     comment = TextAreaField(
-        "Kommentar (bei Ablehnung erforderlich)",
+        "Kommentar",
+        description="Bei einer Ablehnung erforderlich, bei Zustimmung oder Enthaltung freiwillig.",
         validators=[Optional(), Length(max=5000, message="Höchstens 5000 Zeichen.")],
     )
 

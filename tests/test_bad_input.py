@@ -730,6 +730,16 @@ HTML_CASES: dict[str, Case] = {
         },
     ),
     "webhooks.toggle": Case("coordinator", page="/webhooks/{receiver}", valid={"active": "1"}),
+    "budget.periods": Case(
+        "coordinator",
+        valid={
+            "name": "Strategieperiode 2028–2030",
+            "starts_on": "2028-01-01",
+            "ends_on": "2030-12-31",
+            "budget_cents": "1.500.000,00",
+        },
+    ),
+    "budget.edit_period": Case("coordinator"),  # the demo period's page, prefilled: accepted as it is
 }
 
 

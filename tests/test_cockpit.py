@@ -49,7 +49,7 @@ def test_the_chart_counts_every_state_readably_without_javascript(world, login):
     text = text_of(page.text)
     assert "Projektskizze eingereicht 2" in text and "Bewilligt (Zuwendungsbescheid) 1" in text
     assert "Ersteinschätzung 0" in text
-    assert '<caption class="kern-body">Anträge nach Status' in page.text
+    assert '<caption class="kern-body" id="state-chart-caption">Anträge nach Status' in page.text
     assert 'aria-hidden="true"' in page.text  # the bars repeat the numbers; the table carries them
 
 

@@ -17,10 +17,12 @@ import io
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import ApiClient, LoggedIn, _empty_tables, make_pdf
 from workflow import demo
 from workflow.extensions import db
+from workflow.models import FundingPeriod
 from workflow.services import accounts, alliances, documents, long_forms, sessions, tokens, webhooks
 from workflow.services.lifecycle import fire
 
@@ -113,6 +115,7 @@ def matrix(app):
             "token": token.id,
             "partner_org": orgs["ostfalia"].id,  # only ever deactivated: no role depends on it
             "representative": people["partner-ihk-deputy"].id,
+            "period": db.session.scalars(sa.select(FundingPeriod.id)).one(),  # the demo alliance's
         }
         users = {role: people[key] for role, key in ROLE_KEYS.items()} | {
             "other_coordinator": other_coordinator
@@ -144,6 +147,7 @@ PARAMS = {
     "package": "kern",
     "filename": "kern.min.css",
     "fmt": "csv",
+    "period_id": "period",
 }
 PARAMS_BY_ENDPOINT = {
     "static": {"filename": "app.css"},
@@ -273,6 +277,10 @@ EXPECTED = {
     "POST /benachrichtigungen/gelesen": "302 303 303 303 303 303 303 303",
     "POST /bestaetigung-erneut": "302 302 302 302 302 302 302 302",
     "GET /budget": "302 200 403 403 200 200 403 200",
+    "GET /budget/zeitraeume": "302 200 403 403 403 403 403 200",
+    "POST /budget/zeitraeume": "302 422 403 403 403 403 403 422",
+    "GET /budget/zeitraeume/<int:period_id>": "302 404 403 403 403 403 403 200",
+    "POST /budget/zeitraeume/<int:period_id>": "302 404 403 403 403 403 403 422",
     "GET /eingang": "302 200 403 403 403 403 403 200",
     "GET /einstellungen": "302 200 403 403 403 403 403 200",
     "POST /einstellungen": "302 422 403 403 403 403 403 422",

@@ -74,7 +74,8 @@ def test_the_drafting_page_is_prefilled_from_the_record(world, login):
     assert "Umsetzbarkeit und Angemessenheit der Kosten 2,9 9" in page  # (5 is replaced by 2) 8×3+2 / 9
     assert "DGB Region Nord-Ost-Niedersachsen (Zustimmung): Tarifbindung im Projekt sichern." in page
     assert "Positive Stellungnahme" in page and "Negative Stellungnahme" not in page  # follows the outcome
-    assert "Von 13 stimmberechtigten Bündnispartnern haben 9 abgestimmt" in page  # suggested reasoning
+    assert "9 von 13 stimmberechtigten Bündnispartnern haben abgestimmt" in page  # suggested reasoning
+    assert "Lenkungskreis“ hat die Langfassung im Umlaufverfahren beraten" in page
 
 
 def test_issuing_renders_a_pdf_a3_once_with_the_decision_record_embedded(world, login):

@@ -266,7 +266,7 @@ def test_walk_one_application_from_the_idea_to_the_grant_in_the_browser(app, wor
     )
     assert "Bewilligter Betrag (Euro) 49.500,00 €" in page
     assert "ESF-2026-4711" in page
-    assert "7 Zustimmung, 1 Ablehnung, 0 Enthaltung von 14 Stimmberechtigten" in page
+    assert "7 Zustimmungen, 1 Ablehnung, 0 Enthaltungen von 14 Stimmberechtigten" in page
 
 
 def test_the_timeline_is_in_local_time(app, world, login):

@@ -1,5 +1,6 @@
 """Commands of stage 3: `verify-statement FILE` (is this PDF a statement issued here, unchanged?)
-and `funding-period` (set an alliance's budget for a funding period)."""
+and `funding-period` (set an alliance's budget for a funding period; the same operation as the
+coordinator's page /budget/zeitraeume, services/budget.save_period)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,9 @@ def register(app: Flask) -> None:
 
         from forms.fields import parse_euro
         from workflow.extensions import db
-        from workflow.models import Alliance, FundingPeriod
+        from workflow.models import Alliance
+        from workflow.services import budget as budget_service
+        from workflow.services.errors import RuleViolation
 
         alliance = db.session.scalar(sa.select(Alliance).where(Alliance.slug == alliance_slug))
         if alliance is None:
@@ -46,14 +49,11 @@ def register(app: Flask) -> None:
         except ValueError as error:
             raise click.ClickException(str(error)) from error
         start, end = date.fromordinal(starts_on.toordinal()), date.fromordinal(ends_on.toordinal())
-        if end < start:
-            raise click.ClickException("Das Ende des Förderzeitraums liegt vor seinem Beginn.")
-        period = db.session.scalar(
-            sa.select(FundingPeriod).where(
-                FundingPeriod.alliance_id == alliance.id, FundingPeriod.name == name
+        existing = budget_service.period_named(alliance, name)  # the name says which period
+        try:
+            budget_service.save_period(
+                alliance, None, name, start, end, cents, period_id=existing.id if existing else None
             )
-        ) or FundingPeriod(alliance_id=alliance.id, name=name)
-        period.starts_on, period.ends_on, period.budget_cents = start, end, cents
-        db.session.add(period)
-        db.session.commit()
+        except RuleViolation as refusal:
+            raise click.ClickException(refusal.message) from refusal
         click.echo(f"Förderzeitraum {name}: {start:%d.%m.%Y} bis {end:%d.%m.%Y}, Budget {budget} €.")

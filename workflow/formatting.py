@@ -6,6 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from babel.numbers import format_decimal
+from flask import current_app
+from flask_babel import force_locale, gettext, ngettext
 
 from workflow.rules.deadlines import BERLIN
 
@@ -49,6 +51,33 @@ def percent(value: Decimal | None) -> str:
     if value is None:
         return "—"
     return format_decimal(value, format="#,##0.00", locale="de_DE") + "\u00a0%"
+
+
+def choice_counts(tally: dict) -> str:
+    """'7 Zustimmungen, 1 Ablehnung, 0 Enthaltungen' (plural forms by Babel's rules for the
+    language, never by hand)."""
+    return gettext(
+        "%(approve)s, %(reject)s, %(abstain)s",
+        approve=ngettext("%(num)s Zustimmung", "%(num)s Zustimmungen", tally["approve"]),
+        reject=ngettext("%(num)s Ablehnung", "%(num)s Ablehnungen", tally["reject"]),
+        abstain=ngettext("%(num)s Enthaltung", "%(num)s Enthaltungen", tally["abstain"]),
+    )
+
+
+def tally_summary(tally: dict) -> str:
+    """'7 Zustimmungen, 1 Ablehnung, 0 Enthaltungen von 14 Stimmberechtigten'."""
+    return gettext(
+        "%(counts)s von %(eligible)s Stimmberechtigten",
+        counts=choice_counts(tally),
+        eligible=tally["eligible"],
+    )
+
+
+def in_record_language():
+    """Texts that are stored or issued (notifications, a statement's suggested reasoning) are
+    written in the app's own language, whatever language the person whose request writes them
+    reads the pages in."""
+    return force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def register(app) -> None:

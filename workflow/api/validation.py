@@ -70,6 +70,8 @@ def field_schema(unbound: UnboundField) -> tuple[dict, bool]:
     required = any(isinstance(v, (DataRequired, InputRequired, FileRequired)) for v in validators)
     label = unbound.args[0] if unbound.args else unbound.kwargs.get("label", "")
     schema: dict = {"title": str(label)}
+    if unbound.kwargs.get("description"):  # when a field is needed (the ballot's comment)
+        schema["description"] = str(unbound.kwargs["description"])
     if issubclass(cls, FileField):
         schema |= {"type": "string", "format": "binary"}
     elif issubclass(cls, EuroField):

@@ -1,15 +1,25 @@
 """The alliance's virtual budget per funding period, computed from the record (models/budget.py,
-rules/budget.py), as plain data for the budget page."""
+rules/budget.py), as plain data for the budget page; the periods themselves (name, dates,
+budget), set by the coordination on their page or by `flask funding-period`, each change an
+event of the alliance."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import sqlalchemy as sa
 
 from workflow.extensions import db
 from workflow.formatting import local_date, money
 from workflow.lifecycle import COORDINATOR, PARTNER, STATES_BY_NAME
-from workflow.models import FundingPeriod, User
-from workflow.services.errors import NotAllowed
+from workflow.models import Alliance, Event, FundingPeriod, User
+from workflow.services.errors import NotAllowed, NotFound, RuleViolation
+from workflow.services.lifecycle import jsonable
+
+FUNDING_PERIOD_CREATED, FUNDING_PERIOD_CHANGED = "funding_period_created", "funding_period_changed"
+NAME_MAX = 100  # the column's length
+MAX_BUDGET_CENTS = 10**13  # 100 billion euros: anything larger is a typo
+PERIOD_FIELDS = ("name", "starts_on", "ends_on", "budget_cents")
 
 STATUS_LABELS = {
     "committed": "Gebunden (positive Stellungnahme, noch kein Bescheid)",
@@ -89,3 +99,123 @@ def overview(user: User, period_id: int | None = None) -> dict | None:
             for status in ("committed", "granted", "released")
         ],
     }
+
+
+# -- the funding periods themselves ---------------------------------------------------------------
+
+
+def alliance_periods(alliance: Alliance) -> list[FundingPeriod]:
+    return list(
+        db.session.scalars(
+            sa.select(FundingPeriod)
+            .where(FundingPeriod.alliance_id == alliance.id)
+            .order_by(FundingPeriod.starts_on.desc())
+        )
+    )
+
+
+def period_of(alliance: Alliance, period_id: int) -> FundingPeriod:
+    period = db.session.get(FundingPeriod, period_id)
+    if period is None or period.alliance_id != alliance.id:
+        raise NotFound("Diesen Förderzeitraum gibt es nicht.")
+    return period
+
+
+def period_named(alliance: Alliance, name: str) -> FundingPeriod | None:
+    return db.session.scalar(
+        sa.select(FundingPeriod).where(
+            FundingPeriod.alliance_id == alliance.id, FundingPeriod.name == (name or "").strip()
+        )
+    )
+
+
+def save_period(
+    alliance: Alliance,
+    actor: User | None,
+    name: str,
+    starts_on: date | None,
+    ends_on: date | None,
+    budget_cents: int | None,
+    period_id: int | None = None,
+) -> tuple[FundingPeriod, dict]:
+    """Create a funding period of the alliance (period_id None) or change one: its name, first
+    and last day and budget. Refused with a German message naming the field: no name or a name
+    already taken, the end before the start, a budget below 0 or absurdly large, or days that
+    overlap another period (a positive statement would count in both). Returns the period and
+    what changed ({field: {old, new}}), recorded as an event of the alliance. `actor` None: the
+    command line."""
+    if actor is not None and (actor.role != COORDINATOR or actor.alliance_id != alliance.id):
+        raise NotAllowed("Förderzeiträume legt die Netzwerkkoordination des Bündnisses fest.")
+    name = (name or "").strip()
+    if not name or len(name) > NAME_MAX:
+        raise RuleViolation(
+            f"Bitte geben Sie die Bezeichnung des Förderzeitraums an (höchstens {NAME_MAX} Zeichen).",
+            field="name",
+        )
+    if starts_on is None:
+        raise RuleViolation("Bitte geben Sie den ersten Tag des Förderzeitraums an.", field="starts_on")
+    if ends_on is None:
+        raise RuleViolation("Bitte geben Sie den letzten Tag des Förderzeitraums an.", field="ends_on")
+    if ends_on < starts_on:
+        raise RuleViolation("Das Ende des Förderzeitraums liegt vor seinem Beginn.", field="ends_on")
+    if budget_cents is None or not 0 <= budget_cents < MAX_BUDGET_CENTS:
+        raise RuleViolation(
+            "Bitte geben Sie das Budget in Euro an, z. B. 2.340.000,00 (nicht negativ).",
+            field="budget_cents",
+        )
+    period = period_of(alliance, period_id) if period_id is not None else None
+    others = [p for p in alliance_periods(alliance) if period is None or p.id != period.id]
+    for other in others:
+        if other.name == name:
+            raise RuleViolation(f"Es gibt bereits einen Förderzeitraum „{name}“.", field="name")
+    for other in others:
+        if other.starts_on <= ends_on and starts_on <= other.ends_on:
+            raise RuleViolation(
+                f"Der Zeitraum überschneidet sich mit „{other.name}“ ({local_date(other.starts_on)} "
+                f"bis {local_date(other.ends_on)}); eine positive Stellungnahme zählte sonst in beiden.",
+                field="starts_on",
+            )
+    wanted = {"name": name, "starts_on": starts_on, "ends_on": ends_on, "budget_cents": budget_cents}
+    if period is None:
+        period = FundingPeriod(alliance_id=alliance.id, **wanted)
+        db.session.add(period)
+        db.session.flush()
+        changed = {key: {"old": None, "new": value} for key, value in wanted.items()}
+        kind = FUNDING_PERIOD_CREATED
+    else:
+        changed = {
+            key: {"old": getattr(period, key), "new": value}
+            for key, value in wanted.items()
+            if getattr(period, key) != value
+        }
+        for key, value in wanted.items():
+            setattr(period, key, value)
+        kind = FUNDING_PERIOD_CHANGED
+    if changed:
+        db.session.add(
+            Event(
+                alliance_id=alliance.id,
+                application_id=None,
+                actor_id=actor.id if actor else None,
+                kind=kind,
+                data=jsonable({"period_id": period.id, "name": name, "changed": changed}),
+            )
+        )
+    db.session.commit()
+    return period, changed
+
+
+def period_history(alliance: Alliance, limit: int = 50) -> list[Event]:
+    """The changes of the alliance's funding periods, the latest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Event)
+            .where(
+                Event.alliance_id == alliance.id,
+                Event.application_id.is_(None),
+                Event.kind.in_((FUNDING_PERIOD_CREATED, FUNDING_PERIOD_CHANGED)),
+            )
+            .order_by(Event.id.desc())
+            .limit(limit)
+        )
+    )

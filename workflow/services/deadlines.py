@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm
+from flask_babel import ngettext
 
 from workflow.extensions import db
 from workflow.formatting import local_date as format_date
@@ -168,10 +169,10 @@ class Deadline:
             return f"erledigt am {format_date(self.met_on)}{late}"
         left = self.days_left(now)
         if status == OVERDUE:
-            return f"überfällig seit {-left} {'Tag' if left == -1 else 'Tagen'}"
+            return ngettext("überfällig seit %(num)s Tag", "überfällig seit %(num)s Tagen", -left)
         if left == 0:
             return "fällig heute"
-        return f"fällig in {left} {'Tag' if left == 1 else 'Tagen'}"
+        return ngettext("fällig in %(num)s Tag", "fällig in %(num)s Tagen", left)
 
     def as_dict(self, now: datetime | None = None) -> dict:
         status = self.status(now)

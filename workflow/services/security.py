@@ -9,6 +9,7 @@ import pyotp
 import segno
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import ngettext
 from markupsafe import Markup
 from zxcvbn import zxcvbn
 
@@ -48,8 +49,13 @@ def check_throttle(email: str, address: str | None) -> None:
         )
         if failures >= limits[key.split(":", 1)[0]]:
             raise TooManyAttempts(
-                f"Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie "
-                f"{config['LOGIN_THROTTLE_MINUTES']} Minuten und versuchen Sie es dann erneut."
+                ngettext(
+                    "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie %(num)s Minute "
+                    "und versuchen Sie es dann erneut.",
+                    "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie %(num)s Minuten "
+                    "und versuchen Sie es dann erneut.",
+                    config["LOGIN_THROTTLE_MINUTES"],
+                )
             )
 
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from workflow import formatting
 from workflow.extensions import db
 from workflow.formatting import local_date, local_datetime
 from workflow.lifecycle import PARTNER
@@ -275,17 +276,43 @@ def _close(application: Application, actor: User | None, data: dict) -> dict:
         "eligible": tally.eligible,
         "quorum_percent": tally.quorum_percent,
     }
-    vote.outcome = "approved" if tally.approved else "not_approved"
+    vote.outcome = outcome_of(tally)
     vote.closed_at = utcnow()
+    with formatting.in_record_language():
+        counted = formatting.tally_summary(tally.as_dict())
     notifications.notify(
         notifications.coordinators(application.alliance_id),
         f"Votum geschlossen: {application.reference} – {vote.outcome_label}",
         f"Die Abstimmung über „{application.title}“ ist geschlossen ({vote.outcome_label}): "
-        f"{tally.approve} Zustimmung, {tally.reject} Ablehnung, {tally.abstain} Enthaltung von "
-        f"{tally.eligible} Stimmberechtigten. Die Stellungnahme ist vorzubereiten.",
+        f"{counted}. Die Stellungnahme ist vorzubereiten.",
         application,
     )
     return {"tally": tally.as_dict(), "outcome": vote.outcome}
+
+
+def outcome_of(tally: voting.Tally) -> str:
+    """The outcome a tally freezes into when the vote closes (quorum and majority: rules/voting)."""
+    return "approved" if tally.approved else "not_approved"
+
+
+def closing_preview(application: Application) -> dict | None:
+    """What closing the open vote now would freeze, for the coordinator to read before confirming:
+    the running tally (eligible, cast, each choice, quorum), the outcome it gives, and whether the
+    vote may be closed at all (a circulation needs quorum)."""
+    vote = application.current_vote
+    if vote is None or not vote.is_open:
+        return None
+    tally = vote.tally()
+    outcome = outcome_of(tally)
+    return {
+        "mode": vote.mode,
+        "mode_label": vote.mode_label,
+        "tally": tally.as_dict(),
+        "not_cast": tally.eligible - tally.cast,
+        "outcome": outcome,
+        "outcome_label": OUTCOME_LABELS[outcome],
+        "closable": vote.closable(),
+    }
 
 
 def deadline_passed(vote: Vote, now: datetime | None = None) -> bool:

@@ -208,8 +208,15 @@ def act(application_id: int, trigger: str):
             return redirect(url_for(".show", application_id=application.id))
     elif form.errors:
         status = 422
+    # Closing freezes the tally: the coordinator sees it, and the outcome, before confirming.
+    closing = votes.closing_preview(application) if trigger == "close_vote" else None
     return render_template(
-        "applications/act.html", application=application, trigger=definition, form=form, notes=notes
+        "applications/act.html",
+        application=application,
+        trigger=definition,
+        form=form,
+        notes=notes,
+        closing=closing,
     ), status
 
 

@@ -99,8 +99,7 @@ def _value(key: str, value) -> str:
         return CHOICE_LABELS.get(value, value)
     if key == "tally" and isinstance(value, dict):
         return (
-            f"{value['approve']} Zustimmung, {value['reject']} Ablehnung, "
-            f"{value['abstain']} Enthaltung von {value['eligible']} Stimmberechtigten"
+            f"{formatting.tally_summary(value)}"
             f" (Quorum {'erreicht' if value['quorum_reached'] else 'nicht erreicht'})"
         )
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":

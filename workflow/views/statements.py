@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forms.statement import CorrectStatementForm
 from forms.transitions import IssueStatementForm
+from workflow import formatting
 from workflow.extensions import db
 from workflow.models import Application, Document
 from workflow.services import access, documents, statements
@@ -22,13 +24,25 @@ from workflow.views.sections import section
 bp = Blueprint("statements", __name__)
 
 
+# How the long form was discussed, as a phrase that fits the sentence (never "im Sitzung").
+_DISCUSSED_IN = {"circulation": "im Umlaufverfahren", "session": "in einer Sitzung"}
+
+
 def _suggested_reasoning(vote: dict, committee: str) -> str:
+    """The statement's text to start from, in the language the statement is issued in; the
+    committee's name is quoted, so any name (Lenkungskreis, Steuerungsgruppe …) reads right."""
     tally = vote["tally"]
+    with formatting.in_record_language():
+        voted = ngettext(
+            "%(num)s von %(eligible)s stimmberechtigten Bündnispartnern hat abgestimmt",
+            "%(num)s von %(eligible)s stimmberechtigten Bündnispartnern haben abgestimmt",
+            tally["cast"],
+            eligible=tally["eligible"],
+        )
+        counted = formatting.choice_counts(tally)
     return (
-        f"Der {committee} hat die Langfassung beraten ({vote['mode_label']}). "
-        f"Von {tally['eligible']} stimmberechtigten Bündnispartnern haben {tally['cast']} abgestimmt: "
-        f"{tally['approve']} Zustimmungen, {tally['reject']} Ablehnungen, {tally['abstain']} Enthaltungen. "
-        f"Ergebnis: {vote['outcome_label']}."
+        f"Das Gremium „{committee}“ hat die Langfassung {_DISCUSSED_IN[vote['mode']]} beraten. "
+        f"{voted}: {counted}. Ergebnis: {vote['outcome_label']}."
     )
 
 

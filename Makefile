@@ -25,10 +25,17 @@ audit: setup
 
 setup: $(VENV)/.installed node_modules/.package-lock.json translations
 
-# The browser tests drive Debian's chromium (never a downloaded browser); the HTML checker needs Java.
+# The browser tests drive Debian's chromium (never a downloaded browser); the HTML checker needs Java;
+# the proxy tests run Debian's nginx as their own unprivileged process (tests/nginx.py), so the
+# system service the package starts is stopped and disabled again: it would hold port 80; chromium
+# trusts their test CA through an NSS database made with certutil (libnss3-tools).
 system-packages:
-	@command -v chromium >/dev/null && command -v java >/dev/null || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium default-jre-headless; }
+	@command -v chromium >/dev/null && command -v java >/dev/null && test -x /usr/sbin/nginx && \
+	  command -v certutil >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium default-jre-headless \
+	    nginx libnss3-tools && \
+	  if [ -d /run/systemd/system ]; then systemctl disable --now nginx.service; \
+	  elif [ -s /run/nginx.pid ]; then /usr/sbin/nginx -s quit; fi; }
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)

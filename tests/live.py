@@ -56,10 +56,12 @@ class Gunicorn:
         env: dict | None = None,
         port: int | None = None,
         name: str = "gunicorn",
+        config: Path | None = None,
     ):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers, self.threads = workers, threads
+        self.config = config  # a gunicorn.conf.py (deploy/gunicorn.conf.py); the options below win
         self.log_path = Path(app.instance_path) / f"{name}-{self.port}.log"
         self.env = os.environ | {
             "ANTRAGSWEG_BASE_URL": self.url,
@@ -85,6 +87,7 @@ class Gunicorn:
                 sys.executable,
                 "-m",
                 "gunicorn",
+                *(["-c", str(self.config)] if self.config else []),
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--workers",
@@ -201,6 +204,7 @@ class HttpUser(requests.Session):
             url = self.base_url + url
         kwargs.setdefault("timeout", 30)
         kwargs.setdefault("allow_redirects", False)
+        kwargs.setdefault("verify", self.verify)  # else REQUESTS_CA_BUNDLE would win over it
         return super().request(method, url, *args, **kwargs)
 
     def csrf_token(self, path: str) -> str:
@@ -210,8 +214,10 @@ class HttpUser(requests.Session):
         return match.group(1)
 
     def post_form(self, path: str, data: dict, *, form_page: str | None = None, **kwargs):
-        """POST a form the way the page that offers it would (its CSRF token included)."""
+        """POST a form the way the page that offers it would (its CSRF token included, and the
+        page as Referer, as a browser sends it: over HTTPS Flask-WTF insists on it)."""
         token = self.csrf_token(form_page or path)
+        kwargs["headers"] = {"Referer": self.base_url + (form_page or path)} | kwargs.get("headers", {})
         return self.post(path, data={"csrf_token": token, **data}, **kwargs)
 
     def login(self, email: str, password: str = demo.DEMO_PASSWORD) -> HttpUser:

@@ -140,19 +140,22 @@ def machine_files(
     key: Path,
     root: Path = PROJECT_ROOT,
     address: str = "127.0.0.1",
+    source: Path = MACHINE,
+    named: str = EXAMPLE_HOST,
 ) -> dict[str, str]:
     """The four files deploy/nginx/antragsweg.conf includes, as shipped in deploy/nginx/antragsweg/
-    with this machine's values: the nodes, the host (with the port, as clients name it), the
-    checkout, ports on loopback (IPv4 only: CI may have no IPv6) and the certificate."""
-    files = {path.name: path.read_text() for path in sorted(MACHINE.glob("*.conf"))}
+    (or as installed in `source`, naming the host `named`) with this machine's values: the nodes,
+    the host (with the port, as clients name it), the checkout, ports on loopback (IPv4 only: CI
+    may have no IPv6) and the certificate."""
+    files = {path.name: path.read_text() for path in sorted(source.glob("*.conf"))}
     assert set(files) == {"upstream.conf", "site.conf", "http.conf", "https.conf"}, sorted(files)
     servers = "".join(f"server {re.sub(r'^https?://', '', url)};\n" for url in upstreams)
     files["upstream.conf"] = _replace(files["upstream.conf"], r"^server .*;\n", servers, "upstream.conf")
     site = files["site.conf"]
-    site = _replace(site, rf"^server_name {re.escape(EXAMPLE_HOST)};", f"server_name {host};", "site.conf")
+    site = _replace(site, rf"^server_name {re.escape(named)};", f"server_name {host};", "site.conf")
     site = _replace(
         site,
-        rf"^set \$antragsweg_host {re.escape(EXAMPLE_HOST)};",
+        rf"^set \$antragsweg_host {re.escape(named)};",
         f"set $antragsweg_host {host}:{https_port};",
         "site.conf",
     )
@@ -170,62 +173,43 @@ def machine_files(
     return files
 
 
-class Nginx:
-    """Debian's nginx as the test's own process in `folder` (prefix, pid, logs, temporary files),
-    with deploy/nginx/antragsweg.conf in front of `upstreams` (base URLs of gunicorn nodes)."""
+def main_conf(prefix: Path, include: str) -> str:
+    """A main nginx.conf for a test's own nginx: in the foreground, pid, logs and temporary files
+    under `prefix`; the http block includes `include` (the site file, or sites-enabled/*)."""
+    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (prefix / "temp" / sub).mkdir(parents=True, exist_ok=True)
+    temp = prefix / "temp"
+    user = "user root root;\n" if os.geteuid() == 0 else ""  # workers read the checkout and tmp
+    return (
+        f"{user}daemon off;\nworker_processes 1;\npid {prefix / 'nginx.pid'};\n"
+        f"error_log {prefix / 'error.log'} warn;\n"
+        "events { worker_connections 256; }\n"
+        "http {\n"
+        "    include /etc/nginx/mime.types;\n"
+        "    default_type application/octet-stream;\n"
+        f"    access_log {prefix / 'access.log'};\n"
+        f"    client_body_temp_path {temp / 'body'};\n    proxy_temp_path {temp / 'proxy'};\n"
+        f"    fastcgi_temp_path {temp / 'fastcgi'};\n    uwsgi_temp_path {temp / 'uwsgi'};\n"
+        f"    scgi_temp_path {temp / 'scgi'};\n"
+        f"    include {include};\n"
+        "}\n"
+    )
 
-    def __init__(self, folder: Path, ca: TestCA, upstreams: list[str], *, host: str = "127.0.0.1"):
+
+class NginxProcess:
+    """nginx in the foreground as the test's own process: `prefix` for pid, logs and temporary
+    files, `main_conf` (relative includes resolve beside it). Ready once `url`/healthz answers
+    over HTTPS with a certificate of `ca_cert`."""
+
+    def __init__(self, prefix: Path, main_conf: Path, url: str, ca_cert: Path):
         require_nginx()
-        self.folder = folder
-        self.conf = folder / "conf"
-        self.ca = ca
-        self.host = host
-        self.http_port, self.https_port = free_port(), free_port()
-        self.url = f"https://{host}:{self.https_port}"
-        self.http_url = f"http://{host}:{self.http_port}"
-        self.certificate, self.key = ca.server_certificate(folder / "tls", (host, "localhost"))
-        self.upstreams = list(upstreams)
+        self.folder, self.main_conf, self.url, self.ca_cert = prefix, main_conf, url, ca_cert
         self.process: subprocess.Popen | None = None
         self._log = None
-        self.write_config()
-
-    @property
-    def main_conf(self) -> Path:
-        return self.conf / "nginx.conf"
 
     @property
     def error_log(self) -> Path:
         return self.folder / "error.log"
-
-    def write_config(self) -> None:
-        for sub in ("conf/antragsweg", "temp/body", "temp/proxy", "temp/fastcgi", "temp/uwsgi", "temp/scgi"):
-            (self.folder / sub).mkdir(parents=True, exist_ok=True)
-        temp = self.folder / "temp"
-        user = "user root root;\n" if os.geteuid() == 0 else ""  # workers read the checkout and tmp
-        self.main_conf.write_text(
-            f"{user}daemon off;\nworker_processes 1;\npid {self.folder / 'nginx.pid'};\n"
-            f"error_log {self.error_log} warn;\n"
-            "events { worker_connections 256; }\n"
-            "http {\n"
-            "    include /etc/nginx/mime.types;\n"
-            "    default_type application/octet-stream;\n"
-            f"    access_log {self.folder / 'access.log'};\n"
-            f"    client_body_temp_path {temp / 'body'};\n    proxy_temp_path {temp / 'proxy'};\n"
-            f"    fastcgi_temp_path {temp / 'fastcgi'};\n    uwsgi_temp_path {temp / 'uwsgi'};\n"
-            f"    scgi_temp_path {temp / 'scgi'};\n"
-            f"    include {SITE};\n"
-            "}\n"
-        )
-        files = machine_files(
-            upstreams=self.upstreams,
-            host=self.host,
-            http_port=self.http_port,
-            https_port=self.https_port,
-            certificate=self.certificate,
-            key=self.key,
-        )
-        for name, text in files.items():
-            (self.conf / "antragsweg" / name).write_text(text)
 
     def _nginx(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -241,7 +225,7 @@ class Nginx:
         assert completed.returncode == 0, completed.stderr
         return completed.stderr
 
-    def start(self, timeout: float = 10.0) -> Nginx:
+    def start(self, timeout: float = 10.0) -> NginxProcess:
         self._log = open(self.folder / "nginx.out", "a")  # noqa: SIM115 - closed by stop()
         self.process = subprocess.Popen(
             [NGINX, "-p", str(self.folder), "-c", str(self.main_conf), "-e", str(self.error_log)],
@@ -253,7 +237,7 @@ class Nginx:
             if self.process.poll() is not None:
                 break
             try:
-                requests.get(self.url + "/healthz", timeout=2, verify=str(self.ca.cert))
+                requests.get(self.url + "/healthz", timeout=2, verify=str(self.ca_cert))
                 return self
             except requests.RequestException:
                 time.sleep(0.05)
@@ -261,10 +245,6 @@ class Nginx:
         raise RuntimeError(
             f"nginx did not start: {self.error_log.read_text() if self.error_log.exists() else ''}"
         )
-
-    def set_upstreams(self, upstreams: list[str]) -> None:
-        self.upstreams = list(upstreams)
-        self.write_config()
 
     def reload(self) -> None:
         """Re-read the configuration (SIGHUP), as `systemctl reload nginx` does."""
@@ -282,6 +262,40 @@ class Nginx:
         if self._log:
             self._log.close()
             self._log = None
+
+
+class Nginx(NginxProcess):
+    """Debian's nginx in `folder` with deploy/nginx/antragsweg.conf in front of `upstreams` (base
+    URLs of gunicorn nodes); `set_upstreams()` and `reload()` change them while it runs."""
+
+    def __init__(self, folder: Path, ca: TestCA, upstreams: list[str], *, host: str = "127.0.0.1"):
+        self.conf = folder / "conf"
+        self.ca = ca
+        self.host = host
+        self.http_port, self.https_port = free_port(), free_port()
+        self.http_url = f"http://{host}:{self.http_port}"
+        super().__init__(folder, self.conf / "nginx.conf", f"https://{host}:{self.https_port}", ca.cert)
+        self.certificate, self.key = ca.server_certificate(folder / "tls", (host, "localhost"))
+        self.upstreams = list(upstreams)
+        self.write_config()
+
+    def write_config(self) -> None:
+        (self.conf / "antragsweg").mkdir(parents=True, exist_ok=True)
+        self.main_conf.write_text(main_conf(self.folder, str(SITE)))
+        files = machine_files(
+            upstreams=self.upstreams,
+            host=self.host,
+            http_port=self.http_port,
+            https_port=self.https_port,
+            certificate=self.certificate,
+            key=self.key,
+        )
+        for name, text in files.items():
+            (self.conf / "antragsweg" / name).write_text(text)
+
+    def set_upstreams(self, upstreams: list[str]) -> None:
+        self.upstreams = list(upstreams)
+        self.write_config()
 
 
 class FromAddress(HTTPAdapter):

@@ -49,3 +49,21 @@ def env_file_settings(path: Path = ENV_FILE) -> dict[str, str]:
                 value = value[1:-1]
             settings[key.strip()] = value
     return settings
+
+
+def stub_programs(root: Path, units: list[Path]) -> None:
+    """Every program the units' Exec* lines name, under `root` (for `systemd-analyze verify
+    --root`): the app's in /srv/antragsweg/.venv/bin as stand-ins, the system's only if this
+    machine has them."""
+    for unit in units:
+        parsed = read_unit(unit)
+        for key, value in parsed["Service"].items() if parsed.has_section("Service") else []:
+            if not key.startswith("Exec"):
+                continue
+            program = value.lstrip("-@:+!").split()[0]
+            if not program.startswith(APP_ROOT + "/"):
+                assert Path(program).exists(), f"{unit.name}: {program} is not on this machine"
+            target = root / program.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("#!/bin/sh\n")
+            target.chmod(0o755)

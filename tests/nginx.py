@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -194,6 +195,32 @@ def main_conf(prefix: Path, include: str) -> str:
         f"    include {include};\n"
         "}\n"
     )
+
+
+def debian_nginx_conf(root: Path) -> Path:
+    """Debian's /etc/nginx as the package installs it, copied to `root`/etc/nginx, its absolute
+    paths (its own folder, pid, logs) moved under `root`. Returns its nginx.conf."""
+    etc = root / "etc" / "nginx"
+    if not etc.exists():
+        shutil.copytree("/etc/nginx", etc, symlinks=True)
+    main = etc / "nginx.conf"
+    text = main.read_text()
+    for old, new in (
+        ("/etc/nginx/", f"{etc}/"),
+        ("/run/nginx.pid", f"{root}/nginx.pid"),
+        ("/var/log/nginx/", f"{root}/"),
+    ):
+        text = text.replace(old, new)
+    main.write_text(text)
+    return main
+
+
+def nginx_warnings(output: str) -> list[str]:
+    """What `nginx -t` said beyond "syntax is ok" and "test is successful"."""
+    lines = [line for line in output.splitlines() if re.search(r"\[(warn|emerg|alert|crit|error)\]", line)]
+    if os.geteuid() != 0:  # Debian's `user www-data;` only means something to root
+        lines = [line for line in lines if '"user" directive makes sense only' not in line]
+    return lines
 
 
 class NginxProcess:

@@ -15,8 +15,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy_files import APP_ROOT, DEPLOY, UNITS, env_file_settings, exec_start, read_unit, unit_files
-from tests.nginx import GUNICORN_CONF, MACHINE, NGINX, SITE, TestCA, require_nginx
+from tests.deploy_files import (
+    APP_ROOT,
+    DEPLOY,
+    UNITS,
+    env_file_settings,
+    exec_start,
+    read_unit,
+    stub_programs,
+    unit_files,
+)
+from tests.nginx import (
+    GUNICORN_CONF,
+    MACHINE,
+    NGINX,
+    SITE,
+    TestCA,
+    debian_nginx_conf,
+    nginx_warnings,
+    require_nginx,
+)
 from workflow import PROJECT_ROOT
 from workflow.config import Defaults
 from workflow.models.types import utcnow
@@ -26,28 +44,12 @@ SYSTEMD_ANALYZE = "/usr/bin/systemd-analyze"
 READ_BEFORE_THE_CONFIG = {"INSTANCE_PATH"}  # create_app reads it to find instance/config.py
 
 
-def nginx_warnings(output: str) -> list[str]:
-    lines = [line for line in output.splitlines() if re.search(r"\[(warn|emerg|alert|crit|error)\]", line)]
-    if os.geteuid() != 0:  # Debian's `user www-data;` only means something to root
-        lines = [line for line in lines if '"user" directive makes sense only' not in line]
-    return lines
-
-
 def debian_nginx(root: Path, certificate: Path, key: Path) -> Path:
-    """Debian's /etc/nginx (as the package installed it) under `root`, its absolute paths moved
-    there too; the site linked into sites-enabled in place of Debian's default site, and the four
-    machine files as shipped, with the certificate of this test. Returns its nginx.conf."""
-    etc = root / "etc" / "nginx"
-    shutil.copytree("/etc/nginx", etc, symlinks=True)
-    main = etc / "nginx.conf"
-    text = main.read_text()
-    for old, new in (
-        ("/etc/nginx/", f"{etc}/"),
-        ("/run/nginx.pid", f"{root}/nginx.pid"),
-        ("/var/log/nginx/", f"{root}/"),
-    ):
-        text = text.replace(old, new)
-    main.write_text(text)
+    """Debian's /etc/nginx under `root`, the site linked into sites-enabled in place of Debian's
+    default site, and the four machine files as shipped, with the certificate of this test.
+    Returns its nginx.conf."""
+    main = debian_nginx_conf(root)
+    etc = main.parent
     (etc / "sites-enabled" / "default").unlink(missing_ok=True)
     (etc / "sites-enabled" / "antragsweg.conf").symlink_to(SITE)
     shutil.copytree(MACHINE, etc / "antragsweg")
@@ -122,22 +124,7 @@ def systemd_root(root: Path) -> Path:
     )
     (root / "etc" / "antragsweg").mkdir()
     shutil.copy(DEPLOY / "antragsweg.env", root / "etc" / "antragsweg" / "antragsweg.env")
-    for unit in unit_files():
-        service = read_unit(unit)
-        for key, value in service["Service"].items() if service.has_section("Service") else []:
-            if not key.startswith("Exec"):
-                continue
-            program = value.lstrip("-@:+!").split()[0]
-            target = root / program.lstrip("/")
-            if program.startswith(APP_ROOT + "/"):
-                assert (
-                    PROJECT_ROOT / program.removeprefix(APP_ROOT + "/")
-                ).exists() or ".venv/bin/" in program
-            else:
-                assert Path(program).exists(), f"{unit.name}: {program} is not on this machine"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text("#!/bin/sh\n")
-            target.chmod(0o755)
+    stub_programs(root, unit_files())
     return units
 
 

@@ -88,8 +88,7 @@ class Machine:
         self.pg = urlsplit(PG_BASE.replace("postgresql+psycopg://", "postgresql://"))
         self.nginx: NginxProcess | None = None
         self.nginx_configured = False
-        self.web: subprocess.Popen | None = None
-        self.web_log = None
+        self.running: dict[str, tuple[subprocess.Popen, object]] = {}  # long-running units
         self.timers: set[str] = set()
         self.outputs: dict[str, list[str]] = {}
         for folder in ("etc", "var/lib", "var/cache", "srv"):
@@ -183,27 +182,31 @@ class Machine:
         if service.get("Type") == "oneshot":
             self.run_oneshot(name)
             return
-        assert name == "antragsweg-web.service", f"no way to start {name} yet"
+        # A long-running service: its process runs until the unit is stopped.
         self.prepare(service)
         argv = [self.path(part) for part in shlex.split(service["ExecStart"])]
-        # The README's 127.0.0.1:8000 may be taken here; one worker spares the shared machine.
-        argv += ["--bind", f"127.0.0.1:{self.web_port}", "--workers", "1"]
-        self.web_log = open(self.root / "web.log", "a")  # noqa: SIM115 - closed by stop()
-        self.web = subprocess.Popen(
+        web = name == "antragsweg-web.service"
+        if web:  # the README's 127.0.0.1:8000 may be taken here; one worker spares the machine
+            argv += ["--bind", f"127.0.0.1:{self.web_port}", "--workers", "1"]
+        log = open(self.root / f"{name}.log", "a")  # noqa: SIM115 - closed by stop()
+        process = subprocess.Popen(
             argv,
             cwd=self.path(service["WorkingDirectory"]),
             env=self.unit_env(service),
-            stdout=self.web_log,
+            stdout=log,
             stderr=subprocess.STDOUT,
         )
+        self.running[name] = (process, log)
         for _ in range(300):
-            assert self.web.poll() is None, (self.root / "web.log").read_text()
+            assert process.poll() is None, (name, (self.root / f"{name}.log").read_text())
+            if not web:
+                return
             try:
                 requests.get(f"http://127.0.0.1:{self.web_port}/healthz", timeout=1)
                 return
             except requests.RequestException:
                 subprocess.run(["sleep", "0.1"], check=True)
-        raise AssertionError("antragsweg-web did not start: " + (self.root / "web.log").read_text())
+        raise AssertionError(f"{name} did not start: " + (self.root / f"{name}.log").read_text())
 
     def run_oneshot(self, name: str) -> None:
         service = self.unit(name)["Service"]
@@ -225,17 +228,17 @@ class Machine:
     def stop(self, name: str) -> None:
         if name.endswith(".timer"):
             self.timers.discard(name)
-        elif name == "antragsweg-web.service" and self.web:
-            self.web.terminate()
-            self.web.wait(timeout=30)
-            self.web = None
-            self.web_log.close()
+        elif name in self.running:
+            process, log = self.running.pop(name)
+            process.terminate()
+            process.wait(timeout=30)
+            log.close()
         else:
             self.unit(name)  # a oneshot that is not running: nothing to stop
 
     def shutdown(self) -> None:
-        if self.web:
-            self.stop("antragsweg-web.service")
+        for name in list(self.running):
+            self.stop(name)
         if self.nginx:
             self.nginx.stop()
         self.drop_database()

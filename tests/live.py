@@ -23,6 +23,14 @@ from tests.conftest import Mailbox
 from workflow import PROJECT_ROOT, demo
 
 
+def die_with_the_suite() -> None:
+    """preexec_fn for servers the suite starts: the kernel ends them (SIGTERM) when the process
+    that started them ends, even when the run is killed before its teardown."""
+    import ctypes
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -102,6 +110,7 @@ class Gunicorn:
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            preexec_fn=die_with_the_suite,  # noqa: PLW1509 - before exec, no locks taken
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

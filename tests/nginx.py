@@ -28,7 +28,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from tests.deploy_files import DEPLOY, env_file_settings
-from tests.live import Gunicorn, HttpUser, free_port
+from tests.live import Gunicorn, HttpUser, die_with_the_suite, free_port
 from workflow import PROJECT_ROOT
 
 NGINX = "/usr/sbin/nginx"
@@ -258,6 +258,7 @@ class NginxProcess:
             [NGINX, "-p", str(self.folder), "-c", str(self.main_conf), "-e", str(self.error_log)],
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            preexec_fn=die_with_the_suite,  # noqa: PLW1509 - before exec, no locks taken
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -33,7 +33,7 @@ import pytest
 import requests
 
 from tests.deploy_files import env_file_settings, read_unit, stub_programs
-from tests.live import free_port
+from tests.live import die_with_the_suite, free_port
 from tests.nginx import (
     EXAMPLE_HOST,
     NGINX,
@@ -195,6 +195,7 @@ class Machine:
             env=self.unit_env(service),
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=die_with_the_suite,  # noqa: PLW1509 - before exec, no locks taken
         )
         self.running[name] = (process, log)
         for _ in range(300):

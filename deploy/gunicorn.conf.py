@@ -32,6 +32,11 @@ graceful_timeout = 30
 # gunicorn's control socket (gunicornc: change the worker count, reload) in $HOME: systemd manages
 # this service, and a worker count changed there would bypass the checks below. Off.
 control_socket_disable = True
+# Scheme, host and client address come from the proxy through the app's ProxyFix alone, counted
+# by ANTRAGSWEG_TRUSTED_PROXIES; gunicorn itself believes no X-Forwarded-* header (by default it
+# would take X-Forwarded-Proto from anyone on 127.0.0.1).
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
 
 # -- logs: JSON lines on stderr (the journal), as the app's own (workflow/logs.py) ----------------
 # gunicorn's access log would print each raw request line, secret links included: off. The app

@@ -9,3 +9,6 @@
 # Behind HTTPS:
 # SESSION_COOKIE_SECURE = True
 # REMEMBER_COOKIE_SECURE = True
+# Behind a reverse proxy (nginx, deploy/nginx/): how many there are, so that only their
+# X-Forwarded-* values are believed (0, the default, believes none):
+# TRUSTED_PROXIES = 1

@@ -16,7 +16,7 @@ from workflow import create_app, demo
 from workflow.extensions import db
 from workflow.models import Application, User
 
-pytest_plugins = ["tests.live"]
+pytest_plugins = ["tests.live", "tests.nginx"]
 
 
 def _database_url(tmp_path_factory) -> str:

@@ -23,6 +23,14 @@ from tests.conftest import Mailbox
 from workflow import PROJECT_ROOT, demo
 
 
+def die_with_the_suite() -> None:
+    """preexec_fn for servers the suite starts: the kernel ends them (SIGTERM) when the process
+    that started them ends, even when the run is killed before its teardown."""
+    import ctypes
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -56,10 +64,14 @@ class Gunicorn:
         env: dict | None = None,
         port: int | None = None,
         name: str = "gunicorn",
+        config: Path | None = PROJECT_ROOT / "deploy" / "gunicorn.conf.py",
     ):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers, self.threads = workers, threads
+        # As in production by default (deploy/gunicorn.conf.py: JSON logs, metrics hooks, the
+        # production checks, no trust in X-Forwarded-*); the options below win. None: gunicorn's own.
+        self.config = config
         self.log_path = Path(app.instance_path) / f"{name}-{self.port}.log"
         self.env = os.environ | {
             "ANTRAGSWEG_BASE_URL": self.url,
@@ -85,8 +97,7 @@ class Gunicorn:
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "--config",  # as in production: JSON logs, metrics hooks, the production checks
-                str(PROJECT_ROOT / "deploy" / "gunicorn.conf.py"),
+                *(["-c", str(self.config)] if self.config else []),
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--workers",
@@ -103,6 +114,7 @@ class Gunicorn:
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            preexec_fn=die_with_the_suite,  # noqa: PLW1509 - before exec, no locks taken
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -205,6 +217,7 @@ class HttpUser(requests.Session):
             url = self.base_url + url
         kwargs.setdefault("timeout", 30)
         kwargs.setdefault("allow_redirects", False)
+        kwargs.setdefault("verify", self.verify)  # else REQUESTS_CA_BUNDLE would win over it
         return super().request(method, url, *args, **kwargs)
 
     def csrf_token(self, path: str) -> str:
@@ -214,8 +227,10 @@ class HttpUser(requests.Session):
         return match.group(1)
 
     def post_form(self, path: str, data: dict, *, form_page: str | None = None, **kwargs):
-        """POST a form the way the page that offers it would (its CSRF token included)."""
+        """POST a form the way the page that offers it would (its CSRF token included, and the
+        page as Referer, as a browser sends it: over HTTPS Flask-WTF insists on it)."""
         token = self.csrf_token(form_page or path)
+        kwargs["headers"] = {"Referer": self.base_url + (form_page or path)} | kwargs.get("headers", {})
         return self.post(path, data={"csrf_token": token, **data}, **kwargs)
 
     def login(self, email: str, password: str = demo.DEMO_PASSWORD) -> HttpUser:

@@ -126,6 +126,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             "nav_items": items_for(current_user),
         }
 
+    _configure_proxies(app)  # last: outermost, so everything inside sees the client's values
     return app
 
 
@@ -143,6 +144,21 @@ def _configure_database_url(app: Flask) -> None:
     if url.startswith("sqlite"):
         # Concurrent requests wait for SQLite's write lock instead of failing at once.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+
+
+def _configure_proxies(app: Flask) -> None:
+    """Scheme, host and client address come from the proxies only when TRUSTED_PROXIES says how
+    many there are: each adds one value to X-Forwarded-*, and only those last values are read."""
+    trusted = app.config["TRUSTED_PROXIES"]
+    if isinstance(trusted, bool) or not isinstance(trusted, int) or trusted < 0:
+        raise ValueError(
+            f"TRUSTED_PROXIES (ANTRAGSWEG_TRUSTED_PROXIES) muss die Zahl der Proxys vor der "
+            f"Anwendung sein (0, 1, 2 …), nicht {trusted!r}."
+        )
+    if trusted:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
 
 
 def _configure_secret_key(app: Flask) -> None:

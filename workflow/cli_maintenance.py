@@ -28,16 +28,34 @@ def register(app: Flask) -> None:
         click.echo(f"Ereignisprotokoll unversehrt: {checked} Ereignisse geprüft.")
 
     @app.cli.command("backup")
-    @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
-    def backup(target):
-        """Write the database and the stored documents into one archive (.tar.gz)."""
-        from workflow.services.backup import backup as run
+    @click.argument("target", type=click.Path(path_type=Path))
+    @click.option(
+        "--keep-days",
+        type=int,
+        help="Nur mit einem Ordner: ältere Sicherungen darin nach der neuen löschen.",
+    )
+    def backup(target, keep_days):
+        """Write the database and the stored documents into one archive (.tar.gz). TARGET is a
+        file, or a folder: then the archive is named by its time, and --keep-days N deletes the
+        folder's archives older than N days once the new one is written."""
+        from workflow.services import backup as service
 
-        manifest = run(target)
+        removed = []
+        try:
+            if target.is_dir():
+                target, manifest, removed = service.backup_into(target, keep_days=keep_days)
+            elif keep_days is not None:
+                raise click.ClickException(f"--keep-days braucht einen Ordner; {target} ist keiner.")
+            else:
+                manifest = service.backup(target)
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
         click.echo(
             f"Sicherung geschrieben: {target} ({sum(manifest['rows'].values())} Zeilen, "
             f"{manifest['documents']} Dokumente, Stand {manifest['revision']})"
         )
+        for path in removed:
+            click.echo(f"Alte Sicherung gelöscht: {path}")
 
     @app.cli.command("restore")
     @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))

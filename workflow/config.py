@@ -16,6 +16,7 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set True behind HTTPS (instance/config.py or environment)
+    REMEMBER_COOKIE_SECURE = False  # likewise (Flask-Login's cookie, should one be set)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
@@ -38,8 +39,13 @@ class Defaults:
     CONFIRM_LINK_MAX_AGE = 3 * 24 * 3600
     INVITE_LINK_MAX_AGE = 7 * 24 * 3600
     RESET_LINK_MAX_AGE = 2 * 3600
-    # How the app is reached from outside (links in mails and calendar feeds).
+    # How the app is reached from outside: every absolute address it hands out (links in mails,
+    # calendar feeds, webhook cards, the OpenAPI document's server) starts with it, never with
+    # the Host a request names.
     BASE_URL = "http://127.0.0.1:5000"
+    # Reverse proxies in front of the app (nginx: 1). Only that many X-Forwarded-For/-Proto/-Host
+    # values are believed (werkzeug's ProxyFix); 0 believes none, whatever a client sends.
+    TRUSTED_PROXIES = 0
     # Uploaded documents (default: instance/documents).
     DOCUMENT_STORAGE = None
     # Login throttling: failures counted over a window, per account and per address.

@@ -26,29 +26,69 @@ CHROMIUM_ARGS = [
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 
-@pytest.fixture(scope="session")
-def browser():
+def _require_chromium() -> None:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail("chromium is not installed (apt-get install chromium); CI needs the browser tests")
         pytest.skip("chromium is not installed (make setup installs it)")
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    _require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def https_browser(playwright, test_ca, tmp_path_factory):
+    """chromium that trusts the test CA the way a managed desktop trusts its organisation's CA:
+    the CA in the NSS database of the browser's home (~/.pki/nssdb), so every certificate is
+    checked for real (chain, name, dates); nothing is ignored."""
+    home = tmp_path_factory.mktemp("browser-home")
+    nssdb = home / ".pki" / "nssdb"
+    nssdb.mkdir(parents=True)
+    for args in (
+        ["-N", "--empty-password"],
+        ["-A", "-n", "Antragsweg Test-CA", "-t", "C,,", "-i", str(test_ca.cert)],
+    ):
+        subprocess.run(["certutil", "-d", f"sql:{nssdb}", *args], check=True, capture_output=True)
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env={**os.environ, "HOME": str(home)}
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
-def new_page(browser, live_server):
+def site(request):
+    """(base URL, browser) the pages open: the suite's gunicorn node over HTTP; with the
+    parameter "https" (indirect), nginx over HTTPS in front of the proxied node, in the browser
+    that trusts the test CA."""
+    if getattr(request, "param", "http") == "https":
+        return request.getfixturevalue("nginx_proxy").url, request.getfixturevalue("https_browser")
+    return request.getfixturevalue("live_server"), request.getfixturevalue("browser")
+
+
+@pytest.fixture
+def new_page(site):
     """A fresh browser context (own cookies) per person; axe is injected, so CSP is bypassed for
     the test's own script only."""
+    base_url, browser = site
     contexts = []
 
     def _new_page():
         context = browser.new_context(
-            base_url=live_server, bypass_csp=True, locale="de-DE", timezone_id="Europe/Berlin"
+            base_url=base_url, bypass_csp=True, locale="de-DE", timezone_id="Europe/Berlin"
         )
         context.set_default_timeout(15000)
         contexts.append(context)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from workflow.api.registry import OPERATIONS
 from workflow.api.schemas import COMPONENTS
 
@@ -48,6 +50,8 @@ def document() -> dict:
             "version": "1",
             "description": DESCRIPTION,
         },
+        # The configured address, never the request's Host: behind the proxy it is https://….
+        "servers": [{"url": current_app.config["BASE_URL"].rstrip("/")}],
         "tags": [{"name": tag} for tag in TAG_ORDER if tag in used],
         "paths": paths,
         "components": {

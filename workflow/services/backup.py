@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tarfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -93,6 +94,44 @@ def _stored_files(connection) -> list[str]:
             column = table.c.storage_key
             keys += connection.execute(sa.select(column).where(column.is_not(None))).scalars().all()
     return keys
+
+
+# Archives written into a folder (the nightly timer) carry their time in the name, so rotation
+# needs no file times (which a copy changes) and touches nothing else in the folder.
+ARCHIVE_NAME = "antragsweg-{:%Y-%m-%dT%H%M%SZ}.tar.gz"
+ARCHIVE_PATTERN = re.compile(r"antragsweg-(\d{4}-\d{2}-\d{2}T\d{6}Z)\.tar\.gz")
+
+
+def backup_into(directory: Path, *, keep_days: int | None = None) -> tuple[Path, dict, list[Path]]:
+    """Write a new archive into `directory`; then, if `keep_days` is given, delete the archives
+    there that are older than that many days. The new archive appears under its name only once it
+    is complete, and nothing is deleted unless it was written."""
+    if keep_days is not None and keep_days < 1:
+        raise RuleViolation("--keep-days muss mindestens 1 sein: die neue Sicherung bleibt immer.")
+    now = utcnow()
+    target = directory / ARCHIVE_NAME.format(now)
+    partial = directory / f".{target.name}.partial"
+    try:
+        manifest = backup(partial)
+        partial.rename(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    removed = rotate(directory, keep_days, now=now, keep=target) if keep_days is not None else []
+    return target, manifest, removed
+
+
+def rotate(directory: Path, keep_days: int, *, now: datetime, keep: Path) -> list[Path]:
+    """Delete the archives in `directory` written more than `keep_days` days before `now`."""
+    removed = []
+    for path in sorted(directory.iterdir()):
+        match = ARCHIVE_PATTERN.fullmatch(path.name)
+        if not match or path == keep or not path.is_file():
+            continue
+        written = datetime.strptime(match.group(1), "%Y-%m-%dT%H%M%SZ").replace(tzinfo=UTC)
+        if now - written > timedelta(days=keep_days):
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:

@@ -497,7 +497,10 @@ def fetch(machine: Machine, command: str, match: re.Match) -> None:
     completed = machine.sh(
         f"curl --fail --silent --show-error --cacert {machine.ca.cert} {machine.url}/{match.group(1)}"
     )
-    assert completed.stdout.strip() == "ok"
+    if match.group(1) == "readyz":  # the node can serve: database, schema at head, store writable
+        assert json.loads(completed.stdout)["status"] == "ready", completed.stdout
+    else:
+        assert completed.stdout.strip() == "ok"
 
 
 @handles(r"^git pull --ff-only$")

@@ -246,7 +246,7 @@ def test_csv_and_xlsx_exports_hold_exactly_the_rows_of_the_table_page(site, peop
     page = coordinator.get(f"/uebersicht/antraege?{query}")
     assert page.status_code == 200
     shown = _table(page.text)
-    assert {row[0] for row in shown} == {site.references[i] for i in expected}
+    assert {row[0].rsplit(" ", 1)[1] for row in shown} == {site.references[i] for i in expected}
     # The page links the exports of exactly these filters.
     links = {
         fmt: html.unescape(href)
@@ -263,10 +263,14 @@ def test_csv_and_xlsx_exports_hold_exactly_the_rows_of_the_table_page(site, peop
     assert rows[0] == [label for _, label in COLUMNS]
     assert len(rows) == len(shown) + 1
     for cells, row in zip(shown, rows[1:], strict=True):
-        row = [_unformula(v) for v in row]
-        deadline = [k for k, _ in COLUMNS].index("deadline")
-        assert cells[deadline].startswith(row[deadline])  # the page adds the deadline's name
-        assert cells[:deadline] + cells[deadline + 1 :] == row[:deadline] + row[deadline + 1 :]
+        value = dict(zip([k for k, _ in COLUMNS], [_unformula(v) for v in row], strict=True))
+        # The page groups some columns into one cell: the project with its reference, the deadline
+        # with its name and state, the day created with the last change.
+        assert cells[0] == _fold(f"{value['title']} {value['reference']}")
+        keys = ("sponsor", "state", "funding_object", "fields", "districts", "requested_grant")
+        assert cells[1:7] == [value[k] for k in keys]
+        assert cells[7].startswith(value["deadline"]) and cells[7].endswith(value["deadline_status"])
+        assert cells[8] == _fold(f"{value['created']} {value['updated']}")
 
     response = coordinator.get(links["xlsx"])
     body = _ok(response, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -413,12 +417,16 @@ def test_the_calendar_feed_holds_the_deadlines_the_table_shows(site, people):
     calendar = Calendar.from_ical(body)
     events = {str(e["SUMMARY"]): e.decoded("DTSTART") for e in calendar.walk("VEVENT")}
     shown = _table(people("coordinator").get("/uebersicht/antraege").text)
-    deadline = [k for k, _ in COLUMNS].index("deadline")
+    # The page's deadline cell holds the day, the deadline's name and its state; the project's
+    # cell ends with the reference.
     for row in shown:
-        if row[deadline]:
-            day, label = row[deadline].split(" ", 1)
-            assert local_date(events[f"Frist: {label} – {row[0]}"]) == day
-    assert any(row[deadline] for row in shown)
+        if row[7]:
+            day, told = row[7].split(" ", 1)
+            reference = row[0].rsplit(" ", 1)[1]
+            (summary,) = [s for s in events if s.startswith("Frist: ") and s.endswith(f" – {reference}")]
+            assert told.startswith(summary.removeprefix("Frist: ").removesuffix(f" – {reference}"))
+            assert local_date(events[summary]) == day
+    assert any(row[7] for row in shown)
 
 
 def test_the_personal_data_export_is_the_persons_json(site, people):

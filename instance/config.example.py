@@ -9,3 +9,11 @@
 # Behind HTTPS:
 # SESSION_COOKIE_SECURE = True
 # REMEMBER_COOKIE_SECURE = True
+
+# Electronic signatures of statements and letters (PAdES): the secret the certificates' private keys
+# are encrypted with in the database (otherwise one is generated into instance/signing_key_secret;
+# keep it with this configuration, not with the backups), the trust roots verification accepts, and
+# a timestamp authority for PAdES B-T (without one: B-B).
+# SIGNING_KEY_SECRET = "…"
+# SIGNING_TRUST_ROOTS = ["/etc/antragsweg/trust-roots"]
+# SIGNING_TSA_URL = "https://tsa.example.org/tsr"

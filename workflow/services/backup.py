@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 
 from workflow.extensions import db
-from workflow.models import Document
+from workflow.models import Document, Letter, Statement
 from workflow.models.types import UTC, UTCDateTime, utcnow
 from workflow.services.documents import storage_root
 from workflow.services.errors import RuleViolation
@@ -70,7 +70,12 @@ def backup(target: Path) -> dict:
                     buffer.write(line.encode() + b"\n")
                     counts[table.name] += 1
                 _add(archive, f"tables/{table.name}.jsonl", buffer.getvalue())
-            keys = connection.execute(sa.select(Document.storage_key)).scalars().all()
+            # Every stored file: uploads, and the statements and letters as issued.
+            keys = [
+                key
+                for model in (Document, Statement, Letter)
+                for key in connection.execute(sa.select(model.storage_key)).scalars()
+            ]
             root = storage_root()
             for key in keys:
                 archive.add(str(root / key), arcname=f"documents/{key}")

@@ -43,6 +43,7 @@ def register_blueprints(app: Flask) -> None:
         assessment,
         assets,
         auth,
+        authenticity,
         budget,
         calendar,
         dashboard,
@@ -53,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
         profile,
         sessions,
         settings,
+        signing,
         sketches,
         statements,
         webhooks,
@@ -79,6 +81,8 @@ def register_blueprints(app: Flask) -> None:
         account,
         privacy,  # GDPR: the person's own data export
         pages,
+        signing,  # the signing certificate on the settings page
+        authenticity,  # the public authenticity page
     ):
         app.register_blueprint(module.bp)
     api.register(app)

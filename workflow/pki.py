@@ -121,7 +121,8 @@ def to_pkcs12(
     )
 
 
-DEMO_PASSWORD = "Demo-Zertifikat"  # noqa: S105  # nosec B105 - the demo certificate's container only
+# The demo certificate's container only, never a production password.
+DEMO_PASSWORD = "Demo-Zertifikat"  # noqa: S105  # nosec B105
 
 
 def demo_certificates(alliance_name: str) -> tuple[Issued, Issued]:

@@ -213,14 +213,13 @@ def _issued_with_hash(digest: str) -> Statement | Letter | None:
 
 
 def _claimed_reference(data: bytes) -> str | None:
-    try:
+    # Any unreadable file (or record) simply claims nothing.
+    with contextlib.suppress(Exception):
         files = PdfReader(io.BytesIO(data), strict=False).attachments
         for name, section in ((statements.RECORD_NAME, "statement"), (letters.RECORD_NAME, "letter")):
             if name in files:
                 record = json.loads(files[name][0])
                 return str(record[section]["reference"])[:48]
-    except Exception:  # noqa: BLE001, S110 - any unreadable file simply claims nothing
-        pass
     return None
 
 

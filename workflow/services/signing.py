@@ -28,7 +28,7 @@ import logging
 import os
 import secrets
 import shutil
-import subprocess  # nosec B404 - fc-match only, with fixed arguments
+import subprocess  # nosec B404
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -431,7 +431,8 @@ def _font_file(configured: str | None) -> str:
     fc_match = shutil.which("fc-match")
     for family in ("Liberation Sans:style=Regular", "DejaVu Sans:style=Book"):
         if fc_match:
-            found = subprocess.run(  # noqa: S603  # nosec B603 - fixed arguments, no shell
+            # fontconfig's fc-match, with fixed arguments and no shell.
+            found = subprocess.run(  # noqa: S603  # nosec B603
                 [fc_match, "-f", "%{file}", family], capture_output=True, text=True, check=False, timeout=10
             ).stdout.strip()
             if found.lower().endswith((".ttf", ".otf")) and Path(found).is_file():

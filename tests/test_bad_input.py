@@ -649,6 +649,19 @@ HTML_CASES: dict[str, Case] = {
         valid={"person-name": "Rita Vertretung", "person-email": "rita@ihk.example"},
     ),
     "settings.deactivate_partner": Case("coordinator", page="/einstellungen"),
+    # Not a PKCS#12 container (the corpus uploads its PDF): refused, whatever the password.
+    "signing.install": Case(
+        "coordinator", page="/einstellungen", files={"signing-file": "zertifikat.p12"}, accepts=False
+    ),
+    "signing.remove": Case("coordinator", page="/einstellungen"),  # offered once a certificate is installed
+    # The public page: a file that is not one of ours is answered (200), an unknown code refused (404).
+    "authenticity.check_file": Case("anonymous", page="/echtheit", files={"file": "stellungnahme.pdf"}),
+    "authenticity.check_code": Case(
+        "anonymous",
+        page="/echtheit",
+        valid={"reference": "NON-2026-99999/S1", "code": "AAAA-BBBB-CCCC"},
+        accepts=False,
+    ),
     "settings.deactivate_representative": Case("coordinator", page="/einstellungen"),
     "calendar.issue": Case("sponsor", page="/kalender"),
     "calendar.revoke": Case("sponsor", page="/kalender"),
@@ -906,6 +919,7 @@ NO_FIELDS = {
     "calendar.issue",
     "calendar.revoke",
     "account.revoke_token",
+    "signing.remove",
 }
 
 
@@ -1216,6 +1230,8 @@ UPLOADS = {
     "NBank submission page": Upload(False, "applications.act:record_nbank_submission", "document"),
     "grant page": Upload(False, "applications.act:record_grant", "document"),
     "NBank decline page": Upload(False, "applications.act:record_nbank_decline", "document"),
+    "signing certificate": Upload(False, "signing.install", "signing-file"),
+    "authenticity page": Upload(False, "authenticity.check_file", "file"),
     "API sketch": Upload(True, "upload_document", "file", "sketch"),
     "API long form": Upload(True, "upload_document", "file", "long_form"),
     "API NBank submission": Upload(True, "transition_record_nbank_submission", "document"),

@@ -42,6 +42,15 @@ def test_seed_demo_puts_an_application_in_every_state(app, ctx):
     granted = db.session.scalar(sa.select(Application).where(Application.state == "granted"))
     triggers = [e.trigger for e in history(granted) if e.kind == "transition"]
     assert triggers[-3:] == ["issue_statement", "record_nbank_submission", "record_grant"]
+    # Every demo statement and letter is signed with the demo certificate (named as demo), and the
+    # demo CA is among the trust roots, so verify-statement trusts them.
+    from workflow.models import Letter, Statement
+    from workflow.services import authenticity, statements
+
+    issued = [*db.session.scalars(sa.select(Statement)), *db.session.scalars(sa.select(Letter))]
+    assert len(issued) >= 10 and all("DEMO" in (d.signed_by or "") for d in issued)
+    (check,) = authenticity.check_signatures(statements.stored_bytes(statements.latest(granted)))
+    assert check.intact and check.trusted and "DEMO" in check.issuer
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "keine Demodaten" in again.output
     refused = runner.invoke(args=["seed-demo"])

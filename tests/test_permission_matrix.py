@@ -288,6 +288,12 @@ EXPECTED = {
     "POST /einstellungen/partner/<int:organisation_id>/deaktivieren": "302 404 403 403 403 403 403 303",
     "POST /einstellungen/personen": "302 422 403 403 403 403 403 422",
     "POST /einstellungen/personen/<int:user_id>/deaktivieren": "302 404 403 403 403 403 403 303",
+    "POST /einstellungen/signaturzertifikat": "302 422 403 403 403 403 403 422",
+    "POST /einstellungen/signaturzertifikat/entfernen": "302 303 403 403 403 403 403 303",
+    # The authenticity page is public: anyone checks a document, logged in or not.
+    "GET /echtheit": "200 200 200 200 200 200 200 200",
+    "POST /echtheit/code": "422 422 422 422 422 422 422 422",
+    "POST /echtheit/datei": "422 422 422 422 422 422 422 422",
     "GET /healthz": "200 200 200 200 200 200 200 200",
     "GET /readyz": "200 200 200 200 200 200 200 200",
     "GET /metrics": "404 404 404 404 404 404 404 404",  # served only to configured addresses or a token

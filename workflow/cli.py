@@ -25,6 +25,9 @@ def register(app: Flask) -> None:
     from workflow import cli_api
 
     cli_api.register(app)
+    from workflow import cli_signing
+
+    cli_signing.register(app)
 
     @app.cli.command("init-db")
     def init_db():

@@ -15,12 +15,13 @@ def register(app: Flask) -> None:
     @app.cli.command("verify-statement")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
     def verify_statement(file: Path):
-        """Check a statement PDF against the statements issued by this instance (SHA-256).
+        """Check a statement or letter PDF: issued here, unchanged, its signature (validated against
+        the configured trust roots), signer, signing time, corrected since.
 
-        Exit status 0: issued here and unchanged; 1: not (or changed)."""
-        from workflow.services import statements
+        Exit status 0: issued here, unchanged and (if signed) with its signature intact; 1: not."""
+        from workflow.services import authenticity
 
-        ok, message = statements.verify(file)
+        ok, message = authenticity.verify_file(file)
         click.echo(message)
         raise SystemExit(0 if ok else 1)
 

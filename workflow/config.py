@@ -78,3 +78,21 @@ class Defaults:
     WEBHOOK_ALLOW_PRIVATE_TARGETS = False
     # Where the front-end packages installed by npm live (served under /assets, never from a CDN).
     NODE_MODULES = None  # default: node_modules beside the package
+    # Electronic signatures (PAdES) of statements and letters, services/signing.py. The private key
+    # of each alliance's certificate is stored in the database encrypted (AES-256-GCM) with a key
+    # derived from SIGNING_KEY_SECRET; without it, the secret is generated into
+    # instance/signing_key_secret on first use (keep it with the configuration, not the backups).
+    SIGNING_KEY_SECRET = None
+    # Trust roots for verification: files (PEM/DER, several certificates per file allowed) or folders
+    # of them; default instance/trust-roots.
+    SIGNING_TRUST_ROOTS = None
+    # A timestamp authority (RFC 3161): with one, signatures are PAdES B-T instead of B-B.
+    SIGNING_TSA_URL = None
+    SIGNING_TSA_TIMEOUT = 10
+    # A TrueType font for the visible signature field (embedded, as PDF/A wants); default: the
+    # document font found by fontconfig (Liberation Sans, else DejaVu Sans).
+    SIGNATURE_FONT = None
+    # The public authenticity page (/echtheit): upload limit and checks per address and window.
+    AUTHENTICITY_MAX_BYTES = 10 * 1024 * 1024
+    AUTHENTICITY_THROTTLE_MINUTES = 15
+    AUTHENTICITY_CHECKS_PER_ADDRESS = 30

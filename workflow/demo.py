@@ -522,6 +522,7 @@ def seed() -> str:
     people, alliance = base["people"], base["alliance"]
     people["coordinator"].totp_secret = DEMO_TOTP_SECRET
     db.session.commit()
+    install_demo_certificate(alliance, people["coordinator"])
     walker = Walker(people)
     created = []
     for state, title, key in DEMO_APPLICATIONS:
@@ -571,6 +572,21 @@ def seed() -> str:
         f"{len(people)} Konten, {len(created)} Anträge in {len(states)} Status. "
         f"Passwort aller Demokonten: {DEMO_PASSWORD}"
     )
+
+
+def install_demo_certificate(alliance: Alliance, coordinator: User) -> None:
+    """A demo CA and the alliance's demo signing certificate, both named as demo in their subject
+    (made with `cryptography`), so that every demo statement and letter is signed. The CA goes into
+    the default trust roots (instance/trust-roots), so the authenticity page trusts it too."""
+    from workflow import pki
+    from workflow.services import authenticity, signing
+
+    ca, certificate = pki.demo_certificates(alliance.name)
+    folder = authenticity.trust_root_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "antragsweg-demo-ca.pem").write_bytes(ca.pem)
+    container = pki.to_pkcs12(certificate, pki.DEMO_PASSWORD, chain=(ca,))
+    signing.install(alliance, coordinator, container, pki.DEMO_PASSWORD)
 
 
 def _stage_one_demo(people: dict[str, User], created: list[Application]) -> None:

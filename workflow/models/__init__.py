@@ -15,6 +15,7 @@ from workflow.models.long_form import CostLine, FinancingLine, LongForm, LongFor
 from workflow.models.notification import Notification, OutgoingMail
 from workflow.models.organisation import Organisation
 from workflow.models.security import LoginFailure
+from workflow.models.signing import AuthenticityCheck, Letter, SigningCertificate
 from workflow.models.sketch import ProjectPartner, Sketch
 from workflow.models.statement import Statement
 from workflow.models.user import User
@@ -59,4 +60,7 @@ __all__ = [
     "LongForm",
     "LongFormPartner",
     "Objection",
+    "AuthenticityCheck",
+    "Letter",
+    "SigningCertificate",
 ]

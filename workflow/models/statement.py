@@ -46,6 +46,10 @@ class Statement(db.Model):
     pages: Mapped[int]
     storage_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
     correction_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # The short code printed on the statement (as its SHA-256; None for statements issued before
+    # codes were printed) and the subject of the certificate it was signed with (None: unsigned).
+    check_code_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    signed_by: Mapped[str | None] = mapped_column(sa.String(500))
     issued_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

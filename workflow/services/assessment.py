@@ -322,14 +322,40 @@ LETTER_HEADINGS = {
 
 
 def letter(application: Application) -> dict | None:
-    """The latest result of the first assessment as plain data for the letter (HTML and PDF)."""
+    """The latest result of the first assessment as plain data for the letter (HTML and PDF), with
+    the letter as issued (`issued`: reference, whether signed) when it was stored at the decision."""
     event = _last_transition(application, *DECISIONS)
     if event is None:
         return None
+    content = letter_content(
+        application,
+        event.trigger,
+        event.data or {},
+        event.actor.name if event.actor else None,
+        event.created_at,
+    )
+    # What the decision recorded about its letter (services/letters.py), without reading it again.
+    recorded = event.data or {}
+    content["issued"] = (
+        {
+            "reference": recorded["letter_reference"],
+            "signed_by": recorded.get("letter_signed_by"),
+            "sha256": recorded.get("letter_sha256"),
+        }
+        if recorded.get("letter_reference")
+        else None
+    )
+    if content["issued"]:
+        content["reference"] = recorded["letter_reference"]
+    return content
+
+
+def letter_content(
+    application: Application, decision: str, data: dict, signer: str | None, at: datetime
+) -> dict:
+    """What the letter says about `decision` (the trigger and what it recorded), as plain data."""
     alliance = application.alliance
     sponsor = application.applicant
-    data = event.data or {}
-    decision = event.trigger
     paragraphs = []
     if decision == "invite_long_form":
         paragraphs.append(
@@ -361,11 +387,11 @@ def letter(application: Application) -> dict | None:
         },
         "reference": application.reference,
         "title": application.title,
-        "date": local_date(event.created_at),
+        "date": local_date(at),
         "decision": decision,
         "heading": LETTER_HEADINGS[decision],
         "paragraphs": paragraphs,
         "reasons_label": "Hinweise" if decision == "invite_long_form" else "Begründung",
         "reasons": reasons,
-        "signer": event.actor.name if event.actor else "Netzwerkkoordination",
+        "signer": signer or "Netzwerkkoordination",
     }

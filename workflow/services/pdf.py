@@ -51,6 +51,21 @@ class JsonAttachment:
     data: bytes
 
 
+@dataclass(frozen=True)
+class Box:
+    """Where an element of the document landed: its page (from 0) and its rectangle in PDF points,
+    measured from the page's lower left corner (as PDF coordinates are)."""
+
+    page: int
+    left: float
+    bottom: float
+    right: float
+    top: float
+
+
+PX_TO_PT = 0.75  # WeasyPrint lays out in CSS pixels (1/96 in); PDF measures in points (1/72 in)
+
+
 def render(
     template: str,
     context: dict,
@@ -60,13 +75,27 @@ def render(
     fetcher: AssetsOnlyFetcher | None = None,
 ) -> bytes:
     """Render `template` with plain `context` into PDF bytes."""
+    return render_with_boxes(
+        template, context, pdf_variant=pdf_variant, attachments=attachments, fetcher=fetcher
+    )[0]
+
+
+def render_with_boxes(
+    template: str,
+    context: dict,
+    *,
+    pdf_variant: str | None = None,
+    attachments: tuple[JsonAttachment, ...] = (),
+    fetcher: AssetsOnlyFetcher | None = None,
+) -> tuple[bytes, dict[str, Box]]:
+    """Render like `render`, and say where each element with an id landed (the visible signature
+    field is placed onto the box the template keeps free for it)."""
     fetcher = fetcher or AssetsOnlyFetcher()
     # The app's Jinja environment without request context processors: the PDF sees only `context`.
     html = current_app.jinja_env.get_template(template).render(**context)
-    document = HTML(string=html, base_url=ASSET_ORIGIN, url_fetcher=fetcher)
-    return document.write_pdf(
-        pdf_variant=pdf_variant,
-        attachments=[
+    options = {
+        "pdf_variant": pdf_variant,
+        "attachments": [
             Attachment(
                 string=a.data,
                 name=a.name,
@@ -76,5 +105,23 @@ def render(
             )
             for a in attachments
         ],
-        uncompressed_pdf=False,
-    )
+        "uncompressed_pdf": False,
+    }
+    # As HTML.write_pdf does, in its two steps: the layout in between tells where the boxes are.
+    document = HTML(string=html, base_url=ASSET_ORIGIN, url_fetcher=fetcher).render(**options)
+    boxes = {}
+    for number, page in enumerate(document.pages):
+        height = page.height * PX_TO_PT
+        for name, (left, top, right, bottom) in page.anchors.items():
+            boxes.setdefault(
+                name,
+                Box(
+                    number,
+                    left * PX_TO_PT,
+                    height - bottom * PX_TO_PT,
+                    right * PX_TO_PT,
+                    height - top * PX_TO_PT,
+                ),
+            )
+    data = document.write_pdf(**options)
+    return data, boxes

@@ -19,7 +19,7 @@ from workflow.lifecycle import COORDINATOR
 from workflow.models import Alliance, Application, Event, Organisation, User
 from workflow.models.types import utcnow
 from workflow.rules import deadlines as calendar
-from workflow.services import jobs, mail, notifications
+from workflow.services import jobs, mail, notifications, signing
 
 DRAFT_STATES = ("sketch_draft", "long_form_draft")
 # The triggers that hand a draft (back) to the sponsor; the latest tells whether it is a revision.
@@ -103,7 +103,8 @@ def send_digests(now: datetime | None = None) -> int:
     sent = 0
     for alliance in db.session.scalars(sa.select(Alliance).order_by(Alliance.id)):
         entries, _total = overview.due_list(alliance.id, within_days=DIGEST_DAYS, limit=500, now=now)
-        if not entries:
+        certificate = signing.expiry_warning(alliance.id, now)
+        if not entries and not certificate:
             continue
         coordinators = list(
             db.session.scalars(
@@ -113,10 +114,14 @@ def send_digests(now: datetime | None = None) -> int:
             )
         )
         body = _digest_body(alliance, entries, now)
+        subject = f"Fristen am {local_date(now)}: {_summary(entries)}"
+        if certificate:  # 30 days before the signing certificate expires, every day until replaced
+            body = f"{certificate}\n\n{body}"
+            subject += " · Signaturzertifikat erneuern"
         for user in coordinators:
             if not jobs.claim(f"digest:{user.id}:{today}"):
                 continue
-            sent += notifications.notify([user], f"Fristen am {local_date(now)}: {_summary(entries)}", body)
+            sent += notifications.notify([user], subject, body)
         db.session.commit()
     if sent:
         mail.send_pending()

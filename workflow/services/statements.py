@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 from datetime import datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,7 +21,7 @@ from workflow.models.event import BALLOT_CAST, RECUSAL
 from workflow.models.statement import DECISIONS
 from workflow.models.types import utcnow
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, german_average, rating_averages
-from workflow.services import documents, notifications, pdf
+from workflow.services import documents, notifications, pdf, signing
 from workflow.services.errors import DomainError, InvalidTransition, NotAllowed, NotFound, RuleViolation
 from workflow.services.lifecycle import effect, jsonable
 from workflow.services.votes import statement_decisions
@@ -274,8 +273,12 @@ def pdf_context(application: Application, record: dict, vote: Vote | None) -> di
 
 
 def render_statement(context: dict, record: dict) -> bytes:
+    return render_statement_with_boxes(context, record)[0]
+
+
+def render_statement_with_boxes(context: dict, record: dict) -> tuple[bytes, dict[str, pdf.Box]]:
     payload = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True).encode()
-    return pdf.render(
+    return pdf.render_with_boxes(
         "pdf/statement.html",
         context,
         pdf_variant=PDF_VARIANT,
@@ -283,6 +286,30 @@ def render_statement(context: dict, record: dict) -> bytes:
             pdf.JsonAttachment(RECORD_NAME, "Entscheidungsdatensatz der Stellungnahme (JSON)", payload),
         ),
     )
+
+
+def issue_pdf(
+    alliance,
+    render,
+    context: dict,
+    *,
+    reference: str,
+    reason: str,
+    place: str,
+) -> tuple[bytes, str, str | None]:
+    """Render a document once and sign it when the alliance has a certificate: (the file as
+    issued, its check code, the certificate's subject or None). `render(context)` gives the PDF
+    and its boxes; the template prints the check and keeps the box "signaturfeld" free."""
+    code = signing.new_check_code()
+    prepared = signing.prepare(alliance)
+    context = context | {"check": signing.printed_check(reference, code, signed=prepared is not None)}
+    data, boxes = render(context)
+    if prepared is None:
+        return data, code, None
+    data = signing.sign(
+        data, prepared, boxes["signaturfeld"], reference=reference, code=code, reason=reason, place=place
+    )
+    return data, code, prepared.row_subject
 
 
 def latest(application: Application) -> Statement | None:
@@ -332,7 +359,15 @@ def _create(
         budget=budget,
         correction_reason=correction_reason,
     )
-    data = render_statement(pdf_context(application, record, vote), record)
+    context = pdf_context(application, record, vote)
+    data, code, signed_by = issue_pdf(
+        application.alliance,
+        lambda ctx: render_statement_with_boxes(ctx, record),
+        context,
+        reference=reference,
+        reason=f"Stellungnahme {reference}" + (f", ersetzt {replaces.reference}" if replaces else ""),
+        place=context["place"],
+    )
     key = documents.write_file(data)
     statement = Statement(
         alliance_id=application.alliance_id,
@@ -348,6 +383,8 @@ def _create(
         pages=len(PdfReader(io.BytesIO(data)).pages),
         storage_key=key,
         correction_reason=correction_reason,
+        check_code_hash=signing.code_hash(code),
+        signed_by=signed_by,
         issued_by_id=actor.id,
         issued_at=issued_at,
     )
@@ -480,44 +517,7 @@ def stored_bytes(statement: Statement) -> bytes:
     return data
 
 
-def embedded_record(data: bytes) -> dict | None:
-    """The decision record embedded in a PDF, or None."""
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        files = reader.attachments
-        if RECORD_NAME not in files:
-            return None
-        return json.loads(files[RECORD_NAME][0])
-    except Exception:  # noqa: BLE001 - any unreadable file simply has no record
-        return None
-
-
-def verify(path: Path) -> tuple[bool, str]:
-    """Whether the file at `path` is a statement issued by this instance, unchanged."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        return False, f"Die Datei kann nicht gelesen werden: {error.strerror}."
-    digest = hashlib.sha256(data).hexdigest()
-    statement = db.session.scalar(sa.select(Statement).where(Statement.sha256 == digest))
-    if statement is not None:
-        successor = db.session.scalar(sa.select(Statement).where(Statement.replaces_id == statement.id))
-        note = f" Sie wurde durch {successor.reference} berichtigt." if successor else ""
-        return True, (
-            f"Echt und unverändert: Stellungnahme {statement.reference} (Version {statement.version}, "
-            f"{statement.decision_label}), ausgestellt am {local_datetime(statement.issued_at)} von dieser "
-            f"Instanz. SHA-256 {digest}.{note}"
-        )
-    record = embedded_record(data)
-    claimed = (record or {}).get("statement", {}).get("reference") if isinstance(record, dict) else None
-    if claimed:
-        known = db.session.scalar(sa.select(Statement).where(Statement.reference == claimed))
-        if known is not None:
-            return False, (
-                f"NICHT unverändert: Die Datei gibt sich als Stellungnahme {claimed} aus, stimmt aber nicht "
-                f"mit der ausgestellten Fassung überein (SHA-256 {digest}, ausgestellt: {known.sha256})."
-            )
-    return False, f"Keine von dieser Instanz ausgestellte Stellungnahme (SHA-256 {digest})."
+# Whether a file is a statement issued here: services/authenticity.py (verify-statement, /echtheit).
 
 
 # -- the vote protocol ---------------------------------------------------------------------------

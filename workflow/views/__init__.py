@@ -43,6 +43,7 @@ def register_blueprints(app: Flask) -> None:
         assessment,
         assets,
         auth,
+        authenticity,
         budget,
         calendar,
         dashboard,
@@ -54,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
         profile,
         sessions,
         settings,
+        signing,
         sketches,
         statements,
         webhooks,
@@ -81,6 +83,8 @@ def register_blueprints(app: Flask) -> None:
         privacy,  # GDPR: the person's own data export
         pages,
         operations,  # /readyz, /metrics
+        signing,  # the signing certificate on the settings page
+        authenticity,  # the public authenticity page
     ):
         app.register_blueprint(module.bp)
     api.register(app)

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from forms.assessment import CommentForm, ConsultationNoteForm, GrantAccessForm
 from workflow.models import Application
-from workflow.services import access, assessment, pdf
+from workflow.services import access, assessment, letters
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
 from workflow.views.applications import _render_show
@@ -128,10 +128,11 @@ def letter(application_id: int):
 @login_required
 def letter_pdf(application_id: int):
     letter = _letter_or_404(application_id)
-    response = make_response(pdf.render("letters/assessment_pdf.html", {"letter": letter}))
+    issued = letters.by_reference(letter["issued"]["reference"]) if letter["issued"] else None
+    # As issued and stored; a letter from before letters were stored is rendered as it always was.
+    response = make_response(letters.stored_bytes(issued) if issued else letters.legacy_pdf(letter))
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="Ersteinschaetzung-{letter["reference"]}.pdf"'
-    )
+    filename = issued.filename if issued else f"Ersteinschaetzung-{letter['reference']}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -72,7 +72,14 @@ def _render(alliance: Alliance, status: int = 200, **forms):
         partners=partners,
         history=alliances.settings_history(alliance),
         labels=SETTING_LABELS,
+        signing=_signing_section(alliance, forms.get("signing_form")),
     ), status
+
+
+def _signing_section(alliance: Alliance, form) -> dict:
+    from workflow.views.signing import settings_data
+
+    return settings_data(alliance, form)
 
 
 @bp.get("/einstellungen")

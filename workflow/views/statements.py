@@ -164,6 +164,7 @@ def _statement_section(application: Application, user) -> dict | None:
                 "pages": s.pages,
                 "replaces": s.replaces.reference if s.replaces else None,
                 "correction_reason": s.correction_reason,
+                "signed_by": s.signed_by,
                 "current": i == 0,
             }
             for i, s in enumerate(issued)

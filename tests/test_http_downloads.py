@@ -325,7 +325,7 @@ def test_the_assessment_letter_pdf_says_what_its_page_says(site, people):
     response = client.get(f"/antraege/{site.full}/ersteinschaetzung/schreiben.pdf")
     body = _ok(response, "application/pdf")
     reference = site.references[site.full]
-    assert _attachment_name(response) == f"Ersteinschaetzung-{reference}.pdf"
+    assert _attachment_name(response) == f"Ersteinschaetzung_{reference}_E1.pdf"  # the issued letter
     text = _fold("".join(p.extract_text() for p in PdfReader(io.BytesIO(body)).pages))
     shown = _fold(re.sub(r"<[^>]+>", " ", html.unescape(letter.text)))
     assert reference in text and reference in shown

@@ -12,6 +12,7 @@ A migration that changes stored values on purpose names the columns it changes i
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import tarfile
 from datetime import UTC, date, datetime
@@ -21,6 +22,7 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from pypdf import PdfReader
 
 from tests.test_data_safety import _scratch_database_url
 from workflow import create_app, demo
@@ -210,7 +212,8 @@ def test_every_application_event_chain_document_and_statement_is_readable(upgrad
     assert len(issued) == len(archive.rows["statements"]) > 0
     for statement in issued:
         data = statements.stored_bytes(statement)  # refuses a file whose hash changed
-        assert statements.embedded_record(data)["statement"]["reference"] == statement.reference
+        record = json.loads(PdfReader(io.BytesIO(data)).attachments[statements.RECORD_NAME][0])
+        assert record["statement"]["reference"] == statement.reference
 
 
 def test_the_pages_open_after_the_upgrade(upgraded):

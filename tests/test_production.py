@@ -26,6 +26,7 @@ def _good(app, live_smtp) -> dict:
     return {
         "ANTRAGSWEG_ENV": "production",
         "ANTRAGSWEG_SECRET_KEY": secrets.token_hex(32),
+        "ANTRAGSWEG_SIGNING_KEY_SECRET": secrets.token_hex(32),
         "ANTRAGSWEG_BASE_URL": "https://antragsweg.example.de",
         "ANTRAGSWEG_SESSION_COOKIE_SECURE": "true",
         "ANTRAGSWEG_REMEMBER_COOKIE_SECURE": "true",
@@ -163,6 +164,7 @@ def test_the_commands_refuse_a_bad_production_configuration_too(app, live_smtp):
 GOOD_CONFIG = {
     "ENV": "production",
     "SECRET_KEY": "s" * 64,
+    "SIGNING_KEY_SECRET": "k" * 64,
     "BASE_URL": "https://antragsweg.example.de",
     "SESSION_COOKIE_SECURE": True,
     "MAIL_SERVER": "mail.example.de",
@@ -170,6 +172,7 @@ GOOD_CONFIG = {
     "DATABASE_URL": "postgresql+psycopg://antragsweg@db/antragsweg",
 }
 EACH_RULE = {
+    "SIGNING_KEY_SECRET ist nicht gesetzt": {"SIGNING_KEY_SECRET": None},
     "BASE_URL ist nicht gesetzt": {"BASE_URL": "http://127.0.0.1:5000"},
     "SESSION_COOKIE_SECURE ist aber aus": {"SESSION_COOKIE_SECURE": False},
     "REMEMBER_COOKIE_SECURE": {

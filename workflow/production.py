@@ -64,6 +64,17 @@ def problems(config: Mapping, instance_path: str | Path) -> list[str]:
         )
     elif len(str(key)) < MIN_SECRET_KEY_LENGTH:
         found.append(f"SECRET_KEY ist zu kurz: mindestens {MIN_SECRET_KEY_LENGTH} zufällige Zeichen.")
+    signing_secret = str(config.get("SIGNING_KEY_SECRET") or "")
+    if len(signing_secret) < MIN_SECRET_KEY_LENGTH:
+        # Without it each node generates its own into its instance folder: a second node, or a
+        # restore on a new machine, could not decrypt the alliances' signing keys.
+        found.append(
+            "SIGNING_KEY_SECRET ist nicht gesetzt oder kürzer als "
+            f"{MIN_SECRET_KEY_LENGTH} Zeichen: damit sind die Schlüssel der Signaturzertifikate "
+            "verschlüsselt, und jeder Knoten (und jede Wiederherstellung) braucht denselben. Legen Sie "
+            f"einen fest (z. B. {GENERATE_KEY}) und bewahren Sie ihn bei der Konfiguration auf, nicht bei "
+            "den Sicherungen."
+        )
     if config.get("DEBUG"):
         found.append(
             "DEBUG ist eingeschaltet (ANTRAGSWEG_DEBUG oder FLASK_DEBUG): Fehlerseiten zeigten Quelltext "

@@ -80,19 +80,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     import workflow.services  # noqa: F401  (registers the effects of the domain modules)
 
     @app.after_request
-    def _send_mail(response):
-        # Mail queued by this request's (committed) action goes out now; on failure it waits
-        # in the outbox for `tick`.
-        from workflow.services import mail
-
-        try:
-            mail.send_pending(limit=50)
-        except Exception:  # noqa: BLE001 - never fail a request for its mail
-            app.logger.exception("sending queued mail failed")
-            db.session.rollback()
-        return response
-
-    @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -89,7 +89,7 @@ def act(page, application_id: int, trigger: str, values: dict | None = None, jou
     assert "ist erledigt" in page.content(), (trigger, page.url)
 
 
-def test_the_whole_procedure_in_a_real_browser(world, new_page, live_smtp, tmp_path):
+def test_the_whole_procedure_in_a_real_browser(world, new_page, live_smtp, live_mailer, tmp_path):
     journey = Journey(tmp_path)
     today = date.today()
     orgs = world.orgs

@@ -27,7 +27,8 @@ class Notification(db.Model):
 
 class OutgoingMail(db.Model):
     """The mail outbox: written in the same transaction as the action that causes the mail, sent
-    after the commit, retried by `tick` with back-off while the mail server fails."""
+    by the sender process (`send-mail --loop`, and at the end of `tick`), retried with back-off
+    while the mail server fails. A sender claims a batch before sending it (services/mail.py)."""
 
     __tablename__ = "outgoing_mails"
     __table_args__ = (sa.Index("ix_outgoing_mails_pending", "sent_at", "next_attempt_at"),)
@@ -41,3 +42,6 @@ class OutgoingMail(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # The sender that holds this mail, and until when (a lease: a sender that died gives it up).
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -19,7 +19,7 @@ from workflow.lifecycle import COORDINATOR
 from workflow.models import Alliance, Application, Event, Organisation, User
 from workflow.models.types import utcnow
 from workflow.rules import deadlines as calendar
-from workflow.services import jobs, mail, notifications
+from workflow.services import jobs, notifications
 
 DRAFT_STATES = ("sketch_draft", "long_form_draft")
 # The triggers that hand a draft (back) to the sponsor; the latest tells whether it is a revision.
@@ -86,8 +86,6 @@ def send_revision_reminders(now: datetime | None = None) -> int:
             application,
         )
         db.session.commit()
-    if sent:
-        mail.send_pending()
     return sent
 
 
@@ -118,8 +116,6 @@ def send_digests(now: datetime | None = None) -> int:
                 continue
             sent += notifications.notify([user], f"Fristen am {local_date(now)}: {_summary(entries)}", body)
         db.session.commit()
-    if sent:
-        mail.send_pending()
     return sent
 
 

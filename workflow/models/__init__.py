@@ -9,7 +9,8 @@ from workflow.models.calendar import CalendarFeed
 from workflow.models.committee import CommitteeSession, SessionAttendance
 from workflow.models.dispatch import Dispatch
 from workflow.models.document import DOCUMENT_KINDS, Document
-from workflow.models.event import Event
+from workflow.models.event import Event, EventText
+from workflow.models.integrity import IntegrityCheck
 from workflow.models.long_form import CostLine, FinancingLine, LongForm, LongFormPartner
 from workflow.models.notification import Notification, OutgoingMail
 from workflow.models.organisation import Organisation
@@ -38,6 +39,8 @@ __all__ = [
     "ApplicationField",
     "Ballot",
     "Event",
+    "EventText",
+    "IntegrityCheck",
     "FundingObject",
     "LoginFailure",
     "FundingPeriod",

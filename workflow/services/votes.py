@@ -127,6 +127,8 @@ def _open(application: Application, actor: User | None, data: dict) -> dict:
             conflicted.setdefault(org_id, "Projektpartner in diesem Antrag")
     for org_id, reason in conflicted.items():
         db.session.add(Recusal(vote_id=vote.id, organisation_id=org_id, reason=reason))
+    # Recorded with the opening, so that verify-log can hold the recusals to the log.
+    recorded["recused"] = [{"organisation_id": o, "reason": r} for o, r in conflicted.items()]
     db.session.flush()
     db.session.refresh(vote)
     when = (
@@ -251,6 +253,7 @@ def _put_ballot(
             application_id=application.id,
             actor_id=actor.id,
             kind=BALLOT_CAST,
+            created_at=ballot.cast_at,  # the same moment, as verify-log expects
             data=jsonable(
                 {
                     "vote_id": vote.id,
@@ -524,6 +527,7 @@ def record_session_item(
             data=jsonable(
                 {
                     "vote_id": vote.id,
+                    "session_id": session.id,
                     "session": session_text(session),
                     "present": sorted(e["organisation_id"] for e in entries if e.get("present")),
                     "absent": sorted(e["organisation_id"] for e in entries if not e.get("present")),

@@ -89,3 +89,13 @@ def export(fmt: str):
     if fmt == "csv":
         return Response(exports.csv_stream(rows), mimetype="text/csv; charset=utf-8", headers=headers)
     return Response(exports.xlsx_bytes(rows), mimetype=exports.XLSX_MIMETYPE, headers=headers)
+
+
+@panels.panel("integrity", "dashboard/_integrity.html", order=90, roles=(COORDINATOR,))
+def _integrity_panel(user) -> dict:
+    """The last check of the event log; a failed one also as an alert at the top of the page."""
+    from workflow.services import integrity
+
+    checks = integrity.last_checks(user.alliance_id)
+    alert = checks["latest"] if checks["failed"] else None
+    return checks | {"alert": alert, "alert_template": "dashboard/_integrity_alert.html"}

@@ -84,7 +84,7 @@ def test_pages_answer_at_once_while_the_mail_server_hangs(world, gunicorn):
         # The sender process talks to the hanging server; the pages do not care.
         mailer = Mailer(node, name="mailer-hanging").start()
         try:
-            assert _wait(lambda: hanging.connections), "the sender never connected"
+            assert _wait(lambda: hanging.connections, timeout=90), "the sender never connected"
             for path in ("/healthz", "/anmelden"):
                 assert anonymous.get(path, timeout=10).status_code == 200, path
             assert _pending() >= 1  # not lost: it waits for a server that answers
@@ -105,7 +105,7 @@ def test_two_senders_on_two_nodes_send_each_mail_once(app, world, smtp):
     for sender in senders:
         sender.start()
     try:
-        assert _wait(lambda: _pending() == 0), "the outbox was not sent"
+        assert _wait(lambda: _pending() == 0, timeout=90), "the outbox was not sent"
     finally:
         for sender in senders:
             sender.stop()

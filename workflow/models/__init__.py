@@ -12,7 +12,7 @@ from workflow.models.document import DOCUMENT_KINDS, Document
 from workflow.models.event import Event, EventText
 from workflow.models.integrity import IntegrityCheck
 from workflow.models.long_form import CostLine, FinancingLine, LongForm, LongFormPartner
-from workflow.models.notification import Notification, OutgoingMail
+from workflow.models.notification import Notification, NotificationPreference, OutgoingMail
 from workflow.models.organisation import Organisation
 from workflow.models.security import LoginFailure
 from workflow.models.sketch import ProjectPartner, Sketch
@@ -31,6 +31,7 @@ __all__ = [
     "Dispatch",
     "Document",
     "Notification",
+    "NotificationPreference",
     "OutgoingMail",
     "FIELDS_OF_ACTION",
     "Alliance",

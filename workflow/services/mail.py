@@ -5,8 +5,9 @@ was written into the outbox in the action's transaction and waits there until it
 
 Several senders (one per node) may run at once: each claims a batch first (a lease in
 `claimed_by`/`claimed_until`, taken by one UPDATE that skips rows another sender holds), sends it
-and marks each mail sent in its own commit, so every mail goes out once. A sender that dies
-mid-batch leaves its lease to expire; the mails it had not marked are sent by the next one.
+and marks the batch sent, so every mail goes out once. A sender that dies mid-batch leaves its
+lease to expire and the next one sends what it had not marked (mails of that batch that had
+reached the mail server then arrive twice: at most one batch, and only when a sender is killed).
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ def _send_batch(batch: list[OutgoingMail]) -> int:
                 mail.attempts += 1
                 mail.claimed_until = None
                 sent += 1
-            db.session.commit()  # each mail marked as soon as the server took it
+    db.session.commit()  # one commit per batch: a commit per mail made sending disk-bound
     return sent
 
 

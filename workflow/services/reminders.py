@@ -84,6 +84,9 @@ def send_revision_reminders(now: datetime | None = None) -> int:
             f"{requested_changes(request)}\n\nBitte reichen Sie die überarbeitete {what} ein, sobald "
             f"sie fertig ist. Fragen beantwortet Ihnen die Netzwerkkoordination.",
             application,
+            kind="revision_reminder",
+            needs_action=True,
+            awaits_state=application.state,
         )
         db.session.commit()
     return sent
@@ -114,7 +117,9 @@ def send_digests(now: datetime | None = None) -> int:
         for user in coordinators:
             if not jobs.claim(f"digest:{user.id}:{today}"):
                 continue
-            sent += notifications.notify([user], f"Fristen am {local_date(now)}: {_summary(entries)}", body)
+            sent += notifications.notify(
+                [user], f"Fristen am {local_date(now)}: {_summary(entries)}", body, kind="deadline_digest"
+            )
         db.session.commit()
     return sent
 

@@ -135,4 +135,5 @@ def invite(session: CommitteeSession) -> int:
         f"Sitzung des Lenkungskreises am {local_datetime(session.starts_at)}",
         f"Die nächste Sitzung findet am {local_datetime(session.starts_at)} statt: {session.place}.\n\n"
         f"Tagesordnung:\n{session.agenda or '—'}",
+        kind="session_invitation",
     )

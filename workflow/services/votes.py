@@ -40,6 +40,7 @@ from workflow.services.errors import DomainError, InvalidTransition, NotAllowed,
 from workflow.services.lifecycle import commit_as_written, effect, fire, jsonable, lock
 
 OBJECTION, MOVED_TO_SESSION, SESSION_RECORD = "objection", "moved_to_session", "session_record"
+VOTE_ASKS = ("vote_opened", "vote_reminder")  # what asks a partner to vote: done once it has
 REASON_LABELS = {
     "objection": "Widerspruch gegen das Umlaufverfahren",
     "no_quorum": "Quorum bis zum Ende der Frist nicht erreicht",
@@ -142,6 +143,9 @@ def _open(application: Application, actor: User | None, data: dict) -> dict:
         f"Die Langfassung „{application.title}“ ({application.reference}) von {application.applicant.name} "
         f"steht zur Abstimmung ({vote.mode_label}), {when}. Jetzt abstimmen.",
         application,
+        kind="vote_opened",
+        needs_action=True,
+        awaits_state="partner_vote",
     )
     return recorded
 
@@ -166,6 +170,9 @@ def _close(application: Application, actor: User | None, data: dict) -> dict:
         f"{tally.approve} Zustimmung, {tally.reject} Ablehnung, {tally.abstain} Enthaltung von "
         f"{tally.eligible} Stimmberechtigten. Die Stellungnahme ist vorzubereiten.",
         application,
+        kind="vote_closed",
+        needs_action=True,
+        awaits_state="statement_pending",
     )
     return {"tally": tally.as_dict(), "outcome": vote.outcome}
 
@@ -282,6 +289,7 @@ def _tell_coordination_of_quorum(application: Application, vote: Vote) -> voting
             f"Bei der Abstimmung über „{application.title}“ haben {tally.cast} von {tally.eligible} "
             f"Stimmberechtigten abgestimmt; das Quorum ({tally.quorum}) ist erreicht.",
             application,
+            kind="quorum_reached",
         )
     return tally
 
@@ -313,6 +321,7 @@ def cast_ballot(
         _refuse(NotAllowed("Sie können nur das Votum Ihrer eigenen Organisation abgeben."))
     comment = _validate_ballot(choice, comment, ratings)
     ballot = _put_ballot(application, vote, user.organisation_id, user, choice, comment, ratings)
+    notifications.resolve(application, user.organisation_id, VOTE_ASKS)
     tally = _tell_coordination_of_quorum(application, vote)
     commit_as_written()
     # Ballots are cast under the application's lock, one after the other: the one that completes
@@ -345,6 +354,7 @@ def declare_conflict(application: Application, user: User, reason: str) -> Recus
     if ballot is not None:
         db.session.delete(ballot)
     db.session.add(recusal)
+    notifications.resolve(application, user.organisation_id, VOTE_ASKS)  # it no longer votes
     db.session.add(
         Event(
             alliance_id=application.alliance_id,
@@ -364,13 +374,11 @@ def declare_conflict(application: Application, user: User, reason: str) -> Recus
 
 
 def _concerned(application: Application, vote: Vote) -> list[User]:
-    """Everyone concerned by a change of procedure: the coordination, the eligible partners'
+    """Those informed of a change of procedure besides the coordination: the eligible partners'
     representatives and the sponsor."""
-    return (
-        notifications.coordinators(application.alliance_id)
-        + notifications.representatives(o.id for o in vote.eligible_organisations())
-        + notifications.sponsors(application)
-    )
+    return notifications.representatives(
+        o.id for o in vote.eligible_organisations()
+    ) + notifications.sponsors(application)
 
 
 def move_to_session(
@@ -392,14 +400,23 @@ def move_to_session(
             data=jsonable({"vote_id": vote.id, "reason": reason, "session": session_text(session)}),
         )
     )
-    notifications.notify(
-        _concerned(application, vote),
-        f"Umlaufverfahren beendet: {application.reference} kommt in die Sitzung",
+    subject = f"Umlaufverfahren beendet: {application.reference} kommt in die Sitzung"
+    body = (
         f"Über „{application.title}“ ({application.reference}) wird nicht im Umlaufverfahren, sondern "
         f"{session_text(session)} abgestimmt. Grund: {REASON_LABELS[reason]}.{details} "
-        "Bereits abgegebene Voten bleiben erhalten und können in der Sitzung geändert werden.",
-        application,
+        "Bereits abgegebene Voten bleiben erhalten und können in der Sitzung geändert werden."
     )
+    # The coordination puts it on an agenda (and plans the session, if none is planned).
+    notifications.notify(
+        notifications.coordinators(application.alliance_id),
+        subject,
+        body,
+        application,
+        kind="moved_to_session",
+        needs_action=session is None,
+        awaits_state="partner_vote",
+    )
+    notifications.notify(_concerned(application, vote), subject, body, application, kind="moved_to_session")
 
 
 def object_to_circulation(application: Application, user: User, reason: str) -> Objection:
@@ -518,6 +535,7 @@ def record_session_item(
                 ratings,
                 extra={"session_id": session.id},
             )
+            notifications.resolve(application, org_id, VOTE_ASKS)
     db.session.add(
         Event(
             alliance_id=application.alliance_id,
@@ -748,6 +766,9 @@ def send_reminders() -> int:
                 f"Ihre Organisation hat zur Langfassung „{application.title}“ ({application.reference}) "
                 f"noch kein Votum abgegeben. Die Frist endet am {local_datetime(vote.deadline_at)}.",
                 application,
+                kind="vote_reminder",
+                needs_action=True,
+                awaits_state="partner_vote",
             )
         db.session.commit()
     return sent

@@ -11,6 +11,10 @@ held outside its chained payload, which keeps a salted hash of it, so that an er
 person out of it and the chain still verifies. Events written before stay as they were chained.
 
 integrity_checks: the result of each verify-log run (command or nightly tick), for the start page.
+
+notifications: their kind, whether they ask for an action and until when (the state that asked for
+it), whether they are held for the daily digest; notification_preferences: the person's choice per
+kind (at once, or in the digest).
 """
 
 import sqlalchemy as sa
@@ -59,9 +63,55 @@ def upgrade():
     with op.batch_alter_table("outgoing_mails", schema=None) as batch_op:
         batch_op.add_column(sa.Column("claimed_by", sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column("claimed_until", sa.DateTime(), nullable=True))
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("kind", sa.String(length=40), server_default="info", nullable=False))
+        batch_op.add_column(
+            sa.Column("needs_action", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+        batch_op.add_column(sa.Column("awaits_state", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("resolved_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("held", sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.create_index(
+            "ix_notifications_application_awaits", ["application_id", "awaits_state"], unique=False
+        )
+    op.create_table(
+        "notification_preferences",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column(
+            "delivery",
+            sa.Enum(
+                "immediate",
+                "digest",
+                name="notification_delivery",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_notification_preferences_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_preferences")),
+        sa.UniqueConstraint("user_id", "kind", name=op.f("uq_notification_preferences_user_id")),
+    )
+    with op.batch_alter_table("notification_preferences", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notification_preferences_user_id"), ["user_id"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("notification_preferences", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notification_preferences_user_id"))
+    op.drop_table("notification_preferences")
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_notifications_application_awaits")
+        batch_op.drop_column("held")
+        batch_op.drop_column("resolved_at")
+        batch_op.drop_column("awaits_state")
+        batch_op.drop_column("needs_action")
+        batch_op.drop_column("kind")
     with op.batch_alter_table("integrity_checks", schema=None) as batch_op:
         batch_op.drop_index("ix_integrity_checks_ok_finished")
     op.drop_table("integrity_checks")

@@ -93,6 +93,7 @@ PLACES: tuple[Place, ...] = (
     Place("api_tokens", "token_hash", SECRET, "user_id", "Hash eines API-Tokens; gelöscht, nie ausgegeben"),
     Place("calendar_feeds", "token_hash", SECRET, "user_id", "Hash der Kalenderadresse; gelöscht"),
     Place("login_failures", "key", OWN, "email:key"),
+    Place("notification_preferences", "kind", OWN, "user_id"),
     # free text that may name the person (others' notifications and mails too)
     *_mentions("notifications", "subject", "body"),
     *_mentions("outgoing_mails", "subject", "body", "last_error"),
@@ -174,6 +175,9 @@ PLACES: tuple[Place, ...] = (
         "webhook_deliveries", "Zustellprotokoll eines Empfängers", "event_type", "status", "last_error"
     ),
     *_not_personal("integrity_checks", "Kennung des prüfenden Prozesses", "run_by"),
+    *_not_personal(
+        "notifications", "Art der Mitteilung und Status, auf den sie wartet", "kind", "awaits_state"
+    ),
 )
 
 

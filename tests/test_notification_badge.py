@@ -97,4 +97,3 @@ def test_the_setting_is_on_the_account_page_per_kind(world, login):
     refused = partner.post("/konto/benachrichtigungen", data={"session_invitation": "weekly"})
     assert refused.status_code == 422
     assert notifications.preferences(world.user("partner-dgb"))[0]["delivery"] == "digest"  # nothing lost
-

@@ -197,10 +197,11 @@ class Matcher:
         parts = name.split(" ")
         patterns = [re.escape(user.email)]
         self.needles = [user.email]  # what a database LIKE looks for first
-        if len(name) >= 3:
+        # A name of one word ("Netzwerkkoordination") would take that word out of every text:
+        # names are matched only as first name(s) and surname.
+        if len(parts) >= 2 and len(parts[-1]) >= 2:
             patterns.append(re.escape(name))
             self.needles.append(name)
-        if len(parts) >= 2 and len(parts[-1]) >= 2:
             surname, first = re.escape(parts[-1]), re.escape(parts[0])
             patterns += [
                 rf"{surname},\s*{first}",

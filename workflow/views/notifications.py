@@ -41,7 +41,12 @@ def _item(n) -> dict:
 def index():
     recent = notifications.recent(current_user, limit=100)
     entries = [
-        {"group": True, "kind": e["kind"], "code": e["items"][0].kind, "items": [_item(n) for n in e["items"]]}
+        {
+            "group": True,
+            "kind": e["kind"],
+            "code": e["items"][0].kind,
+            "items": [_item(n) for n in e["items"]],
+        }
         if e["group"]
         else {"group": False, "item": _item(e["item"])}
         for e in notifications.grouped(recent)

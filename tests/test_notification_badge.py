@@ -60,7 +60,13 @@ def test_a_partner_is_asked_until_the_organisation_has_voted(world):
     assert notifications.unread_count(ihk) == 1 and notifications.unread_count(deputy) == 1
     votes.cast_ballot(application, deputy, "approve")
     assert notifications.unread_count(ihk) == 0 and notifications.unread_count(deputy) == 0
-    assert notifications.unread_count(world.user("partner-dgb")) == 1  # has not voted yet
+    dgb = world.user("partner-dgb")
+    assert notifications.unread_count(dgb) == 1  # has not voted yet
+    # an objection moves the vote to a session: nobody is asked to vote in writing any more; that
+    # it moved is one piece of news
+    votes.object_to_circulation(application, world.user("partner-agv"), "Bitte in der Sitzung beraten.")
+    assert notifications.unread_count(dgb) == 1
+    assert [(n.kind, n.resolved_at is None) for n in notifications.unread(dgb)] == [("moved_to_session", True)]
 
 
 def test_what_needs_no_action_waits_for_the_digest_and_is_mailed_once_a_day(world, smtp):

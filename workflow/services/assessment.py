@@ -243,7 +243,7 @@ def comment(application: Application, user: User, body: str) -> AssessmentNote:
         needs_action=True,  # the view asked for, to weigh in the assessment
         awaits_state="sketch_assessment",
     )
-    notifications.resolve(application, user.organisation_id, ("assessment_request",))
+    notifications.resolve(application, ("assessment_request",), user.organisation_id)
     db.session.commit()
     return note
 

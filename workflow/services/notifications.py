@@ -153,24 +153,26 @@ def _wants_digest(people: list[User], kind: str) -> set[int]:
 
 
 def resolve(
-    application: Application, organisation_id: int | None = None, kinds: tuple[str, ...] = ()
+    application: Application, kinds: tuple[str, ...] = (), organisation_id: int | None = None
 ) -> None:
-    """What asked for action on `application` and is done now: everything awaiting a state the
-    application has left; with `organisation_id`, what asked that organisation's people for the
-    `kinds` of action it has just taken (a ballot cast)."""
+    """What asked for action on `application` and is done now. Without `kinds`: everything
+    awaiting a state the application has left. With `kinds`: what asked for that action (of the
+    people of `organisation_id`, or of everyone), which has just been taken or is no longer theirs."""
     now = utcnow()
     query = sa.update(Notification).where(
         Notification.application_id == application.id,
         Notification.resolved_at.is_(None),
         Notification.needs_action.is_(True),
     )
-    if organisation_id is None:
+    if not kinds:
         query = query.where(
             Notification.awaits_state.is_not(None), Notification.awaits_state != application.state
         )
     else:
-        people = sa.select(User.id).where(User.organisation_id == organisation_id).scalar_subquery()
-        query = query.where(Notification.kind.in_(kinds), Notification.user_id.in_(people))
+        query = query.where(Notification.kind.in_(kinds))
+        if organisation_id is not None:
+            people = sa.select(User.id).where(User.organisation_id == organisation_id).scalar_subquery()
+            query = query.where(Notification.user_id.in_(people))
     db.session.execute(query.values(resolved_at=now).execution_options(synchronize_session=False))
 
 

@@ -321,7 +321,7 @@ def cast_ballot(
         _refuse(NotAllowed("Sie können nur das Votum Ihrer eigenen Organisation abgeben."))
     comment = _validate_ballot(choice, comment, ratings)
     ballot = _put_ballot(application, vote, user.organisation_id, user, choice, comment, ratings)
-    notifications.resolve(application, user.organisation_id, VOTE_ASKS)
+    notifications.resolve(application, VOTE_ASKS, user.organisation_id)
     tally = _tell_coordination_of_quorum(application, vote)
     commit_as_written()
     # Ballots are cast under the application's lock, one after the other: the one that completes
@@ -354,7 +354,7 @@ def declare_conflict(application: Application, user: User, reason: str) -> Recus
     if ballot is not None:
         db.session.delete(ballot)
     db.session.add(recusal)
-    notifications.resolve(application, user.organisation_id, VOTE_ASKS)  # it no longer votes
+    notifications.resolve(application, VOTE_ASKS, user.organisation_id)  # it no longer votes
     db.session.add(
         Event(
             alliance_id=application.alliance_id,
@@ -406,7 +406,9 @@ def move_to_session(
         f"{session_text(session)} abgestimmt. Grund: {REASON_LABELS[reason]}.{details} "
         "Bereits abgegebene Voten bleiben erhalten und können in der Sitzung geändert werden."
     )
-    # The coordination puts it on an agenda (and plans the session, if none is planned).
+    # Partners no longer vote in writing; the coordination puts it on an agenda (and plans the
+    # session, if none is planned).
+    notifications.resolve(application, VOTE_ASKS)
     notifications.notify(
         notifications.coordinators(application.alliance_id),
         subject,
@@ -535,7 +537,7 @@ def record_session_item(
                 ratings,
                 extra={"session_id": session.id},
             )
-            notifications.resolve(application, org_id, VOTE_ASKS)
+            notifications.resolve(application, VOTE_ASKS, org_id)
     db.session.add(
         Event(
             alliance_id=application.alliance_id,

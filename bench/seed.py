@@ -505,7 +505,8 @@ def seed(n: int, rng: random.Random, only_state: str | None = None) -> dict[str,
         application_row["next_due_on"] = upcoming.due_on if upcoming else None
         application_row["next_due_kind"] = upcoming.kind.name if upcoming else None
     counts = {}
-    for model, model_rows in rows.items():
+    order = {table: n for n, table in enumerate(db.metadata.sorted_tables)}  # referenced tables first
+    for model, model_rows in sorted(rows.items(), key=lambda item: order[item[0].__table__]):
         table = model.__table__
         for offset in range(0, len(model_rows), CHUNK):
             db.session.execute(sa.insert(table), model_rows[offset : offset + CHUNK])

@@ -181,17 +181,33 @@ def seed(
             budget_cents=234_000_000,
             created_at=utcnow(),
         )
+        alliance_chain = _Chain(
+            alliance_id, None, utcnow() - timedelta(days=1)
+        )  # its events of no application
         for k in range(3):
+            session_id = ids.take(CommitteeSession)
+            starts_at = utcnow() + timedelta(days=30 * (k + 1))
             add(
                 CommitteeSession,
-                id=ids.take(CommitteeSession),
+                id=session_id,
                 alliance_id=alliance_id,
-                starts_at=utcnow() + timedelta(days=30 * (k + 1)),
+                starts_at=starts_at,
                 place="IHK, Am Sande 1, Lüneburg",
                 agenda="1. Begrüßung\n2. Anträge\n3. Verschiedenes",
                 minutes=None,
                 created_by_id=None,
                 created_at=utcnow(),
+            )
+            alliance_chain.event(
+                add,
+                None,
+                "session_scheduled",
+                data={
+                    "session_id": session_id,
+                    "starts_at": starts_at.isoformat(),
+                    "place": "IHK, Am Sande 1, Lüneburg",
+                    "attached": 0,
+                },
             )
         sponsors = []
         for k in range(max(3, n // alliance_count // 20)):
@@ -344,26 +360,30 @@ def seed(
                 eligible = alliance["partners"]
                 choice = "reject" if target == "not_endorsed" else "approve"
                 for p_org, p_user in eligible:
+                    # Recorded as the app records a ballot (verify-log holds the row to it).
+                    ballot = {
+                        "choice": choice,
+                        "comment": "Begründet." if choice == "reject" else None,
+                        "rating_skilled_labour": 4,
+                        "rating_strategy_fit": 4,
+                        "rating_regional_relevance": 3,
+                        "rating_feasibility": 4,
+                        "rating_sustainability": 3,
+                    }
+                    chain.event(
+                        add,
+                        p_user,
+                        "ballot_cast",
+                        data={"vote_id": vote_id, "organisation_id": p_org, **ballot},
+                    )
                     add(
                         Ballot,
                         id=ids.take(Ballot),
                         vote_id=vote_id,
                         organisation_id=p_org,
-                        choice=choice,
-                        comment="Begründet." if choice == "reject" else None,
-                        rating_skilled_labour=4,
-                        rating_strategy_fit=4,
-                        rating_regional_relevance=3,
-                        rating_feasibility=4,
-                        rating_sustainability=3,
+                        **ballot,
                         cast_by_id=p_user,
                         cast_at=chain.now,
-                    )
-                    chain.event(
-                        add,
-                        p_user,
-                        "ballot_cast",
-                        data={"vote_id": vote_id, "organisation_id": p_org, "choice": choice},
                     )
                 tally = {
                     "approve": 14 if choice == "approve" else 0,
@@ -372,11 +392,7 @@ def seed(
                     "eligible": 14,
                     "quorum_percent": 50,
                 }
-                rows[Vote][-1].update(
-                    closed_at=chain.now,
-                    outcome="approved" if choice == "approve" else "not_approved",
-                    frozen_tally=tally,
-                )
+                outcome = "approved" if choice == "approve" else "not_approved"
                 chain.event(
                     add,
                     None,
@@ -384,8 +400,9 @@ def seed(
                     trigger="close_vote",
                     from_state=state,
                     to_state="statement_pending",
-                    data={"outcome": rows[Vote][-1]["outcome"]},
+                    data={"tally": tally, "outcome": outcome},
                 )
+                rows[Vote][-1].update(closed_at=chain.now, outcome=outcome, frozen_tally=tally)
                 state = "statement_pending"
                 continue
             candidates = transitions_of(trigger, state)
@@ -395,6 +412,13 @@ def seed(
                 if trigger in ("submit_sketch", "submit_long_form", "record_nbank_submission")
                 else alliance["coordinator"]
             )
+            data = {"bench": True}
+            if trigger in ("submit_sketch", "submit_long_form", "open_vote"):
+                days = {"submit_sketch": 21, "submit_long_form": 14, "open_vote": 7}[trigger]
+                due = calendar.due_date(chain.now + timedelta(hours=7), days)
+                data = {"deadline": due.isoformat(), "deadline_days": days}
+                if trigger == "open_vote":
+                    data = {"mode": "circulation", "deadline": due.isoformat(), "recused": []}
             if trigger == "open_vote":
                 vote_id = ids.take(Vote)
                 add(
@@ -403,21 +427,14 @@ def seed(
                     alliance_id=alliance["id"],
                     application_id=app_id,
                     mode="circulation",
-                    opened_at=chain.now,
-                    deadline_at=chain.now + timedelta(days=7),
+                    opened_at=chain.now + timedelta(hours=7),
+                    deadline_at=calendar.end_of_day(due),
                     session_date=None,
                     closed_at=None,
                     outcome=None,
                     frozen_tally=None,
                     rules={},
                 )
-            data = {"bench": True}
-            if trigger in ("submit_sketch", "submit_long_form", "open_vote"):
-                days = {"submit_sketch": 21, "submit_long_form": 14, "open_vote": 7}[trigger]
-                due = calendar.due_date(chain.now + timedelta(hours=7), days)
-                data = {"deadline": due.isoformat(), "deadline_days": days}
-                if trigger == "open_vote":
-                    data = {"mode": "circulation", "deadline": due.isoformat()}
             if trigger == "issue_statement":
                 decision = "endorse" if target != "not_endorsed" else "reject"
                 add(
@@ -439,8 +456,26 @@ def seed(
                     issued_by_id=alliance["coordinator"],
                     issued_at=chain.now,
                 )
-                data = {"decision": decision, "statement": "Der Lenkungskreis hat beraten."}
+                data = {
+                    "decision": decision,
+                    "statement": "Der Lenkungskreis hat beraten.",
+                    "statement_reference": rows[Statement][-1]["reference"],
+                    "statement_version": 1,
+                    "sha256": rows[Statement][-1]["sha256"],
+                }
             if trigger == "submit_sketch":
+                chain.event(
+                    add,
+                    sponsor,
+                    "document_uploaded",
+                    data={
+                        "kind": "sketch",
+                        "version": 1,
+                        "filename": "Skizze.pdf",
+                        "sha256": "0" * 64,
+                        "pages": 3,
+                    },
+                )
                 add(
                     Document,
                     id=ids.take(Document),
@@ -472,7 +507,8 @@ def seed(
         application_row["next_due_on"] = upcoming.due_on if upcoming else None
         application_row["next_due_kind"] = upcoming.kind.name if upcoming else None
     counts = {}
-    for model, model_rows in rows.items():
+    order = {table: n for n, table in enumerate(db.metadata.sorted_tables)}  # referenced tables first
+    for model, model_rows in sorted(rows.items(), key=lambda item: order[item[0].__table__]):
         table = model.__table__
         for offset in range(0, len(model_rows), CHUNK):
             db.session.execute(sa.insert(table), model_rows[offset : offset + CHUNK])

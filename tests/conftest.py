@@ -168,13 +168,17 @@ class Mailbox:
     """What a real SMTP server on loopback (aiosmtpd) received."""
 
     def __init__(self):
-        self.messages = []
+        self.received = []
+
+    @property
+    def messages(self) -> list:
+        return self.received
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         from email import message_from_bytes
         from email.policy import default
 
-        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        self.received.append(message_from_bytes(envelope.content, policy=default))
         return "250 OK"
 
     def to(self, address: str) -> list:
@@ -189,14 +193,46 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class Outbox:
+    """The mailbox of the `smtp` fixture: reading it (`messages`, `to`) first runs the sender once,
+    as the sender process (`send-mail --loop`) would have by then; `received` is what arrived
+    without that. (Not the server's handler itself: aiosmtpd inspects its handler's members.)"""
+
+    def __init__(self, app, server: Mailbox):
+        self.app, self.server = app, server
+
+    @property
+    def received(self) -> list:
+        return self.server.received
+
+    @property
+    def messages(self) -> list:
+        self.deliver()
+        return self.server.received
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+    def deliver(self) -> int:
+        from workflow.services import mail
+
+        with self.app.app_context():  # a session of its own, as the sender process has
+            try:
+                return mail.send_pending()
+            finally:
+                db.session.remove()
+
+
 @pytest.fixture
 def smtp(app):
-    """A real SMTP server on 127.0.0.1 for the duration of a test; the app sends to it."""
+    """A real SMTP server on 127.0.0.1 for the duration of a test; the app's outbox goes to it
+    when the test reads the mailbox (see Outbox)."""
     from aiosmtpd.controller import Controller
 
-    mailbox = Mailbox()
+    server = Mailbox()
+    mailbox = Outbox(app, server)
     port = mailbox.port = _free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller = Controller(server, hostname="127.0.0.1", port=port)
     controller.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
     try:

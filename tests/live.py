@@ -152,6 +152,51 @@ class Gunicorn:
             self._log = None
 
 
+class Mailer:
+    """The sender process beside the nodes, as the mailer unit runs it (`flask --app wsgi
+    send-mail --loop`), with a node's settings: it sends what the node's requests queued."""
+
+    def __init__(self, node: Gunicorn, interval: float = 0.2, name: str = "mailer"):
+        self.env, self.interval = node.env, interval
+        self.log_path = node.log_path.with_name(f"{name}-{node.port}.log")
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Mailer:
+        with open(self.log_path, "a") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "flask",
+                    "--app",
+                    "wsgi",
+                    "send-mail",
+                    "--loop",
+                    "--interval",
+                    str(self.interval),
+                ],
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        return self
+
+    def stop(self) -> None:
+        """SIGTERM: it stops after the mail in hand (killed if that takes longer than 15 s)."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=15)
+
+
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
     return [int(line) for line in out.stdout.split()]
@@ -175,6 +220,16 @@ def live_node(app, live_smtp):
     node = Gunicorn(app, live_smtp.port).start()
     yield node
     node.stop()
+
+
+@pytest.fixture
+def live_mailer(live_node):
+    """The mail sender beside the suite's node, for one test: what its requests queue reaches
+    `live_smtp` within a moment. (Only while a test asks for it: a sender running all along would
+    send the mail other tests expect at their own `smtp` server.)"""
+    mailer = Mailer(live_node).start()
+    yield mailer
+    mailer.stop()
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from tests.conftest import text_of
 from workflow.extensions import db
 from workflow.formatting import local_datetime
 from workflow.models import Application, AssessmentNote, Event, Notification
-from workflow.services import assessment
+from workflow.services import assessment, notifications
 from workflow.services.lifecycle import fire
 
 SCRIPT = "<script>alert(1)</script>"
@@ -314,11 +314,12 @@ def test_a_new_consultation_request_tells_the_coordination_by_mail_and_in_the_ap
 
 
 def test_the_notifications_page_marks_read_and_the_nav_counts_unread(app, world, login):
-    application = world.application("sketch_submitted")
+    application = world.application("sketch_draft")
     sponsor = login("applicant-bildungswerk")
     user = world.user("applicant-bildungswerk")
     unread = Notification.query.filter_by(user_id=user.id, read_at=None).count()
     assert unread >= 1
+    assert notifications.unread_count(user) == unread  # each asks the sponsor to act (the sketch)
     page = sponsor.get("/benachrichtigungen")
     assert page.status_code == 200
     assert f"{unread} ungelesen" in text_of(page.text)  # the nav badge

@@ -668,6 +668,16 @@ HTML_CASES: dict[str, Case] = {
     "account.index": Case("sponsor", page="/konto/", valid=lambda w: {"code": _sponsor_enrol_code(w)}),
     "account.create_token": Case("sponsor", page="/konto/", valid={"name": "Fachverfahren"}),
     "account.revoke_token": Case("sponsor", page="/konto/"),
+    "account.notification_settings": Case(
+        "sponsor",
+        page="/konto/",
+        valid={
+            "state_changed": "digest",
+            "statement": "immediate",
+            "moved_to_session": "immediate",
+            "info": "digest",
+        },
+    ),
     "account.disable_second_factor": Case(
         "observer", page="/konto/", valid=lambda w: {"code": pyotp.TOTP(w.totp_secret).now()}
     ),

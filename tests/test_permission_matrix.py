@@ -305,6 +305,7 @@ EXPECTED = {
     "POST /konto/": "302 422 422 422 422 422 422 422",
     "GET /konto/daten.json": "302 200 200 200 200 200 200 200",
     "POST /konto/zwei-faktor-abschalten": "302 422 422 422 422 422 422 422",  # needs a current code
+    "POST /konto/benachrichtigungen": "302 422 422 422 422 422 422 422",  # a choice per kind needed
     "GET /passwort-vergessen": "200 200 200 200 200 200 200 200",
     "POST /passwort-vergessen": "422 422 422 422 422 422 422 422",
     "GET /passwort/<purpose>/<token>": "410 410 410 410 410 410 410 410",

@@ -13,7 +13,6 @@ from workflow.config import Defaults
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_ID = 2**31 - 1
-OPERATIONS_ENDPOINTS = frozenset({"assets.healthz", "operations.readyz", "operations.prometheus"})
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -86,21 +85,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     instrumentation.init_app(app)
 
     import workflow.services  # noqa: F401  (registers the effects of the domain modules)
-
-    @app.after_request
-    def _send_mail(response):
-        # Mail queued by this request's (committed) action goes out now; on failure it waits
-        # in the outbox for `tick`.
-        from workflow.services import mail
-
-        if request.endpoint in OPERATIONS_ENDPOINTS:  # probes stay off the database
-            return response
-        try:
-            mail.send_pending(limit=50)
-        except Exception:  # noqa: BLE001 - never fail a request for its mail
-            app.logger.exception("sending queued mail failed")
-            db.session.rollback()
-        return response
 
     @app.after_request
     def _security_headers(response):

@@ -88,9 +88,26 @@ def register(app: Flask) -> None:
         for user in users:
             click.echo(f"{user.email}: {pyotp.TOTP(user.totp_secret).now()}")
 
+    @app.cli.command("send-mail")
+    @click.option("--loop", is_flag=True, help="Weiterlaufen und die Warteschlange laufend senden.")
+    @click.option(
+        "--interval",
+        type=click.FloatRange(0.05, 600),
+        default=2.0,
+        show_default=True,
+        help="Sekunden zwischen zwei Blicken in die Warteschlange, wenn nichts wartet.",
+    )
+    def send_mail(loop, interval):
+        """Send the queued mail (the outbox); with --loop until stopped (the mailer service)."""
+        from workflow.services import mail
+
+        sent = mail.run_sender(interval=interval) if loop else mail.send_pending()
+        click.echo(f"{sent} E-Mails versandt.")
+
     @app.cli.command("tick")
     def tick():
-        """Periodic work: close due votes, send reminders and queued mail (safe to run every minute)."""
+        """Periodic work: close due votes, queue reminders and digests, then send queued mail (safe to
+        run every minute)."""
         from workflow.services import jobs
 
         for name, count in jobs.run_all().items():

@@ -16,16 +16,19 @@ from workflow.services.errors import DomainError
 def register(app: Flask) -> None:
     @app.cli.command("verify-log")
     def verify_log():
-        """Check the hash chains of the event log; names the first broken link."""
-        from workflow.services.integrity import verify_log as verify
+        """Check the hash chains of the event log and every row derived from it; names the first
+        broken link or differing row. The result is stored for the coordinators' start page."""
+        from workflow.services import integrity
 
-        checked, broken = verify()
-        if broken:
+        result = integrity.check_and_record("verify-log")
+        if result.problem:
             raise click.ClickException(
-                f"Ereignisprotokoll verletzt bei Ereignis {broken.event_id} "
-                f"(Antrag {broken.application_id or '–'}): {broken.reason} ({checked} Ereignisse geprüft)"
+                f"{result.problem.message} ({result.events} Ereignisse, {result.rows} Zeilen geprüft)"
             )
-        click.echo(f"Ereignisprotokoll unversehrt: {checked} Ereignisse geprüft.")
+        click.echo(
+            f"Ereignisprotokoll unversehrt: {result.events} Ereignisse und {result.rows} abgeleitete "
+            f"Zeilen geprüft ({result.seconds:.1f} s)."
+        )
 
     @app.cli.command("backup")
     @click.argument("target", type=click.Path(path_type=Path))
@@ -90,8 +93,15 @@ def register(app: Flask) -> None:
         user = _person(email)
         if not yes:
             click.confirm(f"{user.name} <{user.email}> anonymisieren?", abort=True)
-        run(user)
+        done = run(user)
         click.echo(f"Anonymisiert: Konto {user.id}.")
+        for label, counts in (
+            ("Gelöscht", done.deleted),
+            ("Name und Adresse entfernt aus", done.redacted),
+            ("Aufbewahrt (Entscheidungsunterlagen, Aufbewahrungsfrist)", done.retained),
+        ):
+            if counts:
+                click.echo(f"{label}: " + ", ".join(f"{place} ({n})" for place, n in sorted(counts.items())))
 
 
 def _person(email: str):

@@ -92,7 +92,7 @@ def act(page, application_id: int, trigger: str, values: dict | None = None, jou
 
 
 @pytest.mark.parametrize("site", ["http", "https"], indirect=True)
-def test_the_whole_procedure_in_a_real_browser(world, site, new_page, live_smtp, tmp_path):
+def test_the_whole_procedure_in_a_real_browser(world, site, new_page, live_smtp, live_mailer, tmp_path):
     """Once against gunicorn directly, once over HTTPS through nginx (tests/nginx.py)."""
     base_url = site[0]
     journey = Journey(tmp_path)

@@ -9,10 +9,11 @@ from workflow.models.calendar import CalendarFeed
 from workflow.models.committee import CommitteeSession, SessionAttendance
 from workflow.models.dispatch import Dispatch
 from workflow.models.document import DOCUMENT_KINDS, Document
-from workflow.models.event import Event
 from workflow.models.job_run import JobRun
+from workflow.models.event import Event, EventText
+from workflow.models.integrity import IntegrityCheck
 from workflow.models.long_form import CostLine, FinancingLine, LongForm, LongFormPartner
-from workflow.models.notification import Notification, OutgoingMail
+from workflow.models.notification import Notification, NotificationPreference, OutgoingMail
 from workflow.models.organisation import Organisation
 from workflow.models.security import LoginFailure
 from workflow.models.signing import AuthenticityCheck, Letter, SigningCertificate
@@ -32,6 +33,7 @@ __all__ = [
     "Dispatch",
     "Document",
     "Notification",
+    "NotificationPreference",
     "OutgoingMail",
     "FIELDS_OF_ACTION",
     "Alliance",
@@ -41,6 +43,8 @@ __all__ = [
     "Ballot",
     "Event",
     "JobRun",
+    "EventText",
+    "IntegrityCheck",
     "FundingObject",
     "LoginFailure",
     "FundingPeriod",

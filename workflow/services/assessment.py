@@ -234,6 +234,9 @@ def grant_access(
         f"Bitte um Einschätzung: {application.reference}",
         body,
         application,
+        kind="assessment_request",
+        needs_action=True,
+        awaits_state="sketch_assessment",
     )
     db.session.commit()
     return grant
@@ -257,7 +260,11 @@ def comment(application: Application, user: User, body: str) -> AssessmentNote:
         f"Kommentar zur Ersteinschätzung: {application.reference}",
         f"{user.name} ({user.organisation.name}) hat die Skizze „{application.title}“ kommentiert.",
         application,
+        kind="assessment_comment",
+        needs_action=True,  # the view asked for, to weigh in the assessment
+        awaits_state="sketch_assessment",
     )
+    notifications.resolve(application, ("assessment_request",), user.organisation_id)
     db.session.commit()
     return note
 

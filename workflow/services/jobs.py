@@ -22,11 +22,12 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[], int]  # returns how many things it did
 _JOBS: list[tuple[str, Job]] = []
+_LAST: list[tuple[str, Job]] = []  # after every other job (sending what they queued)
 
 
-def periodic(name: str) -> Callable[[Job], Job]:
+def periodic(name: str, last: bool = False) -> Callable[[Job], Job]:
     def register(fn: Job) -> Job:
-        _JOBS.append((name, fn))
+        (_LAST if last else _JOBS).append((name, fn))
         return fn
 
     return register
@@ -37,7 +38,7 @@ def run_all() -> dict[str, int]:
     and recorded (JobRun "tick"), so that every node's /metrics knows when it last succeeded."""
     started, clock = utcnow(), time.perf_counter()
     results: dict[str, int] = {}
-    for name, job in _JOBS:
+    for name, job in (*_JOBS, *_LAST):
         try:
             results[name] = job()
         except Exception:  # noqa: BLE001 - reported, and the next tick tries again

@@ -92,6 +92,9 @@ def create_application(actor: User, **fields) -> Application:
         f"Neue Beratungsanfrage: {application.reference}",
         f"{application.applicant.name} bittet um ein Beratungsgespräch zu „{application.title}“.",
         application,
+        kind="consultation_requested",
+        needs_action=True,
+        awaits_state=INITIAL_STATE,
     )
     db.session.commit()
     return application

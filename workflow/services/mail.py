@@ -1,12 +1,26 @@
-"""Sending the outbox through SMTP. Never inside the action's transaction: a failing mail server
-never loses or rolls back what the person did; the mail waits and `tick` tries again."""
+"""Sending the outbox through SMTP, in its own process: `flask --app wsgi send-mail --loop` (the
+unit deploy/systemd/antragsweg-mailer.service) sends what actions queued within seconds. No request
+ever talks to the mail server, and an action never waits for it or is rolled back by it: the mail
+was written into the outbox in the action's transaction and waits there until it is sent.
+
+Several senders (one per node) may run at once: each claims a batch first (a lease in
+`claimed_by`/`claimed_until`, taken by one UPDATE that skips rows another sender holds), sends it
+and marks the batch sent, so every mail goes out once. A sender that dies mid-batch leaves its
+lease to expire and the next one sends what it had not marked (mails of that batch that had
+reached the mail server then arrive twice: at most one batch, and only when a sender is killed).
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import smtplib
+import socket
 import ssl
+import threading
 import time
+import uuid
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -21,6 +35,9 @@ from workflow.services.jobs import periodic
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+BATCH = 20
+# Longer than a batch can take with a mail server that answers nothing (BATCH × MAIL_TIMEOUT).
+LEASE = timedelta(minutes=10)
 
 
 def _connect() -> smtplib.SMTP:
@@ -47,38 +64,70 @@ def _message(mail: OutgoingMail) -> EmailMessage:
     return message
 
 
-def send_pending(limit: int = 100) -> int:
-    """Send what is due in the outbox; returns how many went out."""
-    if not current_app.config.get("MAIL_SERVER"):
-        return 0
+def _due(now):
+    return sa.and_(
+        OutgoingMail.sent_at.is_(None),
+        OutgoingMail.next_attempt_at <= now,
+        OutgoingMail.attempts < MAX_ATTEMPTS,
+        sa.or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < now),
+    )
+
+
+def claim(limit: int = BATCH) -> list[OutgoingMail]:
+    """Take a lease on up to `limit` due mails for this sender and commit it; returns them.
+
+    One UPDATE whose subquery skips rows locked by another sender's claim (PostgreSQL: FOR UPDATE
+    SKIP LOCKED; SQLite has one writer at a time, so the UPDATE is atomic anyway)."""
     now = utcnow()
-    pending = list(
+    token = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    chosen = (
+        sa.select(OutgoingMail.id)
+        .where(_due(now))
+        .order_by(OutgoingMail.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    db.session.execute(
+        sa.update(OutgoingMail)
+        .where(OutgoingMail.id.in_(chosen.scalar_subquery()), _due(now))
+        .values(claimed_by=token, claimed_until=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return list(
         db.session.scalars(
-            sa.select(OutgoingMail)
-            .where(
-                OutgoingMail.sent_at.is_(None),
-                OutgoingMail.next_attempt_at <= now,
-                OutgoingMail.attempts < MAX_ATTEMPTS,
-            )
-            .order_by(OutgoingMail.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+            sa.select(OutgoingMail).where(OutgoingMail.claimed_by == token).order_by(OutgoingMail.id)
         )
     )
-    if not pending:
-        db.session.rollback()
+
+
+def send_pending(limit: int = 100) -> int:
+    """Send what is due in the outbox, in claimed batches; returns how many went out."""
+    if not current_app.config.get("MAIL_SERVER"):
         return 0
-    sent, clock = 0, time.perf_counter()
+    sent = 0
+    while limit > 0:
+        batch = claim(min(limit, BATCH))
+        if not batch:
+            break
+        limit -= len(batch)
+        sent += _send_batch(batch)
+    return sent
+
+
+def _send_batch(batch: list[OutgoingMail]) -> int:
+    clock = time.perf_counter()
     try:
         smtp = _connect()
     except (OSError, smtplib.SMTPException) as error:
-        for mail in pending:
+        for mail in batch:
             _failed(mail, error)
         db.session.commit()
-        _log_run(0, len(pending), clock)
+        _log_run(0, len(batch), clock)
         return 0
+    sent = 0
     with smtp:
-        for mail in pending:
+        for mail in batch:
             try:
                 smtp.send_message(_message(mail))
             except (OSError, smtplib.SMTPException) as error:
@@ -86,9 +135,10 @@ def send_pending(limit: int = 100) -> int:
             else:
                 mail.sent_at = utcnow()
                 mail.attempts += 1
+                mail.claimed_until = None
                 sent += 1
-    db.session.commit()
-    _log_run(sent, len(pending) - sent, clock)
+    db.session.commit()  # one commit per batch: a commit per mail made sending disk-bound
+    _log_run(sent, len(batch) - sent, clock)
     return sent
 
 
@@ -112,8 +162,34 @@ def _failed(mail: OutgoingMail, error: Exception) -> None:
         type(error).__name__,
         extra={"mail_id": mail.id, "attempt": mail.attempts, "error": type(error).__name__},
     )
+    mail.claimed_until = None
 
 
-@periodic("mail")
+def run_sender(interval: float = 2.0, stop: threading.Event | None = None) -> int:
+    """Send the outbox until stopped (SIGTERM or SIGINT end it after the mail in hand); returns how
+    many went out. Looks again every `interval` seconds when nothing is due."""
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    total = 0
+    while not stop.is_set():
+        try:
+            sent = send_pending(limit=BATCH)
+        except Exception:  # noqa: BLE001 - the database went away for a moment: try again
+            log.exception("sending the outbox failed")
+            db.session.rollback()
+            sent = 0
+        finally:
+            db.session.remove()
+        total += sent
+        if not sent:
+            stop.wait(interval)
+    return total
+
+
+@periodic("mail", last=True)
 def _send_outbox() -> int:
+    # Last of tick's jobs, so that what the others queued (reminders, digests) leaves in the same
+    # run, also where no sender process runs.
     return send_pending()

@@ -19,7 +19,7 @@ from workflow.lifecycle import COORDINATOR
 from workflow.models import Alliance, Application, Event, Organisation, User
 from workflow.models.types import utcnow
 from workflow.rules import deadlines as calendar
-from workflow.services import jobs, mail, notifications, signing
+from workflow.services import jobs, notifications, signing
 
 DRAFT_STATES = ("sketch_draft", "long_form_draft")
 # The triggers that hand a draft (back) to the sponsor; the latest tells whether it is a revision.
@@ -84,10 +84,11 @@ def send_revision_reminders(now: datetime | None = None) -> int:
             f"{requested_changes(request)}\n\nBitte reichen Sie die überarbeitete {what} ein, sobald "
             f"sie fertig ist. Fragen beantwortet Ihnen die Netzwerkkoordination.",
             application,
+            kind="revision_reminder",
+            needs_action=True,
+            awaits_state=application.state,
         )
         db.session.commit()
-    if sent:
-        mail.send_pending()
     return sent
 
 
@@ -121,10 +122,8 @@ def send_digests(now: datetime | None = None) -> int:
         for user in coordinators:
             if not jobs.claim(f"digest:{user.id}:{today}"):
                 continue
-            sent += notifications.notify([user], subject, body)
+            sent += notifications.notify([user], subject, body, kind="deadline_digest")
         db.session.commit()
-    if sent:
-        mail.send_pending()
     return sent
 
 

@@ -452,6 +452,7 @@ def invite(session: CommitteeSession) -> int:
         f"{local_datetime(session.starts_at)}",
         f"Die nächste Sitzung findet am {local_datetime(session.starts_at)} statt: {session.place}.\n\n"
         f"Tagesordnung:\n{session.agenda or '—'}",
+        kind="session_invitation",
     )
 
 

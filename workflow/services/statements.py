@@ -401,6 +401,7 @@ def _tell_sponsor(application: Application, statement: Statement, corrected: boo
         f"Die {what} ({statement.decision_label}, {statement.reference}) zu „{application.title}“ "
         "liegt als PDF vor. Sie können sie auf der Seite Ihres Antrags herunterladen.",
         application,
+        kind="statement",
     )
 
 

@@ -41,6 +41,7 @@ from workflow.services.errors import DomainError, InvalidTransition, NotAllowed,
 from workflow.services.lifecycle import commit_as_written, effect, fire, jsonable, lock
 
 OBJECTION, MOVED_TO_SESSION, SESSION_RECORD = "objection", "moved_to_session", "session_record"
+VOTE_ASKS = ("vote_opened", "vote_reminder")  # what asks a partner to vote: done once it has
 REASON_LABELS = {
     "objection": "Widerspruch gegen das Umlaufverfahren",
     "no_quorum": "Quorum bis zum Ende der Frist nicht erreicht",
@@ -241,6 +242,8 @@ def _open(application: Application, actor: User | None, data: dict) -> dict:
         conflicted.setdefault(org_id, "Projektpartner in diesem Antrag")
     for org_id, reason in conflicted.items():
         db.session.add(Recusal(vote_id=vote.id, organisation_id=org_id, reason=reason))
+    # Recorded with the opening, so that verify-log can hold the recusals to the log.
+    recorded["recused"] = [{"organisation_id": o, "reason": r} for o, r in conflicted.items()]
     db.session.flush()
     db.session.refresh(vote)
     when = (
@@ -261,6 +264,9 @@ def _open(application: Application, actor: User | None, data: dict) -> dict:
         + (f" {note}." if note else "")
         + " Jetzt abstimmen.",
         application,
+        kind="vote_opened",
+        needs_action=True,
+        awaits_state="partner_vote",
     )
     return recorded
 
@@ -286,6 +292,9 @@ def _close(application: Application, actor: User | None, data: dict) -> dict:
         f"Die Abstimmung über „{application.title}“ ist geschlossen ({vote.outcome_label}): "
         f"{counted}. Die Stellungnahme ist vorzubereiten.",
         application,
+        kind="vote_closed",
+        needs_action=True,
+        awaits_state="statement_pending",
     )
     return {"tally": tally.as_dict(), "outcome": vote.outcome}
 
@@ -398,6 +407,7 @@ def _put_ballot(
             application_id=application.id,
             actor_id=actor.id,
             kind=BALLOT_CAST,
+            created_at=ballot.cast_at,  # the same moment, as verify-log expects
             data=jsonable(
                 {
                     "vote_id": vote.id,
@@ -426,6 +436,7 @@ def _tell_coordination_of_quorum(application: Application, vote: Vote) -> voting
             f"Bei der Abstimmung über „{application.title}“ haben {tally.cast} von {tally.eligible} "
             f"Stimmberechtigten abgestimmt; das Quorum ({tally.quorum}) ist erreicht.",
             application,
+            kind="quorum_reached",
         )
     return tally
 
@@ -457,6 +468,7 @@ def cast_ballot(
         _refuse(NotAllowed("Sie können nur das Votum Ihrer eigenen Organisation abgeben."))
     comment = _validate_ballot(choice, comment, ratings)
     ballot = _put_ballot(application, vote, user.organisation_id, user, choice, comment, ratings)
+    notifications.resolve(application, VOTE_ASKS, user.organisation_id)
     tally = _tell_coordination_of_quorum(application, vote)
     commit_as_written()
     # Ballots are cast under the application's lock, one after the other: the one that completes
@@ -489,6 +501,7 @@ def declare_conflict(application: Application, user: User, reason: str) -> Recus
     if ballot is not None:
         db.session.delete(ballot)
     db.session.add(recusal)
+    notifications.resolve(application, VOTE_ASKS, user.organisation_id)  # it no longer votes
     db.session.add(
         Event(
             alliance_id=application.alliance_id,
@@ -508,13 +521,11 @@ def declare_conflict(application: Application, user: User, reason: str) -> Recus
 
 
 def _concerned(application: Application, vote: Vote) -> list[User]:
-    """Everyone concerned by a change of procedure: the coordination, the eligible partners'
+    """Those informed of a change of procedure besides the coordination: the eligible partners'
     representatives and the sponsor."""
-    return (
-        notifications.coordinators(application.alliance_id)
-        + notifications.representatives(o.id for o in vote.eligible_organisations())
-        + notifications.sponsors(application)
-    )
+    return notifications.representatives(
+        o.id for o in vote.eligible_organisations()
+    ) + notifications.sponsors(application)
 
 
 def move_to_session(
@@ -537,14 +548,25 @@ def move_to_session(
             data=jsonable({"vote_id": vote.id, "reason": reason, "session": session_text(session)}),
         )
     )
-    notifications.notify(
-        _concerned(application, vote),
-        f"Umlaufverfahren beendet: {application.reference} kommt in die Sitzung",
+    subject = f"Umlaufverfahren beendet: {application.reference} kommt in die Sitzung"
+    body = (
         f"Über „{application.title}“ ({application.reference}) wird nicht im Umlaufverfahren, sondern "
         f"{session_text(session)} abgestimmt. Grund: {REASON_LABELS[reason]}.{details} "
-        "Bereits abgegebene Voten bleiben erhalten und können in der Sitzung geändert werden.",
-        application,
+        "Bereits abgegebene Voten bleiben erhalten und können in der Sitzung geändert werden."
     )
+    # Partners no longer vote in writing; the coordination puts it on an agenda (and plans the
+    # session, if none is planned).
+    notifications.resolve(application, VOTE_ASKS)
+    notifications.notify(
+        notifications.coordinators(application.alliance_id),
+        subject,
+        body,
+        application,
+        kind="moved_to_session",
+        needs_action=session is None,
+        awaits_state="partner_vote",
+    )
+    notifications.notify(_concerned(application, vote), subject, body, application, kind="moved_to_session")
 
 
 def object_to_circulation(application: Application, user: User, reason: str) -> Objection:
@@ -663,6 +685,7 @@ def record_session_item(
                 ratings,
                 extra={"session_id": session.id},
             )
+            notifications.resolve(application, VOTE_ASKS, org_id)
     db.session.add(
         Event(
             alliance_id=application.alliance_id,
@@ -672,6 +695,7 @@ def record_session_item(
             data=jsonable(
                 {
                     "vote_id": vote.id,
+                    "session_id": session.id,
                     "session": session_text(session),
                     "present": sorted(e["organisation_id"] for e in entries if e.get("present")),
                     "absent": sorted(e["organisation_id"] for e in entries if not e.get("present")),
@@ -910,6 +934,9 @@ def send_reminders() -> int:
                 f"Ihre Organisation hat zur Langfassung „{application.title}“ ({application.reference}) "
                 f"noch kein Votum abgegeben. Die Frist endet am {local_datetime(vote.deadline_at)}.",
                 application,
+                kind="vote_reminder",
+                needs_action=True,
+                awaits_state="partner_vote",
             )
         db.session.commit()
     return sent

@@ -8,8 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from forms.auth import CodeForm
+from forms.notifications import preferences_form
 from forms.tokens import TokenForm
-from workflow.services import calendar_feeds, security, tokens
+from workflow.services import calendar_feeds, notifications, security, tokens
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
 
@@ -20,7 +21,13 @@ navigation.register(
 )
 
 
-def _page(code_form: CodeForm, token_form: TokenForm, new_token: str | None = None, status: int = 200):
+def _page(
+    code_form: CodeForm,
+    token_form: TokenForm,
+    new_token: str | None = None,
+    status: int = 200,
+    notification_form=None,
+):
     secret = None
     if not current_user.totp_secret:
         secret = session.setdefault("enrol_totp_secret", security.new_totp_secret())
@@ -35,6 +42,7 @@ def _page(code_form: CodeForm, token_form: TokenForm, new_token: str | None = No
         tokens=tokens.all_of(current_user),
         new_token=new_token,
         feed=calendar_feeds.active_feed(current_user),
+        notification_form=notification_form or preferences_form(notifications.preferences(current_user)),
     )
     # The page shows a new token once and the enrolment secret: never cached.
     return response, status, {"Cache-Control": "no-store"}
@@ -87,3 +95,15 @@ def revoke_token(token_id: int):
     token = tokens.revoke(current_user, token_id)
     flash(f"Das Token „{token.name}“ ist widerrufen und gilt nicht mehr.", "success")
     return redirect(url_for(".index") + "#api-tokens")
+
+
+@bp.post("/benachrichtigungen")
+@login_required
+def notification_settings():
+    """At once or in the daily digest, per kind of notification that needs no action."""
+    form = preferences_form(notifications.preferences(current_user), request.form)
+    if form.validate_on_submit():
+        notifications.set_preferences(current_user, {kind: form[kind].data for kind in form.kinds})
+        flash("Ihre Einstellungen zu Benachrichtigungen sind gespeichert.", "success")
+        return redirect(url_for(".index") + "#notification-settings")
+    return _page(CodeForm(formdata=None), TokenForm(formdata=None), notification_form=form, status=422)

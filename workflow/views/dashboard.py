@@ -109,3 +109,13 @@ def export(fmt: str):
     response.content_length = size
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@panels.panel("integrity", "dashboard/_integrity.html", order=90, roles=(COORDINATOR,))
+def _integrity_panel(user) -> dict:
+    """The last check of the event log; a failed one also as an alert at the top of the page."""
+    from workflow.services import integrity
+
+    checks = integrity.last_checks(user.alliance_id)
+    alert = checks["latest"] if checks["failed"] else None
+    return checks | {"alert": alert, "alert_template": "dashboard/_integrity_alert.html"}

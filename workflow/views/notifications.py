@@ -22,30 +22,48 @@ navigation.register(
 )
 
 
+def _item(n) -> dict:
+    return {
+        "id": n.id,
+        "subject": n.subject,
+        "body": n.body,
+        "link": n.link,
+        "application_id": n.application_id,
+        "created_at": n.created_at,
+        "unread": n.read_at is None and n.resolved_at is None,
+        "needs_action": n.needs_action,
+        "done": n.resolved_at is not None,
+    }
+
+
 @bp.get("/benachrichtigungen")
 @login_required
 def index():
-    items = [
+    recent = notifications.recent(current_user, limit=100)
+    entries = [
         {
-            "id": n.id,
-            "subject": n.subject,
-            "body": n.body,
-            "link": n.link,
-            "application_id": n.application_id,
-            "created_at": n.created_at,
-            "unread": n.read_at is None,
+            "group": True,
+            "kind": e["kind"],
+            "code": e["items"][0].kind,
+            "items": [_item(n) for n in e["items"]],
         }
-        for n in notifications.recent(current_user, limit=100)
+        if e["group"]
+        else {"group": False, "item": _item(e["item"])}
+        for e in notifications.grouped(recent)
     ]
-    return render_template("notifications/index.html", items=items)
+    return render_template(
+        "notifications/index.html", entries=entries, any_unread=any(_item(n)["unread"] for n in recent)
+    )
 
 
 @bp.post("/benachrichtigungen/gelesen")
 @login_required
 def mark_read():
     notification_id = _id(request.form.get("id"))  # None for "all", and for anything odd
-    notifications.mark_read(current_user, notification_id)
-    if notification_id is None:
+    kind = request.form.get("kind")
+    kind = kind if kind in notifications.KINDS else None  # a group: every unread one of its kind
+    notifications.mark_read(current_user, notification_id, kind)
+    if notification_id is None and kind is None:
         flash("Alle Benachrichtigungen sind als gelesen markiert.", "success")
     target = _id(request.form.get("open"))
     if target is not None:

@@ -202,6 +202,7 @@ def timeline(
             trigger = TRIGGERS_BY_NAME.get(event.trigger)
             entry["what"] = trigger.label if trigger else KIND_LABELS.get(event.kind, event.kind)
             data.pop("session_id", None)  # shown as "session" (date and place)
+            data.pop("recused", None)  # the vote panel names the recused partners
         entry["items"] = [
             (_label(event.trigger, key), _value(key, value))
             for key, value in data.items()

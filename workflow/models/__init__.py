@@ -9,9 +9,9 @@ from workflow.models.calendar import CalendarFeed
 from workflow.models.committee import CommitteeSession, SessionAttendance
 from workflow.models.dispatch import Dispatch
 from workflow.models.document import DOCUMENT_KINDS, Document
-from workflow.models.job_run import JobRun
 from workflow.models.event import Event, EventText
 from workflow.models.integrity import IntegrityCheck
+from workflow.models.job_run import JobRun
 from workflow.models.long_form import CostLine, FinancingLine, LongForm, LongFormPartner
 from workflow.models.notification import Notification, NotificationPreference, OutgoingMail
 from workflow.models.organisation import Organisation

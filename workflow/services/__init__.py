@@ -4,4 +4,14 @@ Views, the API and the CLI call these; none of them sets `state` or writes an ev
 """
 
 # Importing the modules registers their effects on lifecycle triggers.
-from workflow.services import deadlines, integrity, letters, mail, nbank, reminders, statements, votes, webhooks  # noqa: F401
+from workflow.services import (  # noqa: F401
+    deadlines,
+    integrity,
+    letters,
+    mail,
+    nbank,
+    reminders,
+    statements,
+    votes,
+    webhooks,
+)

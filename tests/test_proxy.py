@@ -166,7 +166,7 @@ def test_static_files_come_from_nginx_with_long_cache_headers_and_versioned_link
 
 
 def test_mail_links_calendar_feed_and_openapi_are_https_behind_the_proxy(
-    nginx_proxy, https, world, live_smtp
+    nginx_proxy, https, world, live_smtp, live_mailer
 ):
     base = nginx_proxy.url
     anonymous = https(None)
@@ -245,7 +245,9 @@ def direct_node(app, live_smtp):
     node.stop()
 
 
-def test_without_trusted_proxies_forged_forwarded_headers_change_nothing(direct_node, world, live_smtp):
+def test_without_trusted_proxies_forged_forwarded_headers_change_nothing(
+    direct_node, world, live_smtp, live_mailer
+):
     """From 127.0.0.1, whom gunicorn itself would believe by default (its forwarded_allow_ips),
     X-Forwarded-For/-Proto/-Host change neither the address counted, nor the scheme, nor a link."""
     client = HttpUser(direct_node.url)

@@ -150,6 +150,21 @@ PLACES: tuple[Place, ...] = (
         "(event_texts), ältere Einträge bleiben, wie sie verkettet wurden",
     ),
     Place("organisations", "name", RETAINED, why="Name einer Organisation (Beteiligte am Verfahren)"),
+    Place(
+        "letters",
+        "record",
+        RETAINED,
+        "issued_by_id",
+        "Daten des Schreibens zur Ersteinschätzung, so wie sie in die ausgestellte PDF eingebettet sind",
+    ),
+    Place(
+        "signing_certificates",
+        "subject",
+        RETAINED,
+        why="Inhaber des Signaturzertifikats des Bündnisses (steht in jedem signierten Dokument)",
+    ),
+    Place("statements", "signed_by", RETAINED, why="Unterzeichner, wie er im signierten Dokument steht"),
+    Place("letters", "signed_by", RETAINED, why="Unterzeichner, wie er im signierten Dokument steht"),
     # not personal
     *_not_personal("alliances", "Stammdaten des Bündnisses", "slug", "name", "committee_name", "rules"),
     *_not_personal("dispatches", "erzeugte Schlüssel aus Nummern und Daten", "key"),
@@ -178,6 +193,33 @@ PLACES: tuple[Place, ...] = (
     *_not_personal(
         "notifications", "Art der Mitteilung und Status, auf den sie wartet", "kind", "awaits_state"
     ),
+    *_mentions("committee_sessions", "cancel_reason", owner="cancelled_by_id"),
+    *_not_personal(
+        "authenticity_checks",
+        "Adresse einer Prüfung auf der Echtheitsseite, nur für die Drosselung und nach deren Fenster "
+        "gelöscht; mit keinem Konto verbunden",
+        "address",
+    ),
+    *_not_personal("job_runs", "Name und Ergebnis eines Laufs von tick", "name", "results"),
+    *_not_personal(
+        "signing_certificates",
+        "Zertifikat und verschlüsselter Schlüssel des Bündnisses",
+        "issuer",
+        "serial_number",
+        "fingerprint_sha256",
+        "certificate_pem",
+        "chain_pem",
+        "encrypted_key",
+    ),
+    *_not_personal(
+        "letters",
+        "Aktenzeichen, Prüfwerte, erzeugter Dateiname",
+        "reference",
+        "sha256",
+        "storage_key",
+        "check_code_hash",
+    ),
+    *_not_personal("statements", "Prüfwert des Prüfcodes", "check_code_hash"),
 )
 
 

@@ -321,6 +321,10 @@ def test_the_coordinator_records_a_session_that_was_not_planned_here(world, logi
     assert recorded.id < closing.id and recorded.created_at <= closing.created_at
     assert record(waiting, 3, ["approve"] * 3) == 303  # 3 of 14: no quorum
     assert _reload(waiting).current_vote.outcome == "not_approved"
+    # What was entered afterwards is on the record: every row agrees with the chained events.
+    from workflow.services.integrity import verify_log
+
+    assert verify_log()[1] is None
 
 
 def test_which_votes_a_session_entered_afterwards_may_take(world):

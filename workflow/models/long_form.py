@@ -328,7 +328,9 @@ _PROBLEMS = {
     "agency": _agency_problems,
     "sustainability": _sustainability_problems,
 }
-assert set(_PROBLEMS) == set(SECTIONS_BY_KEY)
+# Every section has exactly one completeness rule; a section added without one fails at import.
+if set(_PROBLEMS) != set(SECTIONS_BY_KEY):
+    raise RuntimeError("Abschnitte ohne Vollständigkeitsregel: %s" % (set(SECTIONS_BY_KEY) ^ set(_PROBLEMS)))
 
 
 class LongFormPartner(db.Model):

@@ -18,6 +18,19 @@ class LoginForm(CleanForm):
     )
 
 
+class SignInLinkForm(CleanForm):
+    """On the login page beside the password form, with the prefix "link" (ids stay unique)."""
+
+    email = EmailField(
+        "E-Mail-Adresse",
+        validators=[
+            DataRequired("Bitte geben Sie Ihre E-Mail-Adresse ein."),
+            Length(max=254),
+            Email("Bitte geben Sie eine gültige E-Mail-Adresse ein."),
+        ],
+    )
+
+
 class CodeForm(CleanForm):
     code = StringField(
         "Sechsstelliger Code aus Ihrer Authenticator-App",

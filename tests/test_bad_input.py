@@ -156,6 +156,7 @@ def corpus(app, matrix, request):
             ),
             accounts.INVITE: accounts.make_link_token(invited, accounts.INVITE),
             accounts.RESET: accounts.make_link_token(people["applicant-elbtal"], accounts.RESET),
+            accounts.SIGN_IN: accounts.make_link_token(people["partner-dgb"], accounts.SIGN_IN),
         }
         w.sponsor_email = sponsor.email
         db.session.commit()
@@ -605,6 +606,10 @@ HTML_CASES: dict[str, Case] = {
         "pending_enrol", valid=lambda w: {"code": pyotp.TOTP(w.enrol_secret).now()}
     ),
     "auth.set_language": Case("sponsor", page="/", valid={"language": "en"}),
+    "auth.request_sign_in_link": Case(
+        "anonymous", page="/anmelden", valid=lambda w: {"link-email": w.sponsor_email}
+    ),
+    "auth.link_sign_in": Case("anonymous"),
     **{f"applications.act:{t}": case for t, case in TRIGGER_CASES.items()},
     "applications.edit": Case("sponsor", "C"),
     "applications.new": Case("sponsor", valid={"title": "Neue Idee"}),
@@ -793,6 +798,8 @@ def _url(world, key: str, case: Case) -> str:
     for name in rule.arguments - set(rule.defaults or {}):
         if name == "application_id":
             values[name] = world.ids[case.app]
+        elif name == "token" and key == "auth.link_sign_in":
+            values[name] = world.links["sign-in"]
         elif name == "token" and key.startswith("accounts."):
             values[name] = world.links["confirm" if key == "accounts.confirm" else case.params["purpose"]]
         elif name in case.params:
@@ -924,6 +931,7 @@ NO_FIELDS = {
     "applications.act:close_vote",
     "accounts.resend_confirmation",
     "accounts.confirm",
+    "auth.link_sign_in",
     "settings.deactivate_partner",
     "settings.deactivate_representative",
     "calendar.issue",

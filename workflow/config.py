@@ -39,6 +39,7 @@ class Defaults:
     CONFIRM_LINK_MAX_AGE = 3 * 24 * 3600
     INVITE_LINK_MAX_AGE = 7 * 24 * 3600
     RESET_LINK_MAX_AGE = 2 * 3600
+    SIGN_IN_LINK_MAX_AGE = 15 * 60
     # How the app is reached from outside: every absolute address it hands out (links in mails,
     # calendar feeds, webhook cards, the OpenAPI document's server) starts with it, never with
     # the Host a request names.

@@ -102,16 +102,26 @@ def create_user(
 # dispatches table, committed with the change it makes. A reset link also stops working as soon
 # as the password changed by any other way.
 
-CONFIRM, INVITE, RESET = "confirm-email", "invite", "reset-password"
-LINK_AGES = {CONFIRM: "CONFIRM_LINK_MAX_AGE", INVITE: "INVITE_LINK_MAX_AGE", RESET: "RESET_LINK_MAX_AGE"}
+CONFIRM, INVITE, RESET, SIGN_IN = "confirm-email", "invite", "reset-password", "sign-in"
+LINK_AGES = {
+    CONFIRM: "CONFIRM_LINK_MAX_AGE",
+    INVITE: "INVITE_LINK_MAX_AGE",
+    RESET: "RESET_LINK_MAX_AGE",
+    SIGN_IN: "SIGN_IN_LINK_MAX_AGE",
+}
 LINK_ENDPOINTS = {
     CONFIRM: "accounts.confirm",
     INVITE: "accounts.set_password",
     RESET: "accounts.set_password",
+    SIGN_IN: "auth.link_sign_in",
 }
 LINK_EXPIRED = (
     "Dieser Link ist abgelaufen. Bitte fordern Sie einen neuen an "
     "(„Passwort vergessen?“ auf der Anmeldeseite oder „Bestätigungslink erneut senden“)."
+)
+SIGN_IN_LINK_EXPIRED = (
+    "Dieser Anmeldelink ist abgelaufen (er gilt 15 Minuten). Bitte fordern Sie auf der "
+    "Anmeldeseite einen neuen an."
 )
 LINK_USED = "Dieser Link wurde bereits verwendet. Jeder Link gilt nur einmal."
 LINK_BROKEN = "Dieser Link ist ungültig. Bitte prüfen Sie, ob Sie ihn vollständig kopiert haben."
@@ -131,9 +141,9 @@ def make_link_token(user: User, purpose: str) -> str:
     )
 
 
-def link_url(user: User, purpose: str) -> str:
-
-    kwargs = {"token": make_link_token(user, purpose)}
+def link_url(user: User, purpose: str, **query: str) -> str:
+    """The link's full address; `query` goes into its query string (e.g. the page to land on)."""
+    kwargs = {"token": make_link_token(user, purpose), **query}
     if LINK_ENDPOINTS[purpose] == "accounts.set_password":
         kwargs["purpose"] = purpose
     path = current_app.url_map.bind("").build(LINK_ENDPOINTS[purpose], kwargs)
@@ -147,7 +157,7 @@ def read_link(token: str, purpose: str) -> tuple[User, str]:
     try:
         payload = _serializer().loads(token, max_age=current_app.config[LINK_AGES[purpose]])
     except SignatureExpired as exc:
-        raise LinkInvalid(LINK_EXPIRED) from exc
+        raise LinkInvalid(SIGN_IN_LINK_EXPIRED if purpose == SIGN_IN else LINK_EXPIRED) from exc
     except BadSignature as exc:
         raise LinkInvalid(LINK_BROKEN) from exc
     if not isinstance(payload, dict) or payload.get("p") != purpose:
@@ -161,7 +171,8 @@ def read_link(token: str, purpose: str) -> tuple[User, str]:
     return user, nonce
 
 
-def _use_link(token: str, purpose: str) -> User:
+def use_link(token: str, purpose: str) -> User:
+    """Claims the link (once); the caller commits the claim with the change the link makes."""
     user, nonce = read_link(token, purpose)
     if not claim(f"link:{nonce}"):
         db.session.rollback()
@@ -315,7 +326,7 @@ def send_confirmation(user: User) -> None:
 
 def confirm_email(token: str) -> User:
 
-    user = _use_link(token, CONFIRM)
+    user = use_link(token, CONFIRM)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
     db.session.commit()
@@ -380,7 +391,7 @@ def set_password(token: str, purpose: str, password: str) -> User:
     if purpose not in (INVITE, RESET):
         raise LinkInvalid(LINK_BROKEN)
     _check_password(password)
-    user = _use_link(token, purpose)
+    user = use_link(token, purpose)
     user.password_hash = hash_password(password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()

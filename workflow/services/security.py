@@ -26,14 +26,19 @@ class TooManyAttempts(DomainError):
     status = 429
 
 
-def _keys(email: str, address: str | None) -> list[str]:
-    keys = [f"account:{(email or '').strip().lower()}"]
+# Throttles are counted per account and per client address. The password login counts failed
+# attempts; the sign-in link counts every request (each one sends a mail) under its own prefix.
+LOGIN, SIGN_IN_LINK = "", "link-"
+
+
+def _keys(email: str, address: str | None, scope: str = LOGIN) -> list[str]:
+    keys = [f"{scope}account:{(email or '').strip().lower()}"]
     if address:
-        keys.append(f"address:{address}")
+        keys.append(f"{scope}address:{address}")
     return keys
 
 
-def check_throttle(email: str, address: str | None) -> None:
+def check_throttle(email: str, address: str | None, scope: str = LOGIN) -> None:
     """Refuse (429) while an account or an address has failed too often in the window."""
     config = current_app.config
     since = utcnow() - timedelta(minutes=config["LOGIN_THROTTLE_MINUTES"])
@@ -41,13 +46,13 @@ def check_throttle(email: str, address: str | None) -> None:
         "account": config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
         "address": config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
     }
-    for key in _keys(email, address):
+    for key in _keys(email, address, scope):
         failures = db.session.scalar(
             sa.select(sa.func.count())
             .select_from(LoginFailure)
             .where(LoginFailure.key == key, LoginFailure.at >= since)
         )
-        if failures >= limits[key.split(":", 1)[0]]:
+        if failures >= limits[key.removeprefix(scope).split(":", 1)[0]]:
             raise TooManyAttempts(
                 ngettext(
                     "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie %(num)s Minute "
@@ -56,11 +61,19 @@ def check_throttle(email: str, address: str | None) -> None:
                     "und versuchen Sie es dann erneut.",
                     config["LOGIN_THROTTLE_MINUTES"],
                 )
+                if scope == LOGIN
+                else ngettext(
+                    "Zu viele Anmeldelinks angefordert. Bitte warten Sie %(num)s Minute und "
+                    "versuchen Sie es dann erneut.",
+                    "Zu viele Anmeldelinks angefordert. Bitte warten Sie %(num)s Minuten und "
+                    "versuchen Sie es dann erneut.",
+                    config["LOGIN_THROTTLE_MINUTES"],
+                )
             )
 
 
-def record_failure(email: str, address: str | None) -> None:
-    for key in _keys(email, address):
+def record_failure(email: str, address: str | None, scope: str = LOGIN) -> None:
+    for key in _keys(email, address, scope):
         db.session.add(LoginFailure(key=key))
     db.session.commit()
 

@@ -4,10 +4,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeSerializer
 
-from forms.auth import CodeForm, LoginForm
+from forms.auth import CodeForm, LoginForm, SignInLinkForm
 from workflow.extensions import login_manager
-from workflow.services import accounts, security
+from workflow.services import accounts, security, sign_in_links
 from workflow.services.errors import RuleViolation
 
 bp = Blueprint("auth", __name__)
@@ -35,11 +36,16 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _login_page(form: LoginForm, link_form: SignInLinkForm, status: int):
+    minutes = current_app.config["SIGN_IN_LINK_MAX_AGE"] // 60
+    return render_template("auth/login.html", form=form, link_form=link_form, link_minutes=minutes), status
+
+
 @bp.route("/anmelden", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("applications.index"))
-    form = LoginForm()
+    form, link_form = LoginForm(), SignInLinkForm(prefix="link", formdata=None)
     if form.validate_on_submit():
         address = request.remote_addr
         security.check_throttle(form.email.data, address)
@@ -47,7 +53,7 @@ def login():
         if user is None:
             security.record_failure(form.email.data, address)
             form.password.errors.append("E-Mail-Adresse oder Passwort sind nicht richtig.")
-            return render_template("auth/login.html", form=form), 401
+            return _login_page(form, link_form, 401)
         _fresh_session()
         session["pending_user"] = user.id
         session["pending_next"] = _safe_next(request.args.get("next"))
@@ -56,7 +62,82 @@ def login():
         if security.totp_required(user):
             return redirect(url_for(".enrol_second_factor"))
         return _complete_login(user)
-    return render_template("auth/login.html", form=form), (422 if form.errors else 200)
+    return _login_page(form, link_form, 422 if form.errors else 200)
+
+
+@bp.post("/anmelden/link")
+def request_sign_in_link():
+    """Sends the link (to partners and sponsors whose account may use one); the same answer for
+    every address. The page the person came for travels in the link."""
+    if current_user.is_authenticated:
+        return redirect(url_for("applications.index"))
+    link_form = SignInLinkForm(prefix="link")
+    if not link_form.validate_on_submit():
+        return _login_page(LoginForm(formdata=None), link_form, 422)
+    sign_in_links.request_link(
+        link_form.email.data, request.remote_addr, _safe_next(request.args.get("next"))
+    )
+    minutes = current_app.config["SIGN_IN_LINK_MAX_AGE"] // 60
+    return render_template(
+        "auth/message.html",
+        title="Anmeldelink verschickt",
+        message=f"Wenn Partner oder Projektträger mit dieser Adresse ein Konto haben, haben wir einen "
+        f"Anmeldelink geschickt. Er gilt {minutes} Minuten und nur einmal. Konten mit zweitem Faktor "
+        "(die Netzwerkkoordination) melden sich mit Passwort an.",
+    )
+
+
+@bp.route("/anmelden/link/<token>", methods=["GET", "POST"])
+def link_sign_in(token: str):
+    """GET shows a button (mail scanners that open links must not use them up); POST signs in."""
+    target = _safe_next(request.args.get("next"))
+    if request.method == "GET":
+        user = sign_in_links.account_of(token)
+        if current_user.is_authenticated and current_user.id == user.id:
+            return redirect(target or url_for("applications.index"))
+        return render_template("auth/link_sign_in.html", email=user.email, target=target)
+    user = sign_in_links.sign_in(token)
+    if not _known_browser(user):
+        sign_in_links.announce_new_browser(user, request.headers.get("User-Agent", ""))
+    _fresh_session()
+    login_user(user)
+    return _remember_browser(redirect(target or url_for("applications.index")), user)
+
+
+# A browser that someone has signed in with is remembered in a signed cookie (the ids of its
+# accounts, no personal data): a sign-in link used anywhere else is announced to the account.
+KNOWN_BROWSER_COOKIE = "antragsweg_browser"
+KNOWN_BROWSER_ACCOUNTS = 10
+KNOWN_BROWSER_DAYS = 400  # browsers cap cookie lifetimes at about 400 days
+
+
+def _browser_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="antragsweg-known-browser")
+
+
+def _known_accounts() -> list[int]:
+    try:
+        ids = _browser_serializer().loads(request.cookies.get(KNOWN_BROWSER_COOKIE, ""))
+    except BadSignature:
+        return []
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+
+
+def _known_browser(user) -> bool:
+    return user.id in _known_accounts()
+
+
+def _remember_browser(response, user):
+    ids = [user.id] + [i for i in _known_accounts() if i != user.id]
+    response.set_cookie(
+        KNOWN_BROWSER_COOKIE,
+        _browser_serializer().dumps(ids[:KNOWN_BROWSER_ACCOUNTS]),
+        max_age=KNOWN_BROWSER_DAYS * 24 * 3600,
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _fresh_session() -> None:
@@ -79,7 +160,7 @@ def _complete_login(user):
     session.pop("pending_user", None)
     security.clear_failures(user.email)
     login_user(user)
-    return redirect(target or url_for("applications.index"))
+    return _remember_browser(redirect(target or url_for("applications.index")), user)
 
 
 @bp.route("/anmelden/code", methods=["GET", "POST"])

@@ -130,7 +130,7 @@ def test_the_whole_procedure_in_a_real_browser(world, site, new_page, live_smtp,
     # -- a consultation is requested and held ---------------------------------------------------
     sponsor.goto("/")
     with sponsor.expect_navigation():
-        sponsor.locator("a[href='/antraege/neu']").first.click()
+        sponsor.locator("a[href='/antraege/neu']:visible").first.click()
     fill(
         sponsor,
         {

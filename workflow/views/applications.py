@@ -31,7 +31,7 @@ navigation.register(_l("Meine Anträge"), "applications.index", ("applicant",), 
 navigation.register(_l("Beratung anfragen"), "applications.new", ("applicant",), order=20)
 
 
-@section("vote", "applications/_vote.html", order=50)
+@section("vote", "applications/_vote.html", order=50, title=_l("Votum der Bündnispartner"), anchor="votum")
 def _vote_section(application: Application, user) -> dict | None:
     vote = application.current_vote
     if vote is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forms.assessment import CommentForm, ConsultationNoteForm, GrantAccessForm
@@ -21,7 +22,29 @@ bp = Blueprint("assessment", __name__)
 navigation.register(_l("Eingang"), "assessment.inbox", ("coordinator",), order=5)
 
 
-@section("assessment", "applications/_assessment.html", order=40)
+def _assessment_summary(data: dict) -> str:
+    internal = data["internal"]
+    return " · ".join(
+        (
+            ngettext(
+                "%(num)d Abstimmung mit beteiligten Stellen",
+                "%(num)d Abstimmungen mit beteiligten Stellen",
+                len(internal["consultations"]),
+            ),
+            ngettext("%(num)d Kommentar", "%(num)d Kommentare", len(internal["comments"])),
+        )
+    )
+
+
+@section(
+    "assessment",
+    "applications/_assessment.html",
+    order=40,
+    title=_l("Ersteinschätzung (intern)"),
+    anchor="ersteinschaetzung",
+    summary=_assessment_summary,
+    open_in=("sketch_submitted", "sketch_assessment"),
+)
 def _assessment_section(application: Application, user) -> dict | None:
     internal = assessment.internal(application, user)
     if internal is None:
@@ -34,7 +57,13 @@ def _assessment_section(application: Application, user) -> dict | None:
     }
 
 
-@section("letter", "applications/_letter.html", order=45)
+@section(
+    "letter",
+    "applications/_letter.html",
+    order=45,
+    title=_l("Ergebnis der Ersteinschätzung"),
+    anchor="ergebnis",
+)
 def _letter_section(application: Application, user) -> dict | None:
     letter = assessment.letter(application)
     return {"letter": letter} if letter else None

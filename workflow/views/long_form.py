@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forms.long_form import BLANK_LINES, SECTION_FORMS, LongFormDocumentForm, line_errors
@@ -19,7 +21,25 @@ from workflow.views.sections import section
 bp = Blueprint("long_form", __name__)
 
 
-@section("long_form", "long_form/_section.html", order=40)
+def _long_form_summary(data: dict) -> str:
+    overview = data["overview"]
+    return ngettext(
+        "%(num)d von %(total)d Abschnitten vollständig",
+        "%(num)d von %(total)d Abschnitten vollständig",
+        overview["complete"],
+        total=overview["total"],
+    )
+
+
+@section(
+    "long_form",
+    "long_form/_section.html",
+    order=40,
+    title=_l("Langfassung"),
+    anchor="langfassung",
+    summary=_long_form_summary,
+    open_in=("long_form_draft", "long_form_submitted"),
+)
 def _long_form_section(application: Application, user) -> dict | None:
     if not long_forms.may_view(user, application):
         return None

@@ -4,6 +4,8 @@ the "what happens next" sections of the application page, document downloads."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from forms.sketch import LIMITS, SketchForm
@@ -18,12 +20,32 @@ from workflow.views.sections import section
 bp = Blueprint("sketches", __name__)
 
 
-@section("next", "applications/_next.html", order=5)
+@section("next", "applications/_next.html", order=5, title=_l("Wie es weitergeht"), anchor="weiter")
 def _next_section(application: Application, user) -> dict | None:
     return assessment.next_step(application, user)
 
 
-@section("sketch", "applications/_sketch.html", order=20)
+def _sketch_summary(data: dict) -> str:
+    parts = [
+        ngettext("%(num)d Angabe fehlt", "%(num)d Angaben fehlen", len(data["missing"]))
+        if data["missing"]
+        else gettext("vollständig")
+    ]
+    if data["pdfs"]:
+        parts.append(gettext("PDF in Version %(version)s", version=data["pdfs"][0]["version"]))
+    parts.append(ngettext("%(num)d Projektpartner", "%(num)d Projektpartner", len(data["partners"])))
+    return " · ".join(parts)
+
+
+@section(
+    "sketch",
+    "applications/_sketch.html",
+    order=20,
+    title=_l("Projektskizze"),
+    anchor="skizze",
+    summary=_sketch_summary,
+    open_in=("consultation", "sketch_draft", "sketch_submitted", "sketch_assessment"),
+)
 def _sketch_section(application: Application, user) -> dict | None:
     if application.state == "consultation" and application.sketch is None:
         return None

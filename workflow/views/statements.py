@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
@@ -146,7 +147,7 @@ def correct(application_id: int):
     ), status
 
 
-@section("statement", "statements/_section.html", order=60)
+@section("statement", "statements/_section.html", order=60, title=_l("Stellungnahme"), anchor="stellungnahme")
 def _statement_section(application: Application, user) -> dict | None:
     issued = statements.versions(application)
     may_protocol = statements.may_read_protocol(user, application)
@@ -195,7 +196,13 @@ def nbank_document(application_id: int, document_id: int):
     return response
 
 
-@section("nbank_documents", "statements/_nbank_documents.html", order=70)
+@section(
+    "nbank_documents",
+    "statements/_nbank_documents.html",
+    order=70,
+    title=_l("Unterlagen der NBank"),
+    anchor="nbank",
+)
 def _nbank_documents_section(application: Application, user) -> dict | None:
     rows = [
         {

@@ -54,7 +54,8 @@ def test_one_account_page_with_second_factor_tokens_and_calendar(app, world, log
     assert 'href="/kalender"' in page.text
     old = coordinator.get("/profil")
     assert old.status_code == 301 and old.headers["Location"].endswith("/konto/#api-tokens")
-    navigation = re.findall(r'<li><a class="kern-link" href="([^"]+)"', page.text)
+    menu = page.text.split('class="kern-container site-nav site-wide"', 1)[1].split("</nav>", 1)[0]
+    navigation = re.findall(r'<li><a class="kern-link" href="([^"]+)"', menu)
     assert navigation.count("/konto/") == 1 and "/profil" not in navigation
     assert "Profil und API" not in page.text
 

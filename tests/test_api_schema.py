@@ -44,6 +44,53 @@ def test_the_openapi_document_needs_no_token(app):
     assert response.status_code == 200 and "paths" in response.get_json()
 
 
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+
+
+def _titles(node, found: list[str]) -> list[str]:
+    """Every schema title in a part of the document (a property called "title" is no title)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "title" and isinstance(value, str):
+                found.append(value)
+            elif key == "properties" and isinstance(value, dict):
+                for schema in value.values():
+                    _titles(schema, found)
+            else:
+                _titles(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _titles(item, found)
+    return found
+
+
+def test_schemas_and_tags_have_stable_ascii_names_for_generated_clients(app):
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    titles = _titles(document["paths"], []) + _titles(document["components"], [])
+    assert len(titles) > 100
+    assert [t for t in titles if not IDENTIFIER.match(t)] == []
+    assert all(IDENTIFIER.match(name) for name in document["components"]["schemas"])
+    tags = document["tags"]
+    assert [t for t in tags if not IDENTIFIER.match(t["name"])] == []
+    assert {"name": "Applications", "x-displayName": "Anträge"} in tags
+    used = {tag for methods in document["paths"].values() for op in methods.values() for tag in op["tags"]}
+    assert used <= {t["name"] for t in tags}
+    # The ballot's body: named after the operation and its fields; the German label is kept.
+    body = document["paths"]["/api/v1/applications/{application_id}/vote/ballot"]["put"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    assert schema["title"] == "PutBallotInput"
+    choice = schema["properties"]["choice"]
+    assert choice["title"] == "Choice" and "Votum" in choice["description"]
+    rating = next(p for name, p in schema["properties"].items() if name.startswith("rating_"))
+    assert IDENTIFIER.match(rating["title"]) and rating["title"].startswith("Rating")
+    assert "Fachkräftesicherung" in str(schema["properties"])  # the German text is still there
+
+
+def test_the_api_page_shows_the_german_names_of_fields_and_groups(app, login):
+    page = login("coordinator").get("/api-dokumentation").text
+    assert ">Anträge</h2>" in page and ">Applications<" not in page
+
+
 @pytest.fixture
 def isolated_app(app):
     """The app as a server runs it: each request in its own context (own database session)."""

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app
 
 from workflow.api.registry import OPERATIONS
 from workflow.api.schemas import COMPONENTS
 
-TAG_ORDER = (
-    "Konto",
-    "Anträge",
-    "Lebenszyklus",
-    "Projektskizze",
-    "Langfassung",
-    "Dokumente",
-    "Votum",
-    "Stellungnahme",
-    "Sitzungen",
-    "Budget",
-    "Dokumentation",
-)
+# Each tag by its stable ASCII name (what generated clients name their modules after) and the
+# German label people read (`x-displayName`, and the API page's headings), in this order.
+TAGS = {
+    "Konto": "Account",
+    "Anträge": "Applications",
+    "Lebenszyklus": "Lifecycle",
+    "Projektskizze": "Sketch",
+    "Langfassung": "LongForm",
+    "Dokumente": "Documents",
+    "Votum": "Vote",
+    "Stellungnahme": "Statement",
+    "Sitzungen": "Sessions",
+    "Budget": "Budget",
+    "Dokumentation": "Documentation",
+}
+TAG_ORDER = tuple(TAGS)
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 
 DESCRIPTION = """\
 Alles, was eine Person in Antragsweg im Browser tun kann, geht auch über diese Schnittstelle: mit den
@@ -39,6 +45,11 @@ Beträge sind ganze Cent, Zeiten ISO 8601 in UTC, Daten `JJJJ-MM-TT`.
 
 
 def document() -> dict:
+    """The whole document; every schema title and tag name in it is an ASCII identifier."""
+    return _with_identifiers(_document())
+
+
+def _document() -> dict:
     paths: dict[str, dict] = {}
     for operation in OPERATIONS:
         paths.setdefault(operation.path, {})[operation.method.lower()] = operation.to_openapi()
@@ -66,7 +77,7 @@ def document() -> dict:
 
 def operations_by_tag() -> list[tuple[str, list[dict]]]:
     """For the human-readable page: every operation, grouped by tag, with its fields."""
-    spec = document()
+    spec = _document()  # with the German titles of the fields
     groups: dict[str, list[dict]] = {tag: [] for tag in TAG_ORDER}
     for path, methods in spec["paths"].items():
         for method, operation in methods.items():
@@ -113,3 +124,58 @@ def _type_of(prop: dict) -> str:
     if "maxLength" in prop:
         text += f", ≤ {prop['maxLength']} Zeichen"
     return text
+
+
+# -- stable names for generated clients --------------------------------------------------------
+# The schemas are written with German titles (the labels of the forms they come from). Client
+# generators turn titles into type names ("PutBallotBodyBeitragZurFachkrÄFtesicherung…"), so the
+# published document names each schema after its place instead — the property ("RatingContribution"),
+# the component ("Vote"), the operation's body ("CastBallotInput") — and keeps the German title as
+# the description.
+
+
+def _camel(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name) if part)
+
+
+def _named(schema, name: str):
+    """The schema titled `name`; a German title it had goes into its description."""
+    if isinstance(schema, list):
+        return [_named(item, name) for item in schema]
+    if not isinstance(schema, dict) or "$ref" in schema:
+        return schema
+    schema = dict(schema)
+    title = schema.get("title")
+    if isinstance(title, str) and title and title != name and title not in schema.get("description", ""):
+        schema["description"] = f"{title}. {schema['description']}" if schema.get("description") else title
+    schema["title"] = name
+    if "properties" in schema:
+        schema["properties"] = {
+            key: _named(value, _camel(key)) for key, value in schema["properties"].items()
+        }
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            schema[key] = _named(schema[key], name + "Item")
+    for key in ("oneOf", "anyOf", "allOf"):
+        if key in schema:
+            schema[key] = [_named(option, f"{name}Option{n}") for n, option in enumerate(schema[key], 1)]
+    return schema
+
+
+def _with_identifiers(spec: dict) -> dict:
+    spec["tags"] = [{"name": TAGS[tag["name"]], "x-displayName": tag["name"]} for tag in spec["tags"]]
+    spec["components"]["schemas"] = {
+        name: _named(schema, name) for name, schema in spec["components"]["schemas"].items()
+    }
+    for methods in spec["paths"].values():
+        for operation in methods.values():
+            stem = _camel(operation["operationId"])
+            operation["tags"] = [TAGS[tag] for tag in operation["tags"]]
+            for parameter in operation["parameters"]:
+                parameter["schema"] = _named(parameter["schema"], stem + _camel(parameter["name"]))
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                content["schema"] = _named(content["schema"], stem + "Input")
+            for status, response in operation["responses"].items():
+                for content in response.get("content", {}).values():
+                    content["schema"] = _named(content["schema"], f"{stem}Response{status}")
+    return spec

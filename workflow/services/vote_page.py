@@ -138,7 +138,7 @@ def _own_history(application: Application, vote, organisation_id: int | None) ->
 
 
 def _ballot_state(panel: dict, vote, ballot) -> dict:
-    """ "noch nicht abgegeben" or "abgegeben am …, Sie können es bis … ändern"."""
+    """Either "noch nicht abgegeben" or "abgegeben am …, Sie können es bis … ändern"."""
     if ballot is None or ballot.cast_at is None:
         return {"cast": False, "text": NOT_CAST}
     text = f"abgegeben am {local_datetime(ballot.cast_at)}"

@@ -149,6 +149,7 @@ def _ballot_state(panel: dict, vote, ballot) -> dict:
 
 def read(application: Application, user: User) -> dict:
     """The vote page's data for `user` (see may_open)."""
+    lifecycle_service.history(application)  # read first, once: the deadlines and the letter find it
     vote = application.current_vote
     panel = votes.panel(vote, user)
     own_org = user.organisation_id if user.role == PARTNER else None

@@ -188,6 +188,16 @@ def test_objection_and_conflict_from_the_page_use_the_operations_and_come_back(w
     assert "Befangenheit erklärt" in text.split("Verlauf Ihres Votums", 1)[1]
 
 
+def test_the_start_page_and_the_application_page_lead_partners_to_the_vote_page(world, login):
+    application = world.application("partner_vote")
+    link = f'href="/antraege/{application.id}/votum"'
+    assert link in login("partner-dgb").get("/start").get_data(as_text=True)
+    assert link in login("partner-dgb").get(f"/antraege/{application.id}").get_data(as_text=True)
+    assert link not in login("applicant-bildungswerk").get(f"/antraege/{application.id}").get_data(
+        as_text=True
+    )
+
+
 @pytest.mark.parametrize("who", ["applicant-bildungswerk", "observer-nbank"])
 def test_sponsors_and_observers_read_the_vote_on_the_application_page(world, login, who):
     application = world.application("partner_vote")

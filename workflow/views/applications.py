@@ -18,6 +18,7 @@ from workflow.models.organisation import partners_of
 from workflow.rules.voting import CRITERIA
 from workflow.services import access, applications, revisions, votes
 from workflow.services import lifecycle as lifecycle_service
+from workflow.services import vote_page as vote_page_service
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation, vote_page
 from workflow.views.lookup import visible_application
@@ -44,6 +45,7 @@ def _vote_section(application: Application, user) -> dict | None:
         "conflict_form": ConflictForm(prefix="conflict"),
         "objection_form": ObjectionForm(prefix="objection"),
         "criteria": CRITERIA,
+        "links_vote_page": vote_page_service.may_open(user, application),
     }
 
 

@@ -82,10 +82,3 @@ def message_of(body: str) -> EmailMessage:
     message = EmailMessage()
     message.set_content(body)
     return message
-
-
-def text_of(body: str) -> str:
-    """The plain text of a stored body (what a person reads, for the outbox's readers)."""
-    if not body.startswith(MIME_START):
-        return body
-    return message_of(body).get_body(preferencelist=("plain",)).get_content()

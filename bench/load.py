@@ -173,6 +173,9 @@ def pages(n: int, granted: int, voting: int | None = None) -> list[tuple[str, st
         ("API: application list", "/api/v1/applications", f"token:{coordinator}"),
     ] + (
         [
+            # The vote page beside the application page of the same vote (issue 16): no more queries.
+            ("partner: vote page", f"/antraege/{voting}/votum", partner),
+            ("partner: application page (vote)", f"/antraege/{voting}", partner),
             (
                 "partner: casting a ballot (API PUT)",
                 f"/api/v1/applications/{voting}/vote/ballot",

@@ -232,6 +232,9 @@ EXPECTED = {
     "GET /antraege/<int:application_id>/stellungnahme/<int:version>.pdf": "302 404 404 200 200 200 200 200",
     "GET /antraege/<int:application_id>/stellungnahme/berichtigen": "302 404 404 403 403 403 403 404",
     "POST /antraege/<int:application_id>/stellungnahme/berichtigen": "302 404 404 403 403 403 403 404",
+    # The vote page: partners (a recused one too) and the coordination; the others are sent to the
+    # application page's vote section.
+    "GET /antraege/<int:application_id>/votum": "302 404 404 303 200 200 303 200",
     "POST /antraege/<int:application_id>/votum": "302 404 404 422 422 422 422 422",
     "GET /antraege/<int:application_id>/votum/protokoll.pdf": "302 404 404 403 403 403 403 200",
     "POST /antraege/<int:application_id>/widerspruch": "302 404 404 422 422 422 422 422",

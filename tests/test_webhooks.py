@@ -166,7 +166,9 @@ def test_teams_gets_an_adaptive_card_for_a_new_vote_with_a_link(app, world, rece
 
     assert headline == f"Neue Abstimmung: {application.title} bis {local_date(deadline)} — Jetzt abstimmen"
     action = card["content"]["actions"][0]
-    assert action["title"] == "Jetzt abstimmen" and action["url"].endswith(f"/antraege/{application.id}")
+    assert action["title"] == "Jetzt abstimmen" and action["url"].endswith(
+        f"/antraege/{application.id}/votum"
+    )
 
 
 def test_ballots_reach_receivers_without_their_content(app, world, receiver):

@@ -97,11 +97,11 @@ def login(page, email: str, password: str = demo.DEMO_PASSWORD) -> None:
         page.click("button[type=submit]")
 
 
-def layout_findings(page, path: str) -> list[str]:
+def layout_findings(page, path: str, widths: tuple[int, ...] = WIDTHS) -> list[str]:
     """What goes wrong in the layout of the loaded page at each width (the viewport is resized,
     the page is not reloaded); the viewport is back at the first width afterwards."""
     found: dict[str, int] = {}
-    for width in WIDTHS:
+    for width in widths:
         page.set_viewport_size({"width": width, "height": HEIGHT})
         for finding in page.evaluate(LAYOUT_FINDINGS):
             key = f"{path} at {width} px: {finding}"
@@ -192,7 +192,8 @@ def test_every_page_of_every_role_is_accessible_and_valid(every_state, new_page,
     print(f"\n{len(pages)} pages checked with axe-core and the Nu HTML Checker: no findings")
 
 
-def test_a_vote_with_the_keyboard_alone(world, new_page):
+@pytest.mark.parametrize("where", ["", "/votum"])  # the application page, the vote page
+def test_a_vote_with_the_keyboard_alone(world, new_page, where):
     application = world.application("partner_vote")
     page = new_page()
     page.goto("/anmelden")
@@ -202,7 +203,7 @@ def test_a_vote_with_the_keyboard_alone(world, new_page):
     page.keyboard.type(demo.DEMO_PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    page.goto(f"/antraege/{application.id}")
+    page.goto(f"/antraege/{application.id}{where}")
     tab_to(page, "input[name='ballot-choice'][value='approve']")
     page.keyboard.press("Space")
     tab_to(page, "input[name='ballot-rating_feasibility']")  # Tab enters a radio group once …

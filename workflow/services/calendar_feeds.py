@@ -142,13 +142,19 @@ def entries_for(user: User) -> list[dict]:
 
 
 def ics(user: User, now: datetime | None = None) -> bytes:
+    return calendar_file(entries_for(user), f"Antragsweg: Fristen und Sitzungen für {user.name}", now)
+
+
+def calendar_file(entries: list[dict], name: str, now: datetime | None = None) -> bytes:
+    """An iCalendar file (METHOD:PUBLISH) of `entries` (see `source`): the feed, and the calendar
+    event a mail carries (services/vote_mails.py)."""
     now = now or utcnow()
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"Antragsweg: Fristen und Sitzungen für {user.name}")
+    calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", "Europe/Berlin")
     today = now.astimezone(BERLIN).date()
     calendar.add_component(
@@ -156,7 +162,7 @@ def ics(user: User, now: datetime | None = None) -> bytes:
             "Europe/Berlin", first_date=date(today.year - 1, 1, 1), last_date=date(today.year + 3, 1, 1)
         )
     )
-    for entry in entries_for(user):
+    for entry in entries:
         event = CalendarEvent()
         event.add("uid", entry["uid"])
         event.add("dtstamp", now)

@@ -31,6 +31,7 @@ from flask import current_app
 from workflow.extensions import db
 from workflow.models.notification import OutgoingMail
 from workflow.models.types import utcnow
+from workflow.services import mail_content
 from workflow.services.jobs import periodic
 
 log = logging.getLogger(__name__)
@@ -55,12 +56,11 @@ def _connect() -> smtplib.SMTP:
 
 
 def _message(mail: OutgoingMail) -> EmailMessage:
-    message = EmailMessage()
+    message = mail_content.message_of(mail.body)  # plain text, or a multipart's MIME source
     message["From"] = current_app.config["MAIL_SENDER"]
     message["To"] = mail.to_address
     message["Subject"] = mail.subject
     message["Message-ID"] = make_msgid(domain="antragsweg")
-    message.set_content(mail.body)
     return message
 
 

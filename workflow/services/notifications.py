@@ -30,7 +30,8 @@ from workflow.models import Application, User
 from workflow.models.notification import Notification, NotificationPreference, OutgoingMail
 from workflow.models.types import utcnow
 from workflow.rules import deadlines
-from workflow.services import jobs
+from workflow.services import jobs, mail_content
+from workflow.services.mail_content import RichMail
 
 IMMEDIATE, DIGEST = "immediate", "digest"
 
@@ -103,15 +104,20 @@ def notify(
     kind: str = "info",
     needs_action: bool = False,
     awaits_state: str | None = None,
+    rich: RichMail | None = None,
 ) -> int:
     """An in-app notification and a queued mail for each (active) person; returns how many.
 
     `needs_action`: it asks the person to act; `awaits_state`: done once the application has left
     this state. One that needs no action waits for the person's daily digest (no mail now) when
-    they chose so for its kind."""
+    they chose so for its kind. `rich`: the mail is multipart (plain text and HTML, with its
+    attachments) and leads to `rich.action_url`, as the notification does; without it the mail is
+    plain text and both lead to the application page."""
     if kind not in KINDS:
         raise KeyError(kind)
     link = application_link(application) if application is not None else None
+    if rich is not None:
+        link = rich.action_url
     people = list({u.id: u for u in users if u.active}.values())
     digest = _wants_digest(people, kind) if not needs_action and KINDS[kind].digestible else set()
     for user in people:
@@ -131,11 +137,27 @@ def notify(
         )
         if held:
             continue  # it goes out with the digest
+        if rich is not None:
+            db.session.add(
+                OutgoingMail(
+                    to_address=user.email, subject=subject, body=_rich_body(user, subject, body, rich)
+                )
+            )
+            continue
         text = f"Guten Tag {user.name},\n\n{body}"
         if link:
             text += f"\n\nZum Antrag: {link}"
         db.session.add(OutgoingMail(to_address=user.email, subject=subject, body=text + mail_footer(user)))
     return len(people)
+
+
+def _rich_body(user: User, subject: str, body: str, rich: RichMail) -> str:
+    alliance = user.organisation.alliance.name
+    return mail_content.compose(
+        mail_content.plain_text(user.name, body, rich, mail_footer(user)),
+        mail_content.html(user.name, subject, body, rich, alliance),
+        rich.attachments,
+    )
 
 
 def _wants_digest(people: list[User], kind: str) -> set[int]:

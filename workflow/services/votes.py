@@ -36,7 +36,7 @@ from workflow.models.event import BALLOT_CAST, RECUSAL
 from workflow.models.types import utcnow
 from workflow.models.vote import OUTCOME_LABELS
 from workflow.rules import deadlines, voting
-from workflow.services import jobs, notifications
+from workflow.services import jobs, notifications, vote_mails
 from workflow.services.errors import DomainError, InvalidTransition, NotAllowed, RuleViolation
 from workflow.services.lifecycle import commit_as_written, effect, fire, jsonable, lock
 
@@ -256,18 +256,7 @@ def _open(application: Application, actor: User | None, data: dict) -> dict:
         if recorded.get("deadline_counted")
         else None
     )
-    notifications.notify(
-        notifications.representatives(o.id for o in vote.eligible_organisations()),
-        f"Neue Abstimmung: {application.title} – {when}",
-        f"Die Langfassung „{application.title}“ ({application.reference}) von {application.applicant.name} "
-        f"steht zur Abstimmung ({vote.mode_label}), {when}."
-        + (f" {note}." if note else "")
-        + " Jetzt abstimmen.",
-        application,
-        kind="vote_opened",
-        needs_action=True,
-        awaits_state="partner_vote",
-    )
+    vote_mails.opened(application, vote, when, note)
     return recorded
 
 
@@ -520,14 +509,6 @@ def declare_conflict(application: Application, user: User, reason: str) -> Recus
 # -- circulation → session ----------------------------------------------------------------------
 
 
-def _concerned(application: Application, vote: Vote) -> list[User]:
-    """Those informed of a change of procedure besides the coordination: the eligible partners'
-    representatives and the sponsor."""
-    return notifications.representatives(
-        o.id for o in vote.eligible_organisations()
-    ) + notifications.sponsors(application)
-
-
 def move_to_session(
     application: Application, vote: Vote, reason: str, actor: User | None, details: str = ""
 ) -> None:
@@ -535,6 +516,7 @@ def move_to_session(
     `partner_vote`). Runs inside the caller's lock and transaction."""
     upcoming = upcoming_sessions(application.alliance_id)
     session = upcoming[0] if upcoming else None
+    ended_deadline = vote.deadline_at
     vote.mode = voting.SESSION
     vote.deadline_at = None  # the circulation's deadline ended (kept in the open_vote event)
     vote.session_id = session.id if session else None
@@ -548,7 +530,6 @@ def move_to_session(
             data=jsonable({"vote_id": vote.id, "reason": reason, "session": session_text(session)}),
         )
     )
-    subject = f"Umlaufverfahren beendet: {application.reference} kommt in die Sitzung"
     body = (
         f"Über „{application.title}“ ({application.reference}) wird nicht im Umlaufverfahren, sondern "
         f"{session_text(session)} abgestimmt. Grund: {REASON_LABELS[reason]}.{details} "
@@ -557,16 +538,16 @@ def move_to_session(
     # Partners no longer vote in writing; the coordination puts it on an agenda (and plans the
     # session, if none is planned).
     notifications.resolve(application, VOTE_ASKS)
-    notifications.notify(
-        notifications.coordinators(application.alliance_id),
-        subject,
-        body,
+    vote_mails.moved(
         application,
-        kind="moved_to_session",
-        needs_action=session is None,
-        awaits_state="partner_vote",
+        vote,
+        session,
+        ended_deadline,
+        body,
+        coordinators=notifications.coordinators(application.alliance_id),
+        partners=notifications.representatives(o.id for o in vote.eligible_organisations()),
+        sponsors=notifications.sponsors(application),
     )
-    notifications.notify(_concerned(application, vote), subject, body, application, kind="moved_to_session")
 
 
 def object_to_circulation(application: Application, user: User, reason: str) -> Objection:
@@ -928,15 +909,6 @@ def send_reminders() -> int:
             application = vote.application
             voted = {b.organisation_id for b in vote.ballots}
             waiting = [o.id for o in vote.eligible_organisations() if o.id not in voted]
-            sent += notifications.notify(
-                notifications.representatives(waiting),
-                f"Erinnerung: Abstimmung „{application.title}“ endet am {local_datetime(vote.deadline_at)}",
-                f"Ihre Organisation hat zur Langfassung „{application.title}“ ({application.reference}) "
-                f"noch kein Votum abgegeben. Die Frist endet am {local_datetime(vote.deadline_at)}.",
-                application,
-                kind="vote_reminder",
-                needs_action=True,
-                awaits_state="partner_vote",
-            )
+            sent += vote_mails.reminder(application, vote, waiting)
         db.session.commit()
     return sent

@@ -32,7 +32,7 @@ from workflow.models import Application, Event, Organisation, User, WebhookDeliv
 from workflow.models.event import BALLOT_CAST, RECUSAL, TRANSITION
 from workflow.models.types import utcnow
 from workflow.models.webhook import DELIVERED, FAILED, PENDING, RECEIVER_KINDS, TEAMS
-from workflow.services import notifications
+from workflow.services import notifications, vote_mails
 from workflow.services.errors import NotAllowed, NotFound, RuleViolation
 from workflow.services.jobs import periodic
 
@@ -230,11 +230,23 @@ def _headline(event: Event, application: Application | None) -> tuple[str, str, 
             "Jetzt abstimmen",
         )
     label = EVENT_TYPES.get(kind, kind)
+    if kind == "moved_to_session":
+        return f"{label}: {title}", f"„{title}“: {label}.", "Zur Abstimmung"
     if event.kind == TRANSITION and event.to_state:
         text = f"„{title}“: {STATES_BY_NAME[event.to_state].label} ({TRIGGERS_BY_NAME[kind].label})."
     else:
         text = f"„{title}“: {label}."
     return f"{label}: {title}", text, "Antrag öffnen"
+
+
+# What asks the partners to vote leads straight to the vote page; the rest to the application page.
+VOTE_EVENTS = frozenset({"open_vote", "moved_to_session"})
+
+
+def _card_link(event: Event, application: Application) -> str:
+    if event_type(event) in VOTE_EVENTS:
+        return vote_mails.vote_link(application)
+    return notifications.application_link(application)
 
 
 def teams_message(event: Event) -> dict:
@@ -259,7 +271,7 @@ def teams_message(event: Event) -> dict:
             {"type": "FactSet", "facts": facts},
         ],
         "actions": (
-            [{"type": "Action.OpenUrl", "title": button, "url": notifications.application_link(application)}]
+            [{"type": "Action.OpenUrl", "title": button, "url": _card_link(event, application)}]
             if application is not None
             else []
         ),

@@ -58,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
         signing,
         sketches,
         statements,
+        vote_page,
         webhooks,
     )
     from workflow.views import accounts as registration
@@ -67,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         registration,  # stage 1: registration, confirmation, invitations, password reset
         applications,
+        vote_page,  # the vote page (its forms post to the applications' operations)
         sketches,
         assessment,
         notifications,

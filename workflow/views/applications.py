@@ -18,8 +18,9 @@ from workflow.models.organisation import partners_of
 from workflow.rules.voting import CRITERIA
 from workflow.services import access, applications, revisions, votes
 from workflow.services import lifecycle as lifecycle_service
+from workflow.services import vote_page as vote_page_service
 from workflow.services.errors import RuleViolation
-from workflow.views import navigation
+from workflow.views import navigation, vote_page
 from workflow.views.lookup import visible_application
 from workflow.views.presenters import organisations_named, timeline
 from workflow.views.sections import render_data, section
@@ -44,6 +45,7 @@ def _vote_section(application: Application, user) -> dict | None:
         "conflict_form": ConflictForm(prefix="conflict"),
         "objection_form": ObjectionForm(prefix="objection"),
         "criteria": CRITERIA,
+        "links_vote_page": vote_page_service.may_open(user, application),
     }
 
 
@@ -239,7 +241,11 @@ def cast_ballot(application_id: int):
             form.form_errors.extend(refusal.messages)
         else:
             flash("Ihr Votum ist gespeichert. Sie können es bis zum Ende der Frist ändern.", "success")
+            if vote_page.from_here():
+                return vote_page.back_here(application)
             return redirect(url_for(".show", application_id=application.id) + "#votum", 303)
+    if vote_page.from_here():
+        return vote_page.render(application, ballot_form=form, status=422)
     return _render_show(application, ballot_form=form, status=422)
 
 
@@ -255,5 +261,9 @@ def declare_conflict(application_id: int):
             form.form_errors.extend(refusal.messages)
         else:
             flash("Ihre Befangenheit ist vermerkt; Ihre Organisation stimmt nicht ab.", "success")
+            if vote_page.from_here():
+                return vote_page.back_here(application)
             return redirect(url_for(".show", application_id=application.id) + "#votum", 303)
+    if vote_page.from_here():
+        return vote_page.render(application, conflict_form=form, status=422)
     return _render_show(application, conflict_form=form, status=422)

@@ -15,7 +15,7 @@ from forms.sessions import CancelSessionForm, MinutesForm, PastSessionForm, Sess
 from workflow.rules.deadlines import BERLIN
 from workflow.services import access, sessions, votes
 from workflow.services.errors import InvalidTransition, RuleViolation
-from workflow.views import navigation
+from workflow.views import navigation, vote_page
 from workflow.views.lookup import visible_application
 
 bp = Blueprint("sessions", __name__)
@@ -305,5 +305,9 @@ def object_to_circulation(application_id: int):
                 "Ihr Widerspruch ist vermerkt: Über den Antrag wird in der nächsten Sitzung abgestimmt.",
                 "success",
             )
+            if vote_page.from_here():
+                return vote_page.back_here(application)
             return redirect(url_for("applications.show", application_id=application.id) + "#votum", 303)
+    if vote_page.from_here():
+        return vote_page.render(application, objection_form=form, status=422)
     return _render_show(application, objection_form=form, status=422)

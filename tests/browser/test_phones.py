@@ -34,7 +34,7 @@ def pages(world):
     db.session.commit()
     return {
         "coordinator": ("/start", f"/antraege/{application.id}", f"/sitzungen/{session.id}"),
-        "partner-dgb": ("/start", f"/antraege/{application.id}"),
+        "partner-dgb": ("/start", f"/antraege/{application.id}/votum", f"/antraege/{application.id}"),
     }
 
 

@@ -60,7 +60,7 @@ translations: $(VENV)/.installed-app
 
 # After changing user-facing text: extract it and merge it into the English catalogue.
 translations-update: $(VENV)/.installed-app
-	$(VENV)/bin/pybabel extract -F workflow/babel.cfg -k _l -k lazy_gettext --no-wrap --sort-by-file \
+	$(VENV)/bin/pybabel extract -F workflow/babel.cfg -k _l -k lazy_gettext -k N_ --no-wrap --sort-by-file \
 	    --project=Antragsweg --copyright-holder=Antragsweg -o workflow/translations/messages.pot .
 	$(VENV)/bin/pybabel update --no-wrap -i workflow/translations/messages.pot -d workflow/translations -l en
 

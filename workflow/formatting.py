@@ -7,15 +7,18 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 from flask import current_app
-from flask_babel import force_locale, gettext, ngettext
+from flask_babel import force_locale, get_locale, gettext, ngettext
 
 from workflow.rules.deadlines import BERLIN
 
 
 def local_datetime(value: datetime | None) -> str:
+    """'03.12.2026, 23:59 Uhr'; in English without the 'Uhr' ('03.12.2026, 23:59')."""
     if value is None:
         return ""
-    return value.astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M Uhr")
+    locale = get_locale()
+    clock = "%H:%M" if locale is not None and locale.language == "en" else "%H:%M Uhr"
+    return value.astimezone(BERLIN).strftime(f"%d.%m.%Y, {clock}")
 
 
 def local_date(value: date | datetime | str | None) -> str:

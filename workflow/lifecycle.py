@@ -11,6 +11,14 @@ from dataclasses import dataclass, field
 
 from transitions import Machine
 
+
+def N_(text: str) -> str:
+    """Marks a label for the translation catalogue (`pybabel extract -k N_`) without translating
+    it here: this module stays free of the app. Pages translate it where they show it; stored and
+    issued texts keep the German."""
+    return text
+
+
 # Roles (codes of DESIGN.md). `system` is the app itself (the `tick` command, a vote that closes
 # because every partner has voted); it is never a person's role.
 APPLICANT, PARTNER, COORDINATOR, OBSERVER, SYSTEM = (
@@ -49,25 +57,25 @@ class Trigger:
 
 
 STATES: tuple[State, ...] = (
-    State("consultation", "Beratung angefragt", "Netzwerkkoordination (Beratungsgespräch)"),
-    State("sketch_draft", "Projektskizze in Bearbeitung", "Antragsteller"),
-    State("sketch_submitted", "Projektskizze eingereicht", "Netzwerkkoordination"),
+    State("consultation", N_("Beratung angefragt"), N_("Netzwerkkoordination (Beratungsgespräch)")),
+    State("sketch_draft", N_("Projektskizze in Bearbeitung"), N_("Antragsteller")),
+    State("sketch_submitted", N_("Projektskizze eingereicht"), N_("Netzwerkkoordination")),
     State(
         "sketch_assessment",
-        "Ersteinschätzung",
-        "Netzwerkkoordination mit NBank, MS und Bündnispartnern",
+        N_("Ersteinschätzung"),
+        N_("Netzwerkkoordination mit NBank, MS und Bündnispartnern"),
     ),
-    State("long_form_draft", "Langfassung in Bearbeitung", "Antragsteller"),
-    State("long_form_submitted", "Langfassung eingereicht", "Netzwerkkoordination"),
-    State("partner_vote", "Votum der Bündnispartner", "Bündnispartner"),
-    State("statement_pending", "Stellungnahme in Vorbereitung", "Netzwerkkoordination"),
-    State("endorsed", "Positive Stellungnahme", "Antragsteller (Antrag bei der NBank)"),
-    State("nbank_submitted", "Antrag bei der NBank gestellt", "NBank (Entscheidung)"),
-    State("granted", "Bewilligt (Zuwendungsbescheid)", "—", final=True),
-    State("nbank_declined", "Von der NBank abgelehnt", "—", final=True),
-    State("sketch_declined", "Skizze nicht befürwortet", "—", final=True),
-    State("not_endorsed", "Negative Stellungnahme", "—", final=True),
-    State("withdrawn", "Zurückgezogen", "—", final=True),
+    State("long_form_draft", N_("Langfassung in Bearbeitung"), N_("Antragsteller")),
+    State("long_form_submitted", N_("Langfassung eingereicht"), N_("Netzwerkkoordination")),
+    State("partner_vote", N_("Votum der Bündnispartner"), N_("Bündnispartner")),
+    State("statement_pending", N_("Stellungnahme in Vorbereitung"), N_("Netzwerkkoordination")),
+    State("endorsed", N_("Positive Stellungnahme"), N_("Antragsteller (Antrag bei der NBank)")),
+    State("nbank_submitted", N_("Antrag bei der NBank gestellt"), N_("NBank (Entscheidung)")),
+    State("granted", N_("Bewilligt (Zuwendungsbescheid)"), "—", final=True),
+    State("nbank_declined", N_("Von der NBank abgelehnt"), "—", final=True),
+    State("sketch_declined", N_("Skizze nicht befürwortet"), "—", final=True),
+    State("not_endorsed", N_("Negative Stellungnahme"), "—", final=True),
+    State("withdrawn", N_("Zurückgezogen"), "—", final=True),
 )
 
 STATE_NAMES: tuple[str, ...] = tuple(s.name for s in STATES)
@@ -84,47 +92,47 @@ def _t(source: str, dest: str, *guards: str) -> Transition:
 TRIGGERS: tuple[Trigger, ...] = (
     Trigger(
         "record_consultation",
-        "Beratungsgespräch erfassen",
+        N_("Beratungsgespräch erfassen"),
         (COORDINATOR,),
         (_t("consultation", "sketch_draft"),),
         records=("consultation_date", "participants", "notes", "recommendation"),
     ),
     Trigger(
         "submit_sketch",
-        "Projektskizze einreichen",
+        N_("Projektskizze einreichen"),
         (APPLICANT,),
         (_t("sketch_draft", "sketch_submitted", "sketch_complete"),),
     ),
     Trigger(
         "start_assessment",
-        "Ersteinschätzung beginnen",
+        N_("Ersteinschätzung beginnen"),
         (COORDINATOR,),
         (_t("sketch_submitted", "sketch_assessment"),),
     ),
     Trigger(
         "request_sketch_revision",
-        "Überarbeitung der Skizze anfordern",
+        N_("Überarbeitung der Skizze anfordern"),
         (COORDINATOR,),
         (_t("sketch_assessment", "sketch_draft"),),
         records=("reason",),
     ),
     Trigger(
         "invite_long_form",
-        "Zur Langfassung einladen",
+        N_("Zur Langfassung einladen"),
         (COORDINATOR,),
         (_t("sketch_assessment", "long_form_draft", "assessment_positive"),),
         records=("parties_consulted", "fundable", "fits_strategy", "notes"),
     ),
     Trigger(
         "decline_sketch",
-        "Skizze nicht befürworten",
+        N_("Skizze nicht befürworten"),
         (COORDINATOR,),
         (_t("sketch_assessment", "sketch_declined"),),
         records=("reason",),
     ),
     Trigger(
         "submit_long_form",
-        "Langfassung einreichen",
+        N_("Langfassung einreichen"),
         (APPLICANT,),
         (
             _t(
@@ -138,27 +146,27 @@ TRIGGERS: tuple[Trigger, ...] = (
     ),
     Trigger(
         "request_long_form_revision",
-        "Formale Nachbesserung anfordern",
+        N_("Formale Nachbesserung anfordern"),
         (COORDINATOR,),
         (_t("long_form_submitted", "long_form_draft"),),
         records=("deficiencies",),
     ),
     Trigger(
         "open_vote",
-        "Votum eröffnen",
+        N_("Votum eröffnen"),
         (COORDINATOR,),
         (_t("long_form_submitted", "partner_vote", "needs_statement", "vote_setup_valid"),),
         records=("mode", "deadline", "session_id"),
     ),
     Trigger(
         "close_vote",
-        "Votum schließen",
+        N_("Votum schließen"),
         (COORDINATOR, SYSTEM),
         (_t("partner_vote", "statement_pending", "vote_closable"),),
     ),
     Trigger(
         "issue_statement",
-        "Stellungnahme abgeben",
+        N_("Stellungnahme abgeben"),
         (COORDINATOR,),
         (
             # The target follows the frozen outcome of the vote; the first that passes is taken.
@@ -183,21 +191,21 @@ TRIGGERS: tuple[Trigger, ...] = (
     ),
     Trigger(
         "pass_without_vote",
-        "Ohne Votum weiterleiten",
+        N_("Ohne Votum weiterleiten"),
         (COORDINATOR,),
         (_t("long_form_submitted", "endorsed", "statement_not_needed"),),
         records=("note",),
     ),
     Trigger(
         "record_nbank_submission",
-        "Antragstellung bei der NBank erfassen",
+        N_("Antragstellung bei der NBank erfassen"),
         (APPLICANT, COORDINATOR),
         (_t("endorsed", "nbank_submitted", "nbank_reference_valid", "document_attached"),),
         records=("nbank_reference", "submitted_on", "document"),
     ),
     Trigger(
         "record_grant",
-        "Zuwendungsbescheid erfassen",
+        N_("Zuwendungsbescheid erfassen"),
         (APPLICANT, COORDINATOR),
         (
             _t(
@@ -213,14 +221,14 @@ TRIGGERS: tuple[Trigger, ...] = (
     ),
     Trigger(
         "record_nbank_decline",
-        "Ablehnung der NBank erfassen",
+        N_("Ablehnung der NBank erfassen"),
         (APPLICANT, COORDINATOR),
         (_t("nbank_submitted", "nbank_declined", "decided_after_submission", "document_attached"),),
         records=("declined_on", "reason", "document"),
     ),
     Trigger(
         "withdraw",
-        "Antrag zurückziehen",
+        N_("Antrag zurückziehen"),
         (APPLICANT, COORDINATOR),
         tuple(_t(state, "withdrawn") for state in NON_FINAL_STATES),
         records=("reason",),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext
+
 from forms.transitions import FORMS
 from workflow import formatting
 from workflow.lifecycle import STATES_BY_NAME, TRIGGERS_BY_NAME
@@ -169,8 +171,8 @@ def timeline(
             "when": formatting.local_datetime(event.created_at),
             "when_iso": event.created_at.isoformat(timespec="seconds"),
             "who": f"{actor.name} ({actor.organisation.name})" if actor else "Antragsweg (automatisch)",
-            "from": STATES_BY_NAME[event.from_state].label if event.from_state else None,
-            "to": STATES_BY_NAME[event.to_state].label if event.to_state else None,
+            "from": gettext(STATES_BY_NAME[event.from_state].label) if event.from_state else None,
+            "to": gettext(STATES_BY_NAME[event.to_state].label) if event.to_state else None,
             "items": [],
         }
         data = dict(event.data or {})

@@ -18,8 +18,10 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import requests
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -28,7 +30,7 @@ from bench.load import free_port, start_server, worker_rss_mb  # noqa: E402
 from bench.seed import seed  # noqa: E402
 from workflow import create_app  # noqa: E402
 from workflow.extensions import db  # noqa: E402
-from workflow.models import Application, Ballot, Event, Organisation, User, Vote  # noqa: E402
+from workflow.models import ApiToken, Application, Ballot, Event, Organisation, User, Vote  # noqa: E402
 from workflow.services import tokens  # noqa: E402
 
 
@@ -37,22 +39,26 @@ def prepare(database: str, votes: int) -> list[tuple[int, str]]:
     os.environ["ANTRAGSWEG_DATABASE_URL"] = database
     app = create_app()
     with app.app_context():
-        seed(votes, random.Random(7), "partner_vote")
-        token_of = {}
-        jobs = []
-        for application in db.session.scalars(
-            sa.select(Application).where(Application.state == "partner_vote")
-        ):
-            partners = db.session.scalars(
-                sa.select(User)
-                .join(Organisation)
-                .where(Organisation.alliance_id == application.alliance_id, Organisation.kind == "partner")
-            )
-            for partner in partners:
-                if partner.id not in token_of:
-                    token_of[partner.id] = tokens.create(partner, "Benchmark")[1]
-                jobs.append((application.id, token_of[partner.id]))
-        db.session.commit()
+        return seed_ballots(votes)
+
+
+def seed_ballots(votes: int, **seed_options) -> list[tuple[int, str]]:
+    """In an app context on an empty database: `votes` open circulations and a token per partner;
+    (application id, partner token) for every ballot, shuffled."""
+    seed(votes, random.Random(7), "partner_vote", **seed_options)
+    token_of = {}
+    jobs = []
+    for application in db.session.scalars(sa.select(Application).where(Application.state == "partner_vote")):
+        partners = db.session.scalars(
+            sa.select(User)
+            .join(Organisation)
+            .where(Organisation.alliance_id == application.alliance_id, Organisation.kind == "partner")
+        )
+        for partner in partners:
+            if partner.id not in token_of:
+                token_of[partner.id] = tokens.create(partner, "Benchmark")[1]
+            jobs.append((application.id, token_of[partner.id]))
+    db.session.commit()
     random.Random(11).shuffle(jobs)
     return jobs
 
@@ -91,8 +97,10 @@ def fire(port: int, jobs: list[tuple[int, str]], connections: int) -> tuple[floa
     return time.perf_counter() - began, statuses
 
 
-def check(database: str) -> list[str]:
-    """Every vote: exactly one ballot per eligible partner, one cast event each, closed and approved."""
+def check(database: str, extra_casts: int = 0) -> list[str]:
+    """Every vote: exactly one ballot per eligible partner, one cast event each (up to
+    `extra_casts` more in all: a retried ballot whose first request was stored is cast again),
+    closed and approved."""
     engine = sa.create_engine(database)
     problems = []
     with engine.connect() as connection:
@@ -110,14 +118,140 @@ def check(database: str) -> list[str]:
             ).join(Application, Application.id == Vote.application_id)
         ).all()
     engine.dispose()
+    extra = 0
     for vote_id, closed_at, outcome, tally, state, ballots, cast_events in rows:
-        if ballots != 14 or cast_events != 14:
+        extra += cast_events - 14
+        if ballots != 14 or cast_events < 14:
             problems.append(f"vote {vote_id}: {ballots} ballots, {cast_events} cast events (expected 14)")
         if closed_at is None or outcome != "approved" or state != "statement_pending":
             problems.append(f"vote {vote_id}: not closed by itself (state {state})")
         elif tally["approve"] != 14 or tally["eligible"] != 14:
             problems.append(f"vote {vote_id}: frozen tally {tally}")
+    if extra > extra_casts:
+        problems.append(f"{extra} cast events more than ballots, but only {extra_casts} retries")
     return problems if rows else ["no votes found"]
+
+
+# -- through the proxy, with a node killed in the middle ------------------------------------------
+
+RETRY_STATUSES = (502, 503, 504)  # what nginx answers for a node that died or is not there
+
+
+@dataclass
+class Outcome:
+    """One ballot's requests: every status the client saw, in order (0: no answer at all)."""
+
+    job: tuple[int, str]
+    statuses: list[int] = field(default_factory=list)
+
+    @property
+    def acknowledged(self) -> bool:
+        return bool(self.statuses) and self.statuses[-1] == 200
+
+
+def fire_with_retries(
+    base_url: str,
+    jobs: list[tuple[int, str]],
+    connections: int,
+    *,
+    verify: bool | str = True,
+    retries: int = 20,
+    on_ack=None,
+) -> tuple[float, list[Outcome]]:
+    """Every ballot, `connections` at a time over keep-alive HTTP(S) (requests); a ballot answered
+    with a 502/503/504 or not at all is sent again (after a short pause), as a client retries.
+    `on_ack(count)` is called after each acknowledged ballot (the kill waits for it)."""
+    local = threading.local()
+    lock = threading.Lock()
+    acknowledged = [0]
+
+    def one(job: tuple[int, str]) -> Outcome:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        application_id, token = job
+        outcome = Outcome(job)
+        for _ in range(retries):
+            try:
+                response = local.session.put(
+                    f"{base_url}/api/v1/applications/{application_id}/vote/ballot",
+                    data=BODY,
+                    headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                    timeout=60,
+                    verify=verify,
+                )
+                status = response.status_code
+            except requests.RequestException:
+                status = 0
+            outcome.statuses.append(status)
+            if status not in (0, *RETRY_STATUSES):
+                break
+            time.sleep(0.2)
+        if outcome.acknowledged and on_ack:
+            with lock:
+                acknowledged[0] += 1
+                count = acknowledged[0]
+            on_ack(count)
+        return outcome
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        outcomes = list(pool.map(one, jobs))
+    return time.perf_counter() - began, outcomes
+
+
+def kill_once(after: int, node, *, pause: float = 1.0):
+    """on_ack for fire_with_retries: once `after` ballots are acknowledged, `kill -9` the node (in
+    its own thread, so the clients go on), wait `pause` seconds and start it again. The returned
+    callable has `.done` (an Event) and `.killed_at`."""
+    fired = threading.Lock()
+
+    def run():
+        node.kill()
+        time.sleep(pause)
+        node.start()
+        on_ack.done.set()
+
+    def on_ack(count: int) -> None:
+        if count >= after and fired.acquire(blocking=False):
+            on_ack.killed_at = count
+            threading.Thread(target=run, daemon=True).start()
+
+    on_ack.done = threading.Event()
+    on_ack.killed_at = None
+    return on_ack
+
+
+def check_after_kill(database: str, outcomes: list[Outcome]) -> list[str]:
+    """Nothing lost, nothing doubled, every tally exact, no false success: every acknowledged
+    ballot is stored; each organisation has one ballot per vote; the failed answers were all
+    502/503/504 (or none); each ballot ends acknowledged, or refused (409) because its vote was
+    already closed by the complete count — which only a ballot that was stored unacknowledged
+    (the node died after its commit) can cause."""
+    problems = check(database, extra_casts=sum(len(o.statuses) - 1 for o in outcomes))
+    engine = sa.create_engine(database)
+    with engine.connect() as connection:
+        stored = set(
+            connection.execute(
+                sa.select(Vote.application_id, Ballot.organisation_id).join(Vote, Vote.id == Ballot.vote_id)
+            ).all()
+        )
+        organisation_of = dict(
+            connection.execute(
+                sa.select(ApiToken.token_hash, User.organisation_id).join(User, User.id == ApiToken.user_id)
+            ).all()
+        )
+    engine.dispose()
+    for outcome in outcomes:
+        application_id, token = outcome.job
+        key = (application_id, organisation_of[tokens.digest(token)])
+        failed = [s for s in outcome.statuses[:-1]]
+        if any(s not in (0, *RETRY_STATUSES) for s in failed):
+            problems.append(f"ballot {key}: failed with {failed}")
+        if outcome.acknowledged and key not in stored:
+            problems.append(f"ballot {key}: acknowledged but not stored")
+        if not outcome.acknowledged and not (outcome.statuses[-1] == 409 and failed and key in stored):
+            problems.append(f"ballot {key}: ended with {outcome.statuses}")
+    return problems
 
 
 def main() -> None:

@@ -1,0 +1,198 @@
+"""Several app nodes on one database (issue 15): nothing a request needs is kept on one node.
+
+Two gunicorn nodes on the suite's database and secret key: a login on one is a login on the other,
+a form fetched from one posts to the other, failed logins count across both, a one-time link used
+on one is used up on the other. Behind nginx, round-robin, with the database document store
+(PostgreSQL): uploads, statements and the API through either node, and the ballots of many
+concurrent clients with one node killed (`kill -9`) in the middle: nothing lost, nothing doubled,
+no false success."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from bench.ballots import check_after_kill, fire_with_retries, kill_once, seed_ballots
+from tests.conftest import make_pdf
+from tests.live import HttpApi, HttpUser
+from tests.nginx import Nginx, proxied_env, require_nginx
+from workflow.extensions import db
+from workflow.models import Document, LoginFailure, StoredFile
+from workflow.services import accounts, tokens
+
+POSTGRES = pytest.mark.skipif(
+    not os.environ.get("ANTRAGSWEG_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="several nodes on one database with the database store: PostgreSQL (the production database)",
+)
+
+
+@pytest.fixture
+def two_nodes(gunicorn):
+    return gunicorn(workers=1, name="node-a"), gunicorn(workers=1, name="node-b")
+
+
+def _on(node, client: HttpUser) -> HttpUser:
+    """The same browser (its cookies) talking to another node."""
+    other = HttpUser(node.url)
+    other.cookies.update(client.cookies)
+    return other
+
+
+def test_a_login_on_one_node_is_a_login_on_the_other(two_nodes, world):
+    a, b = two_nodes
+    browser = HttpUser(a.url).login(world.user("coordinator").email)
+    assert browser.get("/start").status_code == 200
+    on_b = _on(b, browser)
+    page = on_b.get("/start")
+    assert page.status_code == 200 and world.user("coordinator").name in page.text
+    # A form fetched from A (its CSRF token bound to the session cookie signed on A) posts to B.
+    token = browser.csrf_token("/start")  # the language switch in the page's header
+    response = on_b.post("/sprache", data={"csrf_token": token, "language": "en"})
+    assert response.status_code in (302, 303), response.text[:300]
+    assert 'lang="en"' in _on(a, on_b).get("/start").text  # and A reads what B wrote into the session
+    # A token from nowhere is refused by either.
+    forged = HttpUser(b.url)
+    forged.get("/anmelden")
+    refused = forged.post("/anmelden", data={"csrf_token": "erfunden", "email": "x@y.de", "password": "z"})
+    assert refused.status_code == 400
+
+
+def test_failed_logins_count_across_nodes(ctx, two_nodes, world):
+    a, b = two_nodes
+    email = world.user("applicant-lwz").email
+    for node in (a, b, a, b, a):  # five failures, spread over both
+        response = HttpUser(node.url).post_form("/anmelden", {"email": email, "password": "falsch-falsch"})
+        assert response.status_code == 401
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) >= 5
+    for node in (a, b):  # even the right password, on either node
+        refused = HttpUser(node.url).post_form("/anmelden", {"email": email, "password": accounts_password()})
+        assert refused.status_code == 429, node.url
+
+
+def accounts_password() -> str:
+    from workflow import demo
+
+    return demo.DEMO_PASSWORD
+
+
+def test_a_one_time_link_used_on_one_node_is_used_up_on_the_other(ctx, two_nodes, world):
+    a, b = two_nodes
+    user = world.user("applicant-elbtal")
+    link = f"/passwort/{accounts.RESET}/{accounts.make_link_token(user, accounts.RESET)}"
+    db.session.commit()
+    new = {"password": "ein-neues-langes-Passwort-2026", "password_repeat": "ein-neues-langes-Passwort-2026"}
+    used = HttpUser(a.url).post_form(link, new)
+    assert used.status_code in (302, 303), used.text[:300]
+    again = HttpUser(b.url)
+    again.get(link)
+    assert again.post_form(link, new, form_page="/anmelden").status_code == 410
+    assert HttpUser(b.url).login(user.email, new["password"]).get("/start").status_code == 200
+
+
+# -- behind nginx, round-robin, the database store (PostgreSQL) ---------------------------------
+
+
+@pytest.fixture
+def proxied_pair(app, gunicorn, test_ca, tmp_path):
+    """nginx round-robin in front of two nodes as the units run them, with DOCUMENT_STORE=database."""
+    require_nginx()
+    proxy = Nginx(tmp_path / "nginx", test_ca, upstreams=[])
+    env = proxied_env(proxy.url) | {"ANTRAGSWEG_DOCUMENT_STORE": "database"}
+    nodes = [gunicorn(env=env, name=f"proxied-{n}") for n in ("a", "b")]
+    proxy.set_upstreams([node.url for node in nodes])
+    proxy.nodes = nodes
+    proxy.test_config()
+    proxy.start()
+    app.config["DOCUMENT_STORE"] = "database"  # what the test reads directly, as the nodes do
+    try:
+        yield proxy
+    finally:
+        app.config["DOCUMENT_STORE"] = "folder"
+        proxy.stop()
+
+
+def _served(node, path: str) -> int:
+    """How many requests for `path` this node answered with 200 (its JSON request log)."""
+    count = 0
+    for line in node.log().splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        count += entry.get("path") == path and entry.get("status") == 200
+    return count
+
+
+def _folder(app) -> Path:
+    return Path(app.config.get("DOCUMENT_STORAGE") or Path(app.instance_path) / "documents")
+
+
+@POSTGRES
+def test_documents_and_statements_are_served_by_either_node(app, ctx, proxied_pair, world):
+    """A sketch uploaded (through the proxy, the API) is downloaded through both nodes; a
+    statement issued before is served by both; nothing of it is on the local disk."""
+    sponsor = world.user("applicant-bildungswerk")
+    application = world.application("sketch_draft")
+    token = tokens.create(sponsor, "Zwei Knoten")[1]
+    endorsed = world.application("endorsed")
+    db.session.commit()
+    before = set(_folder(app).iterdir()) if _folder(app).exists() else set()
+    api = HttpApi(proxied_pair.url, token, verify=str(proxied_pair.ca.cert))
+    pdf = make_pdf(2, "Skizze über zwei Knoten")
+    response = api.post(
+        f"/api/v1/applications/{application.id}/documents",
+        data={"kind": "sketch"},
+        files={"file": ("Skizze.pdf", io.BytesIO(pdf), "application/pdf")},
+    )
+    assert response.status_code == 201, response.text[:500]
+    path = response.json()["url"]
+    for _ in range(4):  # round-robin: both nodes serve it
+        download = api.get(path)
+        assert download.status_code == 200 and download.content == pdf
+    assert all(_served(node, path) for node in proxied_pair.nodes), path
+    statement_path = f"/api/v1/applications/{endorsed.id}/statement"
+    coordinator = HttpApi(
+        proxied_pair.url,
+        tokens.create(world.user("coordinator"), "Zwei Knoten")[1],
+        verify=str(proxied_pair.ca.cert),
+    )
+    db.session.commit()
+    bodies = {hashlib.sha256(coordinator.get(statement_path).content).hexdigest() for _ in range(4)}
+    assert len(bodies) == 1 and all(_served(node, statement_path) for node in proxied_pair.nodes)
+    db.session.expire_all()
+    document = db.session.scalars(sa.select(Document).where(Document.application_id == application.id)).one()
+    assert document.sha256 == hashlib.sha256(pdf).hexdigest()
+    assert db.session.get(StoredFile, document.storage_key) is not None
+    after = set(_folder(app).iterdir()) if _folder(app).exists() else set()
+    assert after == before  # not a byte on a node's disk
+
+
+BALLOT_VOTES = 8  # 112 ballots: enough to kill a node in the middle, small enough for ~30 s
+
+
+@POSTGRES
+def test_ballots_through_the_proxy_survive_a_node_killed_in_the_middle(app, ctx, proxied_pair):
+    """Concurrent ballots through nginx; one node `kill -9`'d once a third are acknowledged and
+    started again: every acknowledged ballot stored, none doubled, every tally exact; what failed
+    with the dying node was a 502 (never a false success) and its retry succeeded."""
+    jobs = seed_ballots(BALLOT_VOTES, alliance_count=1)
+    killer = kill_once(len(jobs) // 3, proxied_pair.nodes[0])
+    elapsed, outcomes = fire_with_retries(
+        proxied_pair.url, jobs, connections=12, verify=str(proxied_pair.ca.cert), on_ack=killer
+    )
+    assert killer.done.wait(60), "the node was not killed and restarted"
+    problems = check_after_kill(app.config["SQLALCHEMY_DATABASE_URI"], outcomes)
+    assert not problems, problems
+    failed = [s for o in outcomes for s in o.statuses[:-1]]
+    assert failed and set(failed) == {502}, failed  # some hit the dying node; nginx said 502
+    assert sum(o.acknowledged for o in outcomes) >= len(jobs) - len(failed)
+    # The restarted node serves again.
+    assert requests.get(proxied_pair.nodes[0].url + "/readyz", timeout=10).status_code == 200

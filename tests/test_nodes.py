@@ -25,7 +25,7 @@ from tests.live import HttpApi, HttpUser
 from tests.nginx import Nginx, proxied_env, require_nginx
 from workflow.extensions import db
 from workflow.models import Document, LoginFailure, StoredFile
-from workflow.services import accounts, tokens
+from workflow.services import accounts, statements, tokens
 
 POSTGRES = pytest.mark.skipif(
     not os.environ.get("ANTRAGSWEG_TEST_DATABASE_URL", "").startswith("postgresql"),
@@ -158,15 +158,18 @@ def test_documents_and_statements_are_served_by_either_node(app, ctx, proxied_pa
         download = api.get(path)
         assert download.status_code == 200 and download.content == pdf
     assert all(_served(node, path) for node in proxied_pair.nodes), path
-    statement_path = f"/api/v1/applications/{endorsed.id}/statement"
+    statement_path = f"/api/v1/applications/{endorsed.id}/statement.pdf"
     coordinator = HttpApi(
         proxied_pair.url,
         tokens.create(world.user("coordinator"), "Zwei Knoten")[1],
         verify=str(proxied_pair.ca.cert),
     )
     db.session.commit()
-    bodies = {hashlib.sha256(coordinator.get(statement_path).content).hexdigest() for _ in range(4)}
-    assert len(bodies) == 1 and all(_served(node, statement_path) for node in proxied_pair.nodes)
+    answers = [coordinator.get(statement_path) for _ in range(4)]
+    assert {r.status_code for r in answers} == {200}
+    statement = statements.latest(endorsed)
+    assert {hashlib.sha256(r.content).hexdigest() for r in answers} == {statement.sha256}
+    assert all(_served(node, statement_path) for node in proxied_pair.nodes)
     db.session.expire_all()
     document = db.session.scalars(sa.select(Document).where(Document.application_id == application.id)).one()
     assert document.sha256 == hashlib.sha256(pdf).hexdigest()

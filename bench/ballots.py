@@ -202,14 +202,18 @@ def fire_with_retries(
 def kill_once(after: int, node, *, pause: float = 1.0):
     """on_ack for fire_with_retries: once `after` ballots are acknowledged, `kill -9` the node (in
     its own thread, so the clients go on), wait `pause` seconds and start it again. The returned
-    callable has `.done` (an Event) and `.killed_at`."""
+    callable has `.done` (set once the node serves again), `.killed_at`, and `.release()`: the
+    thread that started the node stays until then (the node's parent-death signal would end it
+    with the thread)."""
     fired = threading.Lock()
+    keep = threading.Event()
 
     def run():
         node.kill()
         time.sleep(pause)
         node.start()
         on_ack.done.set()
+        keep.wait()
 
     def on_ack(count: int) -> None:
         if count >= after and fired.acquire(blocking=False):
@@ -218,6 +222,7 @@ def kill_once(after: int, node, *, pause: float = 1.0):
 
     on_ack.done = threading.Event()
     on_ack.killed_at = None
+    on_ack.release = keep.set
     return on_ack
 
 

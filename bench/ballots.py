@@ -4,6 +4,11 @@ app under gunicorn; prints ballots per second and checks that every tally is exa
 nothing counted twice, every vote closed by itself when its last ballot came in).
 
     .venv/bin/python bench/ballots.py --database URL [--votes 200] [--connections 64]
+    .venv/bin/python bench/ballots.py --database URL --proxy [--nodes 2] [--kill]
+
+--proxy: through nginx over HTTPS to --nodes gunicorn nodes (round-robin); --kill: the first node
+`kill -9`'d once a third of the ballots are acknowledged and started again; each client retries a
+ballot answered 502/503/504. Checks that every acknowledged ballot is stored, none doubled.
 
 The database must be empty and migrated (`flask --app wsgi init-db`); this script seeds it.
 """
@@ -13,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import socket
 import sys
 import threading
@@ -259,12 +265,90 @@ def check_after_kill(database: str, outcomes: list[Outcome]) -> list[str]:
     return problems
 
 
+def through_proxy(args) -> None:
+    """--proxy: nginx (HTTPS, the shipped site file, tests/nginx.py) round-robin in front of
+    --nodes gunicorn nodes (2 workers × 2 threads each, deploy/gunicorn.conf.py, the database
+    document store); with --kill the first node is killed (SIGKILL) once a third of the ballots
+    are acknowledged and started again, while the clients go on and retry what failed."""
+    import tempfile
+
+    from tests.live import Gunicorn
+    from tests.nginx import Nginx, TestCA, proxied_env
+
+    folder = Path(tempfile.mkdtemp(prefix="antragsweg-ballots-"))
+    os.environ["ANTRAGSWEG_DATABASE_URL"] = args.database
+    app = create_app(
+        {
+            "DATABASE_URL": args.database,
+            "SECRET_KEY": "bench",
+            "INSTANCE_PATH": str(folder),
+            "TOTP_REQUIRED_ROLES": (),
+        }
+    )
+    with app.app_context():
+        jobs = seed_ballots(args.votes)
+    ca = TestCA(folder / "ca")
+    proxy = Nginx(folder / "nginx", ca, upstreams=[])
+    env = proxied_env(proxy.url) | {
+        "ANTRAGSWEG_DOCUMENT_STORE": "database",
+        "ANTRAGSWEG_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000000",
+    }
+    nodes = [Gunicorn(app, None, env=env, name=f"bench-{n}").start() for n in range(args.nodes)]
+    killer = kill_once(len(jobs) // 3, nodes[0]) if args.kill else None
+    try:
+        proxy.set_upstreams([node.url for node in nodes])
+        proxy.test_config()
+        proxy.start()
+        elapsed, outcomes = fire_with_retries(
+            proxy.url, jobs, args.connections, verify=str(ca.cert), retries=200, on_ack=killer
+        )
+        if killer:
+            killer.done.wait(60)
+        log = proxy.error_log.read_text() if proxy.error_log.exists() else ""
+        lost = len(re.findall(r"\[error\].*while reading response header from upstream", log))
+    finally:
+        proxy.stop()
+        if killer:
+            killer.release()
+        for node in nodes:
+            node.stop()
+    problems = check_after_kill(args.database, outcomes)
+    first = {}
+    for outcome in outcomes:
+        first[outcome.statuses[0]] = first.get(outcome.statuses[0], 0) + 1
+    retried = [o for o in outcomes if len(o.statuses) > 1]
+    print(
+        f"{len(jobs)} ballots on {args.votes} votes through nginx to {args.nodes} node(s), "
+        f"{args.connections} concurrent clients, {args.database.split(':')[0]}"
+        + (f", node 1 killed after {killer.killed_at} acknowledged and started again" if killer else "")
+        + f": {elapsed:.1f} s, {len(jobs) / elapsed:.0f} ballots/s"
+    )
+    print(
+        f"first answers {dict(sorted(first.items()))}; {len(retried)} ballots retried by their client "
+        f"(answers {sorted({s for o in retried for s in o.statuses})}); requests nginx lost with the "
+        f"dying node (sent to another or answered 502): {lost}; acknowledged in the end: "
+        f"{sum(o.acknowledged for o in outcomes)}"
+    )
+    print(
+        "every acknowledged ballot stored, none doubled, every tally exact"
+        if not problems
+        else "PROBLEMS:\n  " + "\n  ".join(problems[:20])
+    )
+    sys.exit(1 if problems else 0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", required=True)
     parser.add_argument("--votes", type=int, default=200)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--proxy", action="store_true", help="through nginx to --nodes nodes")
+    parser.add_argument("--nodes", type=int, default=2)
+    parser.add_argument("--kill", action="store_true", help="with --proxy: kill -9 a node in the middle")
     args = parser.parse_args()
+    if args.proxy:
+        through_proxy(args)
+        return
     jobs = prepare(args.database, args.votes)
     port = free_port()
     server = start_server(args.database, port)

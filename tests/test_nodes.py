@@ -24,6 +24,7 @@ from bench.ballots import check_after_kill, fire_with_retries, kill_once, seed_b
 from tests.conftest import make_pdf
 from tests.live import HttpApi, HttpUser
 from tests.nginx import Nginx, proxied_env, require_nginx
+from tests.test_webhooks import receiver  # noqa: F401, F811 - the fixture
 from workflow.extensions import db
 from workflow.models import Document, LoginFailure, StoredFile
 from workflow.services import accounts, statements, tokens
@@ -230,3 +231,50 @@ def test_ballots_through_the_proxy_survive_a_node_killed_in_the_middle(app, ctx,
     finally:
         for killer in killers:
             killer.release()
+
+
+def test_tick_on_two_nodes_at_once_sends_each_reminder_and_webhook_once(app, world, receiver, live_smtp):  # noqa: F811
+    """`flask tick` started on two nodes at the same moment (two processes, the nodes' settings):
+    the due reminder goes out once, every webhook delivery once."""
+    import subprocess
+    import sys
+
+    from tests.live import Gunicorn
+    from tests.test_reminders import _revision_requested
+    from tests.test_webhooks import SECRET
+    from workflow import PROJECT_ROOT
+    from workflow.models import WebhookDelivery
+    from workflow.services import webhooks
+
+    webhooks.register_receiver(
+        world.user("coordinator"),
+        name="Partnersystem",
+        url=receiver.url,
+        kind="generic",
+        events=["created", "record_consultation", "request_sketch_revision"],
+        secret=SECRET,
+    )
+    _revision_requested(world, days_ago=8)  # its reminder is due
+    db.session.commit()
+    sponsor = world.user("applicant-bildungswerk").email
+    before = len([m for m in live_smtp.to(sponsor) if "Erinnerung" in m["Subject"]])
+    env = Gunicorn(app, live_smtp.port, env={"ANTRAGSWEG_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true"}).env
+    ticks = [
+        subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "tick"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(2)
+    ]
+    outputs = [tick.communicate(timeout=120)[0].decode() for tick in ticks]
+    assert all(tick.returncode == 0 for tick in ticks), outputs
+    live_smtp.wait_for(sponsor, count=before + 1)
+    reminders = [m for m in live_smtp.to(sponsor) if "Erinnerung" in m["Subject"]]
+    assert len(reminders) == before + 1, outputs  # once, not once per node
+    db.session.expire_all()
+    delivered = db.session.scalar(sa.select(sa.func.count()).select_from(WebhookDelivery))
+    assert delivered >= 3 and len(receiver.requests) == delivered  # each delivery once
+    assert len({json.loads(r["body"])["event"]["id"] for r in receiver.requests}) == delivered

@@ -94,7 +94,9 @@ def test_uploads_are_versions_under_generated_names(world):
     assert documents.current(application, "sketch").id == second.id
     assert stored.raw(first.storage_key).startswith(b"%PDF-")
     assert Document.query.count() == 2
-    uploads = Event.query.filter_by(application_id=application.id, kind="document_uploaded").all()
+    uploads = (
+        Event.query.filter_by(application_id=application.id, kind="document_uploaded").order_by(Event.id).all()
+    )
     assert [e.data["version"] for e in uploads] == [1, 2]
 
 

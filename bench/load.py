@@ -139,12 +139,19 @@ def open_a_vote(engine) -> int | None:
 
 
 def _put_script(body: str) -> str:
-    """A wrk script that sends `body` with PUT as JSON (the same ballot again: the last one counts)."""
+    """A wrk script that PUTs `body` as JSON, its feasibility rating changing from request to
+    request: each one changes the ballot (the last one counts) and is an event. (The same ballot
+    again would record nothing: a retry is stored once.)"""
     path = Path(tempfile.gettempdir()) / "antragsweg-bench-put.lua"
     path.write_text(
         'wrk.method = "PUT"\n'
-        f"wrk.body = {json.dumps(body)}\n"
+        f"local body = {json.dumps(body)}\n"
         'wrk.headers["Content-Type"] = "application/json"\n'
+        "local n = 0\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        '  return wrk.format(nil, nil, nil, (body:gsub(\'"rating_feasibility": %d\', \'"rating_feasibility": \' .. (n % 5 + 1))))\n'
+        "end\n"
     )
     return str(path)
 

@@ -334,3 +334,12 @@ def api(app, world):
         return clients[key]
 
     return _api
+
+
+@pytest.fixture(params=("folder", "database"))
+def document_store(request, app):
+    """Run the test once with each document store (services/storage.py)."""
+    previous = app.config["DOCUMENT_STORE"]
+    app.config["DOCUMENT_STORE"] = request.param
+    yield request.param
+    app.config["DOCUMENT_STORE"] = previous

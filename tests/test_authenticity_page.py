@@ -11,11 +11,11 @@ import io
 import pytest
 from pypdf import PdfWriter
 
-from tests import bad_input, signing_support
+from tests import bad_input, signing_support, stored
 from tests.conftest import make_pdf, text_of
 from tests.signing_support import first_revision, printed_code, sign_with
 from workflow.extensions import db
-from workflow.services import documents, letters, signing, statements
+from workflow.services import letters, signing, statements
 
 test_pki, signed = signing_support.test_pki, signing_support.signed
 
@@ -80,7 +80,7 @@ def test_the_page_is_public_and_explains_both_ways(client):
 
 def test_an_uploaded_original_is_genuine_with_what_it_prints_and_nothing_more(app, issued):
     world, application, statement, data = issued
-    files_before = set(documents.storage_root().iterdir())
+    files_before = stored.keys()
     page = _upload(app.test_client(), data)
     assert page.status_code == 200
     text = text_of(page.text)
@@ -98,7 +98,7 @@ def test_an_uploaded_original_is_genuine_with_what_it_prints_and_nothing_more(ap
     ):
         assert expected in text, expected
     _never_more_than_printed(text, world, application)
-    assert set(documents.storage_root().iterdir()) == files_before  # never stored
+    assert stored.keys() == files_before  # never stored
 
     # After a correction the same file says what replaces it.
     corrected = statements.correct(application, world.user("coordinator"), CORRECTION | {"conditions": "x"})
@@ -200,7 +200,7 @@ def _encrypted_pdf() -> bytes:
 
 
 def test_bad_files_get_a_german_4xx_and_nothing_is_stored(app, world):
-    files_before = set(documents.storage_root().iterdir())
+    files_before = stored.keys()
     client = app.test_client()
     for label, data, status, expected in (
         ("not a PDF", b"Kein PDF, nur Text.\n" * 20, 422, "keine PDF-Datei"),
@@ -214,7 +214,7 @@ def test_bad_files_get_a_german_4xx_and_nothing_is_stored(app, world):
         assert response.status_code == status, label
         assert expected in text_of(response.text), (label, text_of(response.text)[:300])
     assert client.post("/echtheit/datei", data={}).status_code == 422
-    assert set(documents.storage_root().iterdir()) == files_before
+    assert stored.keys() == files_before
 
 
 def test_checks_are_throttled_per_address(app, world):

@@ -39,7 +39,6 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote_from_bytes, urlsplit
 
@@ -50,7 +49,7 @@ from werkzeug.routing import Map
 
 from forms.long_form import SECTION_FORMS
 from forms.transitions import FORMS
-from tests import bad_input, test_permission_matrix
+from tests import bad_input, stored, test_permission_matrix
 from tests.bad_input import CHOICE, DATE, FORM_VALUES, HIDDEN, JSON_BODIES, JSON_VALUES, NUMBER, TEXT
 from tests.conftest import make_pdf
 from workflow import demo
@@ -160,7 +159,6 @@ def corpus(app, matrix, request):
         }
         w.sponsor_email = sponsor.email
         db.session.commit()
-        w.storage = Path(app.config.get("DOCUMENT_STORAGE") or Path(app.instance_path) / "documents")
     w.app = app
     w.pdf = make_pdf(1, "Korpus")
     w.sandbox = Sandbox(app)
@@ -1352,7 +1350,7 @@ def _stored(world, application_id: int) -> tuple[list[Document], set[str]]:
     documents = world.sandbox.read(
         lambda: list(db.session.scalars(sa.select(Document).where(Document.application_id == application_id)))
     )
-    files = {p.name for p in world.storage.iterdir()} if world.storage.is_dir() else set()
+    files = world.sandbox.read(stored.keys)
     return documents, files
 
 

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
+from tests import stored
 from tests.conftest import _empty_tables, make_pdf
 from workflow import create_app
 from workflow.extensions import db
@@ -91,7 +92,7 @@ def test_backup_destroy_restore_finds_everything(app, world, tmp_path):
         t.name: db.session.execute(sa.select(t).order_by(*t.primary_key.columns)).all()
         for t in db.metadata.sorted_tables
     }
-    original = documents.path_of(document).read_bytes()
+    original = stored.raw(document.storage_key)
     document_id, partner_id = document.id, world.user("partner-agv").id
     archive = tmp_path / "sicherung.tar.gz"
     result = app.test_cli_runner().invoke(args=["backup", str(archive)])
@@ -99,7 +100,7 @@ def test_backup_destroy_restore_finds_everything(app, world, tmp_path):
 
     db.session.remove()
     _empty_tables()  # destroy: every row …
-    documents.path_of(document).unlink()  # … and the file
+    stored.remove(document.storage_key)  # … and the file
 
     result = app.test_cli_runner().invoke(args=["restore", str(archive)])
     assert result.exit_code == 0, result.output
@@ -108,7 +109,7 @@ def test_backup_destroy_restore_finds_everything(app, world, tmp_path):
         for t in db.metadata.sorted_tables
     }
     assert after == before
-    assert documents.path_of(db.session.get(Document, document_id)).read_bytes() == original
+    assert stored.raw(db.session.get(Document, document_id).storage_key) == original
     assert verify_log()[1] is None
     # the app goes on working after a restore (sequences continue after the restored ids)
     votes.cast_ballot(
@@ -124,7 +125,7 @@ def test_backup_keeps_the_statement_files(app, world, tmp_path):
     original, statement_id = statements.stored_bytes(statement), statement.id
     archive = tmp_path / "sicherung.tar.gz"
     backup(archive)
-    (documents.storage_root() / statement.storage_key).unlink()
+    stored.remove(statement.storage_key)
     db.session.remove()
     _empty_tables()
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import stored
 from tests.deploy_files import (
     APP_ROOT,
     DEPLOY,
@@ -288,7 +289,7 @@ def test_a_failed_backup_deletes_nothing_and_leaves_no_archive(app, world, tmp_p
         "Langfassung.pdf",
         world.user("applicant-bildungswerk"),
     )
-    documents.path_of(document).unlink()  # the archive cannot be completed
+    stored.remove(document.storage_key)  # the archive cannot be completed
     folder = tmp_path / "backups"
     folder.mkdir()
     ancient = folder / ARCHIVE_NAME.format(utcnow() - timedelta(days=400))

@@ -8,6 +8,7 @@ import zipfile
 import pytest
 from pypdf import PdfReader, PdfWriter
 
+from tests import stored
 from tests.conftest import make_pdf
 from workflow.models import Document, Event
 from workflow.services import documents
@@ -91,9 +92,11 @@ def test_uploads_are_versions_under_generated_names(world):
     assert first.filename == "Skizze_v1.pdf" and "/" not in first.filename
     assert first.storage_key != second.storage_key and "." not in first.storage_key
     assert documents.current(application, "sketch").id == second.id
-    assert documents.path_of(first).read_bytes().startswith(b"%PDF-")
+    assert stored.raw(first.storage_key).startswith(b"%PDF-")
     assert Document.query.count() == 2
-    uploads = Event.query.filter_by(application_id=application.id, kind="document_uploaded").all()
+    uploads = (
+        Event.query.filter_by(application_id=application.id, kind="document_uploaded").order_by(Event.id).all()
+    )
     assert [e.data["version"] for e in uploads] == [1, 2]
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from tests import stored
 from tests.conftest import text_of
 from workflow.demo import placeholder_pdf
 from workflow.extensions import db
@@ -177,13 +178,13 @@ def test_bad_input_is_a_4xx_with_a_german_message_and_nothing_is_lost(
         data["document"] = _pdf()
     elif data["document"] is None:
         del data["document"]
-    before_docs, before_files = _documents(application), set(documents.storage_root().iterdir())
+    before_docs, before_files = _documents(application), stored.keys()
     response = _post(login("coordinator"), application, trigger, data)
     assert 400 <= response.status_code < 500, response.status_code
     assert message in text_of(response.text)
     assert _state(application) == state
     assert _documents(application) == before_docs
-    assert set(documents.storage_root().iterdir()) == before_files
+    assert stored.keys() == before_files
 
 
 def test_a_funding_object_without_statement_passes_with_a_note(world, login):

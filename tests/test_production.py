@@ -182,6 +182,7 @@ EACH_RULE = {
     },
     "MAIL_SENDER ist noch die Voreinstellung": {"MAIL_SENDER": "Antragsweg <antragsweg@localhost>"},
     "TESTING ist eingeschaltet": {"TESTING": True},
+    "DOCUMENT_STORE ist 's3'": {"DOCUMENT_STORE": "s3"},
 }
 
 

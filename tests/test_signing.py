@@ -20,13 +20,13 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from flask import current_app
 from pypdf import PdfReader
 
-from tests import signing_support
+from tests import signing_support, stored
 from tests.conftest import text_of
 from tests.signing_support import PASSWORD, first_revision, printed_code, sign_with, validate
 from workflow import pki
 from workflow.extensions import db
 from workflow.models import Application, Event, Letter, SigningCertificate, Statement
-from workflow.services import documents, letters, pdf, reminders, signing, statements
+from workflow.services import letters, pdf, reminders, signing, statements
 from workflow.services.errors import RuleViolation
 from workflow.services.integrity import verify_log
 from workflow.services.lifecycle import fire
@@ -164,7 +164,7 @@ def test_a_pkcs12_upload_is_checked_by_its_content(world, test_pki):
 
 def test_the_settings_page_installs_shows_and_removes_the_certificate(world, login, test_pki):
     coordinator = login("coordinator")
-    files_before = set(documents.storage_root().iterdir())
+    files_before = stored.keys()
     page = text_of(coordinator.get("/einstellungen").text)
     assert "Es ist kein Signaturzertifikat installiert" in page
     refused = coordinator.post(
@@ -195,7 +195,7 @@ def test_the_settings_page_installs_shows_and_removes_the_certificate(world, log
     ):
         assert expected in page, expected
     # Nothing of the upload is stored as it came: no file written, the password nowhere.
-    assert set(documents.storage_root().iterdir()) == files_before
+    assert stored.keys() == files_before
     assert PASSWORD not in json.dumps([e.data for e in db.session.scalars(sa.select(Event))])
     assert login("partner-ihk").post("/einstellungen/signaturzertifikat/entfernen").status_code == 403
     assert coordinator.post("/einstellungen/signaturzertifikat/entfernen").status_code == 303
@@ -278,8 +278,8 @@ def test_downloads_are_never_rendered_or_signed_again(signed, login, monkeypatch
         monkeypatch.setattr(target, name, refuse)
     first = login("coordinator").get(f"/antraege/{application.id}/stellungnahme/1.pdf").data
     second = login("applicant-bildungswerk").get(f"/antraege/{application.id}/stellungnahme/1.pdf").data
-    stored = (documents.storage_root() / statement.storage_key).read_bytes()
-    assert first == second == stored and hashlib.sha256(stored).hexdigest() == statement.sha256
+    kept = stored.raw(statement.storage_key)
+    assert first == second == kept and hashlib.sha256(kept).hexdigest() == statement.sha256
     letter = letters.latest(application)
     with login("applicant-bildungswerk").get(
         f"/antraege/{application.id}/ersteinschaetzung/schreiben.pdf"
@@ -341,13 +341,13 @@ def test_an_unreachable_timestamp_authority_or_an_expired_certificate_refuses_is
     db.session.expire_all()
     assert db.session.get(Application, application.id).state == "statement_pending"
     assert statements.latest(application) is None
-    stored = {p.name for p in documents.storage_root().iterdir()}
+    files = stored.keys()
     # An expired certificate: refused too, saying what to do.
     db.session.execute(sa.update(SigningCertificate).values(not_after=datetime.now(UTC) - timedelta(days=1)))
     db.session.commit()
     response = login("coordinator").post(f"/antraege/{application.id}/aktion/issue_statement", data=data)
     assert response.status_code == 409 and "abgelaufen" in text_of(response.text)
-    assert {p.name for p in documents.storage_root().iterdir()} == stored  # no file left behind
+    assert stored.keys() == files  # no file left behind
 
 
 # -- verify-statement --------------------------------------------------------------------------------

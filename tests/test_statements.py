@@ -11,10 +11,11 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from tests import stored
 from tests.conftest import make_pdf, text_of
 from workflow.extensions import db
 from workflow.models import Application, Event, Notification, Statement
-from workflow.services import documents, pdf, statements, votes
+from workflow.services import pdf, statements, votes
 from workflow.services.errors import RuleViolation
 from workflow.services.lifecycle import fire
 
@@ -163,15 +164,14 @@ def test_downloads_come_from_storage_and_are_never_rendered_again(world, login, 
     monkeypatch.setattr(pdf, "render", refuse)
     first = login("coordinator").get(f"/antraege/{application.id}/stellungnahme/1.pdf").data
     second = login("partner-dgb").get(f"/antraege/{application.id}/stellungnahme/1.pdf").data
-    assert first == second == (documents.storage_root() / statement.storage_key).read_bytes()
+    assert first == second == stored.raw(statement.storage_key)
 
 
 def test_a_changed_stored_file_is_refused_not_served(world, login):
     application = _closed_vote(world)
     _issue(login, application)
     statement = db.session.scalars(sa.select(Statement)).one()
-    path = documents.storage_root() / statement.storage_key
-    path.write_bytes(path.read_bytes() + b"%tampered")
+    stored.tamper(statement.storage_key)
     response = login("applicant-bildungswerk").get(f"/antraege/{application.id}/stellungnahme/1.pdf")
     assert response.status_code == 409
     assert "Prüfwert" in text_of(response.text)
@@ -197,7 +197,7 @@ def test_issuing_twice_gets_a_409_and_changes_nothing(world, login):
 
 def test_a_statement_against_the_outcome_is_refused_and_nothing_is_stored(world, login):
     application = _closed_vote(world)
-    files_before = set(documents.storage_root().iterdir())
+    files_before = stored.keys()
     response = _issue(login, application, ISSUE | {"decision": "reject"})
     assert response.status_code == 422
     assert "Keine gültige Auswahl" in text_of(response.text)
@@ -206,12 +206,12 @@ def test_a_statement_against_the_outcome_is_refused_and_nothing_is_stored(world,
     db.session.expire_all()
     assert db.session.get(Application, application.id).state == "statement_pending"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Statement)) == 0
-    assert set(documents.storage_root().iterdir()) == files_before
+    assert stored.keys() == files_before
 
 
 def test_a_failed_issue_leaves_no_file_behind(world, monkeypatch):
     application = _closed_vote(world)
-    files_before = set(documents.storage_root().iterdir())
+    files_before = stored.keys()
     from workflow.services import notifications
 
     def broken(*args, **kwargs):
@@ -220,7 +220,7 @@ def test_a_failed_issue_leaves_no_file_behind(world, monkeypatch):
     monkeypatch.setattr(notifications, "state_changed", broken)
     with pytest.raises(RuntimeError):
         fire(application, "issue_statement", world.user("coordinator"), ISSUE)
-    assert set(documents.storage_root().iterdir()) == files_before
+    assert stored.keys() == files_before
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Statement)) == 0
 
 

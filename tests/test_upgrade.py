@@ -24,12 +24,12 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 from pypdf import PdfReader
 
+from tests import stored
 from tests.test_data_safety import _scratch_database_url
 from workflow import create_app, demo
 from workflow.extensions import db
 from workflow.models import Application, Document, Event, Statement
-from workflow.services import documents, statements
-from workflow.services.documents import storage_root
+from workflow.services import statements
 from workflow.services.integrity import verify_log
 
 FIXTURES = Path(__file__).parent / "fixtures" / "upgrade"
@@ -107,9 +107,8 @@ def load(archive: Archive) -> None:
                 )
             connection.execute(table.insert(), rows)
             _reset_sequence(connection, table)
-    root = storage_root()
     for name, data in archive.files.items():
-        (root / name).write_bytes(data)
+        stored.overwrite(name, data)
 
 
 def _sorted(tables: dict[str, sa.Table]) -> list[sa.Table]:
@@ -203,10 +202,10 @@ def test_every_application_event_chain_document_and_statement_is_readable(upgrad
     assert broken is None and checked == len(archive.rows["events"]) == db.session.query(Event).count()
     result = app.test_cli_runner().invoke(args=["verify-log"])
     assert result.exit_code == 0 and "unversehrt" in result.output
-    stored = db.session.scalars(sa.select(Document)).all()
-    assert len(stored) == len(archive.rows["documents"]) > 0
-    for document in stored:
-        data = documents.path_of(document).read_bytes()
+    kept = db.session.scalars(sa.select(Document)).all()
+    assert len(kept) == len(archive.rows["documents"]) > 0
+    for document in kept:
+        data = stored.raw(document.storage_key)
         assert hashlib.sha256(data).hexdigest() == document.sha256
     issued = db.session.scalars(sa.select(Statement)).all()
     assert len(issued) == len(archive.rows["statements"]) > 0
@@ -253,12 +252,11 @@ def test_the_comparison_notices_lost_and_changed_data(upgraded):
     assert any("applications" in f and "title" in f for f in found)
     assert any(f.startswith("ballots ") and f.endswith("is gone") for f in found)
     statement = db.session.scalars(sa.select(Statement).limit(1)).one()
-    path = storage_root() / statement.storage_key
-    original = path.read_bytes()
+    original = stored.raw(statement.storage_key)
     try:
-        path.write_bytes(original + b"%")
+        stored.overwrite(statement.storage_key, original + b"%")
         with pytest.raises(statements.StoredFileChanged):
             statements.stored_bytes(statement)
     finally:
-        path.write_bytes(original)
+        stored.overwrite(statement.storage_key, original)
     assert statements.stored_bytes(statement) == original

@@ -7,6 +7,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from workflow.extensions import db
 from workflow.models import Application, Ballot, Event, User
 from workflow.services import votes
@@ -107,3 +109,23 @@ def test_two_ticks_at_once_settle_a_due_vote_once(app, world):
     assert not [o for o in outcomes if o[0] == "error"], outcomes
     assert sum(o[1] for o in outcomes) == 1
     assert db.session.query(Event).filter_by(application_id=application.id, trigger="close_vote").count() == 1
+
+
+def test_a_ballot_sent_again_is_stored_once(world):
+    """A client (or the proxy, for a PUT) sends a ballot again whose answer was lost with a dying
+    node: the same ballot by the same person records nothing new and is answered as stored, even
+    when that ballot closed the vote; a different one after the close is refused."""
+    application = world.application("partner_vote")
+    world.walker.vote(application, ["approve"] * 13)
+    vote = application.current_vote
+    voted = {b.organisation_id for b in vote.ballots}
+    (last,) = [p for p in world.walker.partners if p.organisation_id not in voted]
+    casts = lambda: db.session.query(Event).filter_by(application_id=application.id, kind="ballot_cast").count()  # noqa: E731
+    before = casts()
+    first = votes.cast_ballot(application, last, "approve", None, rating_feasibility=3)
+    assert db.session.get(Application, application.id).state == "statement_pending"  # it closed the vote
+    again = votes.cast_ballot(application, last, "approve", None, rating_feasibility=3)
+    assert again.id == first.id and casts() == before + 1
+    with pytest.raises(DomainError):
+        votes.cast_ballot(application, last, "approve", None, rating_feasibility=4)
+    assert casts() == before + 1

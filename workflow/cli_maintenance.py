@@ -60,6 +60,33 @@ def register(app: Flask) -> None:
         for path in removed:
             click.echo(f"Alte Sicherung gelöscht: {path}")
 
+    @app.cli.command("move-documents")
+    @click.option(
+        "--to", "to", type=click.Choice(["database", "folder"]), required=True, help="Der Zielspeicher."
+    )
+    def move_documents(to):
+        """Copy every stored document, statement and letter into the other document store (the
+        folder DOCUMENT_STORAGE or the database), each checked against its hash after copying;
+        run again, it copies only what is not there yet. Then set DOCUMENT_STORE to the target."""
+        from workflow.services import store_move
+
+        try:
+            moved = store_move.move(to)
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+        click.echo(
+            f"Von {moved.source} nach {moved.target}: {moved.copied} kopiert und geprüft, "
+            f"{moved.present} waren schon da, {len(moved.changed)} mit falschem Prüfwert, "
+            f"{len(moved.missing)} fehlen."
+        )
+        for what in moved.changed:
+            click.echo(f"Prüfwert stimmt nicht, nicht kopiert: {what}")
+        for what in moved.missing:
+            click.echo(f"In keinem Speicher vorhanden: {what}")
+        if not moved.ok:
+            raise click.ClickException("Nicht alle Dateien sind im Zielspeicher; siehe oben.")
+        click.echo(f'Alle Dateien sind im Zielspeicher. Jetzt DOCUMENT_STORE = "{moved.target}" setzen.')
+
     @app.cli.command("restore")
     @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--replace", is_flag=True, help="Vorhandene Daten ersetzen.")

@@ -47,7 +47,10 @@ class Defaults:
     # Reverse proxies in front of the app (nginx: 1). Only that many X-Forwarded-For/-Proto/-Host
     # values are believed (werkzeug's ProxyFix); 0 believes none, whatever a client sends.
     TRUSTED_PROXIES = 0
-    # Uploaded documents (default: instance/documents).
+    # Where uploaded documents, statements and letters are kept (services/storage.py): "folder"
+    # (DOCUMENT_STORAGE, default instance/documents: one node) or "database" (the bytes in the
+    # database: every node behind the proxy reads them). `flask move-documents --to …` moves them.
+    DOCUMENT_STORE = "folder"
     DOCUMENT_STORAGE = None
     # Login throttling: failures counted over a window, per account and per address.
     LOGIN_THROTTLE_MINUTES = 15

@@ -75,6 +75,12 @@ def problems(config: Mapping, instance_path: str | Path) -> list[str]:
             f"einen fest (z. B. {GENERATE_KEY}) und bewahren Sie ihn bei der Konfiguration auf, nicht bei "
             "den Sicherungen."
         )
+    store = config.get("DOCUMENT_STORE") or "folder"
+    if store not in ("folder", "database"):
+        found.append(
+            f"DOCUMENT_STORE ist {store!r}: erlaubt sind \"folder\" (ein Knoten) und \"database\" (die "
+            "Dokumente in der Datenbank, für mehrere Knoten). Kein Dokument ließe sich speichern oder laden."
+        )
     if config.get("DEBUG"):
         found.append(
             "DEBUG ist eingeschaltet (ANTRAGSWEG_DEBUG oder FLASK_DEBUG): Fehlerseiten zeigten Quelltext "

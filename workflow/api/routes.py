@@ -22,6 +22,7 @@ from workflow.api.problems import ApiError, field_errors
 from workflow.api.registry import ID, ok, route
 from workflow.api.schemas import long_form_update_schema, sketch_update_schema
 from workflow.api.validation import MAX_ID, form_schema, unbound_fields, validated_form
+from workflow.downloads import send_document
 from workflow.extensions import db
 from workflow.formatting import euro_input
 from workflow.lifecycle import STATE_NAMES, TRIGGERS_BY_NAME
@@ -561,16 +562,7 @@ def download_document(application_id: int, document_id: int):
         or not long_forms.may_see_document(_user(), application, document)
     ):
         raise ApiError(404, "Dieses Dokument gibt es nicht.")
-    # Read whole (documents are at most a few MB): no open file handle outlives the response.
-    response = send_file(
-        io.BytesIO(documents.path_of(document).read_bytes()),
-        mimetype=document.media_type,
-        as_attachment=True,
-        download_name=document.filename,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_document(document)
 
 
 # -- the vote ---------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from workflow.models.security import LoginFailure
 from workflow.models.signing import AuthenticityCheck, Letter, SigningCertificate
 from workflow.models.sketch import ProjectPartner, Sketch
 from workflow.models.statement import Statement
+from workflow.models.storage import StoredChunk, StoredFile
 from workflow.models.user import User
 from workflow.models.vote import Ballot, Objection, Recusal, Vote
 from workflow.models.webhook import WebhookDelivery, WebhookReceiver
@@ -51,6 +52,8 @@ __all__ = [
     "Organisation",
     "Recusal",
     "Statement",
+    "StoredChunk",
+    "StoredFile",
     "User",
     "AssessmentNote",
     "SketchAccess",

@@ -1,8 +1,10 @@
 """Backup and restore of the database and the stored documents together, as one archive.
 
 The archive is logical (one JSON line per row, every table, plus the document files), so it
-restores into SQLite or PostgreSQL alike. It is read in one transaction, so it is consistent; the
-document files are immutable (a new upload is a new file), so copying those the rows name is too.
+restores into SQLite or PostgreSQL alike, and into either document store (services/storage.py)
+whichever store it was written from. It is read in one transaction, so it is consistent; the
+stored files are immutable (a new upload is a new file), so copying those the rows name is too.
+Each file is copied chunk by chunk and checked against the hash its row recorded.
 """
 
 from __future__ import annotations
@@ -19,14 +21,18 @@ from alembic.migration import MigrationContext
 
 from workflow.extensions import db
 from workflow.models.types import UTC, UTCDateTime, utcnow
-from workflow.services.documents import storage_root
+from workflow.services import storage
 from workflow.services.errors import RuleViolation
 
 FORMAT = "antragsweg-backup/1"
 
 
+# The database store's own tables: their bytes go into the archive as documents/<key>, not as rows.
+STORE_TABLES = ("stored_files", "stored_file_chunks")
+
+
 def _tables() -> list[sa.Table]:
-    return list(db.metadata.sorted_tables)  # parents before children
+    return [t for t in db.metadata.sorted_tables if t.name not in STORE_TABLES]  # parents first
 
 
 def _encode(value):
@@ -71,9 +77,11 @@ def backup(target: Path) -> dict:
                     counts[table.name] += 1
                 _add(archive, f"tables/{table.name}.jsonl", buffer.getvalue())
             keys = _stored_files(connection)
-            root = storage_root()
-            for key in keys:
-                archive.add(str(root / key), arcname=f"documents/{key}")
+            for key, (sha256, size) in keys.items():
+                info = tarfile.TarInfo(f"documents/{key}")
+                info.size, info.mtime = size, int(utcnow().timestamp())
+                with storage.open(key, sha256, size) as reader:
+                    archive.addfile(info, reader)
             manifest = {
                 "format": FORMAT,
                 "created_at": utcnow().isoformat(),
@@ -86,13 +94,17 @@ def backup(target: Path) -> dict:
     return manifest
 
 
-def _stored_files(connection) -> list[str]:
-    """Every file a row names: documents and statements alike (any table's `storage_key`)."""
-    keys: list[str] = []
+def _stored_files(connection) -> dict[str, tuple[str, int]]:
+    """Every file a row names, with its hash and size: documents, statements and letters alike
+    (any table's `storage_key`)."""
+    keys: dict[str, tuple[str, int]] = {}
     for table in _tables():
         if "storage_key" in table.c:
-            column = table.c.storage_key
-            keys += connection.execute(sa.select(column).where(column.is_not(None))).scalars().all()
+            c = table.c
+            rows = connection.execute(
+                sa.select(c.storage_key, c.sha256, c.size).where(c.storage_key.is_not(None))
+            )
+            keys |= {key: (sha256, size) for key, sha256, size in rows}
     return keys
 
 
@@ -172,14 +184,35 @@ def restore(source: Path, *, replace: bool = False) -> dict:
                 for start in range(0, len(rows), 1000):
                     connection.execute(table.insert(), rows[start : start + 1000])
                 _reset_sequence(connection, table)
-        root = storage_root()
-        for member in archive.getmembers():
-            if member.name.startswith("documents/") and member.isfile():
-                name = Path(member.name).name
-                if name != member.name.removeprefix("documents/"):
-                    continue  # never write outside the storage folder
-                (root / name).write_bytes(archive.extractfile(member).read())
+        _restore_files(archive, replace=replace)
     return manifest
+
+
+def _restore_files(archive: tarfile.TarFile, *, replace: bool) -> None:
+    """Into the configured store, chunk by chunk; each checked against its restored row."""
+    target = storage.store()
+    with db.engine.connect() as connection:
+        expected = _stored_files(connection)
+    if replace and target.name == "database":  # what the replaced rows named goes with them
+        for key in list(target.keys()):
+            target.delete(key)
+    changed = []
+    for member in archive.getmembers():
+        if member.name.startswith("documents/") and member.isfile():
+            name = Path(member.name).name
+            if name != member.name.removeprefix("documents/") or name not in expected:
+                continue  # never outside the store, nothing no row names
+            if target.name == "database" and target.exists(name):  # a file keeps its key
+                target.delete(name)
+            stored = target.put(archive.extractfile(member), key=name)
+            if (stored.sha256, stored.size) != expected[name]:
+                changed.append(name)
+    db.session.commit()
+    if changed:
+        raise RuleViolation(
+            "Die Sicherung ist wiederhergestellt, aber diese Dateien stimmen nicht mit ihrem Prüfwert "
+            "überein: " + ", ".join(changed)
+        )
 
 
 def _reset_sequence(connection, table: sa.Table) -> None:

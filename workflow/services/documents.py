@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import secrets
 import unicodedata
 import zipfile
 import zlib
@@ -15,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-import sqlalchemy.orm
 from flask import current_app
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
@@ -25,7 +23,7 @@ from pypdf.generic import ArrayObject, StreamObject
 from workflow.extensions import db
 from workflow.models import Application, Event, User
 from workflow.models.document import DOCUMENT_KINDS, Document
-from workflow.services import access
+from workflow.services import access, storage
 from workflow.services.errors import NotAllowed, NotFound, RuleViolation
 
 PDF = "application/pdf"
@@ -249,12 +247,6 @@ def safe_filename(name: str | None, media_type: str) -> str:
     return stem + extension
 
 
-def storage_root() -> Path:
-    root = Path(current_app.config.get("DOCUMENT_STORAGE") or Path(current_app.instance_path) / "documents")
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
 def store(
     application: Application, kind: str, upload: Inspected, filename: str | None, actor: User
 ) -> Document:
@@ -268,30 +260,10 @@ def store(
     return document
 
 
-# Files written in a transaction that has not committed yet: removed again if it rolls back.
-_NEW_FILES = "antragsweg_new_files"
-
-
-def write_file(data: bytes) -> str:
-    """Write `data` under a new generated name; return the name (the storage key). The file is
-    removed again if the current transaction rolls back."""
-    key = secrets.token_hex(16)
-    path = storage_root() / key
-    path.write_bytes(data)
-    db.session.info.setdefault(_NEW_FILES, []).append(path)
-    return key
-
-
-@sa.event.listens_for(sa.orm.Session, "after_commit")
-def _keep_new_files(session):
-    session.info.pop(_NEW_FILES, None)
-
-
-@sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
-def _discard_new_files(session, previous_transaction):
-    if previous_transaction.parent is None:  # the outermost transaction
-        for path in session.info.pop(_NEW_FILES, []):
-            path.unlink(missing_ok=True)
+def write_file(data) -> str:
+    """Store `data` (bytes or a stream) under a new generated key in the configured store, inside
+    the current transaction (a rollback removes it again); return the key."""
+    return storage.put(data).key
 
 
 def stage(
@@ -352,12 +324,21 @@ def current(application: Application, kind: str) -> Document | None:
     return next(iter(versions(application, kind)), None)
 
 
-def path_of(document: Document) -> Path:
-    path = storage_root() / document.storage_key
-    if not path.is_file():
+MISSING = "Die Datei ist nicht mehr vorhanden."
+
+
+def reader(document: Document):
+    """The stored file, checked against the hash recorded at upload before any of it is handed
+    out (one pass, chunk by chunk) and again while it is read: a missing file is a 404, a changed
+    one a 409, never other bytes under the document's name."""
+    try:
+        storage.verify(document.storage_key, document.sha256, document.size, label=f"document {document.id}")
+        return storage.open(
+            document.storage_key, document.sha256, document.size, label=f"document {document.id}"
+        )
+    except storage.StoredFileMissing:
         current_app.logger.error("document %s: stored file %s is missing", document.id, document.storage_key)
-        raise NotFound("Die Datei ist nicht mehr vorhanden.")
-    return path
+        raise NotFound(MISSING) from None
 
 
 # What each kind of document may be: the types allowed and, for a PDF, the most pages (the sketch

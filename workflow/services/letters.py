@@ -19,10 +19,10 @@ from pypdf import PdfReader
 from workflow.extensions import db
 from workflow.models import Application, Event, Letter, User
 from workflow.models.types import utcnow
-from workflow.services import assessment, documents, pdf, signing
+from workflow.services import assessment, documents, pdf, signing, storage
 from workflow.services.errors import NotFound
 from workflow.services.lifecycle import effect, jsonable
-from workflow.services.statements import PDF_VARIANT, StoredFileChanged, issue_pdf
+from workflow.services.statements import PDF_VARIANT, issue_pdf
 
 RECORD_FORMAT = "antragsweg-ersteinschaetzung/1"
 RECORD_NAME = "ersteinschaetzung.json"
@@ -136,18 +136,18 @@ def latest(application: Application) -> Letter | None:
 
 def stored_bytes(letter: Letter) -> bytes:
     """The stored PDF, exactly as issued; refuses to serve a file whose hash no longer matches."""
-    path = documents.storage_root() / letter.storage_key
-    if not path.is_file():
-        current_app.logger.error("letter %s: stored file is missing", letter.reference)
-        raise NotFound("Die Datei des Schreibens ist nicht mehr vorhanden.")
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != letter.sha256:
-        current_app.logger.error("letter %s: stored file does not match its hash", letter.reference)
-        raise StoredFileChanged(
-            "Die gespeicherte Datei des Schreibens stimmt nicht mehr mit ihrem Prüfwert überein und "
-            "wird deshalb nicht ausgeliefert. Bitte wenden Sie sich an die Netzwerkkoordination."
+    try:
+        return storage.read_bytes(
+            letter.storage_key,
+            letter.sha256,
+            letter.size,
+            label=f"letter {letter.reference}",
+            message="Die gespeicherte Datei des Schreibens stimmt nicht mehr mit ihrem Prüfwert überein und "
+            "wird deshalb nicht ausgeliefert. Bitte wenden Sie sich an die Netzwerkkoordination.",
         )
-    return data
+    except storage.StoredFileMissing:
+        current_app.logger.error("letter %s: stored file is missing", letter.reference)
+        raise NotFound("Die Datei des Schreibens ist nicht mehr vorhanden.") from None
 
 
 def legacy_pdf(content: dict) -> bytes:

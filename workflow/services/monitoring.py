@@ -4,7 +4,6 @@ figures behind /metrics (open votes, the outbox, failing webhooks, the last succ
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -19,7 +18,7 @@ from workflow.extensions import db
 from workflow.models import Alliance, JobRun, OutgoingMail, Vote, WebhookDelivery
 from workflow.models.types import utcnow
 from workflow.models.webhook import FAILED, PENDING
-from workflow.services.documents import storage_root
+from workflow.services import storage
 from workflow.services.mail import MAX_ATTEMPTS as MAIL_MAX_ATTEMPTS
 
 # Readiness: each check's code when it fails, and what an operator reads (German, no paths,
@@ -95,14 +94,12 @@ def _schema_state(current: set[str]) -> str:
 
 
 def _store_writable() -> bool:
-    """Write and remove a probe file where the documents go."""
+    """The document store takes a write: a probe file in the folder, a rolled-back row in the
+    database."""
     try:
-        probe = storage_root() / f".bereit-{secrets.token_hex(8)}"
-        probe.write_bytes(b"ok")
-        probe.unlink()
+        return storage.store().writable()
     except OSError:
         return False
-    return True
 
 
 # -- figures for /metrics ----------------------------------------------------------------------

@@ -177,6 +177,8 @@ PLACES: tuple[Place, ...] = (
     *_not_personal(
         "documents", "Dateityp, Prüfwert, erzeugter Dateiname", "media_type", "sha256", "storage_key"
     ),
+    *_not_personal("stored_files", "erzeugter Dateiname und Prüfwert im Dokumentenspeicher", "key", "sha256"),
+    *_not_personal("stored_file_chunks", "erzeugter Dateiname im Dokumentenspeicher", "key"),
     *_not_personal("events", "Art, Auslöser, Status, Prüfwerte", "kind", "trigger", "from_state", "to_state"),
     *_not_personal("events", "Prüfwerte der Kette", "prev_hash", "hash"),
     *_not_personal("event_texts", "Prüfwert und Salz", "commitment", "salt"),

@@ -21,21 +21,16 @@ from workflow.models.event import BALLOT_CAST, RECUSAL
 from workflow.models.statement import DECISIONS
 from workflow.models.types import utcnow
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, german_average, rating_averages
-from workflow.services import documents, notifications, pdf, signing
-from workflow.services.errors import DomainError, InvalidTransition, NotAllowed, NotFound, RuleViolation
+from workflow.services import documents, notifications, pdf, signing, storage
+from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
 from workflow.services.lifecycle import effect, jsonable
+from workflow.services.storage import StoredFileChanged  # noqa: F401 - the error's old home
 from workflow.services.votes import statement_decisions
 
 RECORD_FORMAT = "antragsweg-stellungnahme/1"
 RECORD_NAME = "entscheidungsdatensatz.json"
 PDF_VARIANT = "pdf/a-3u"
 STATEMENT_EVENT_CORRECTED = "statement_corrected"
-
-
-class StoredFileChanged(DomainError):
-    """The stored PDF no longer matches its hash: it is not served."""
-
-    status = 409
 
 
 # -- the record, as plain data -----------------------------------------------------------------------
@@ -504,18 +499,18 @@ def get(application: Application, version: int) -> Statement:
 
 def stored_bytes(statement: Statement) -> bytes:
     """The stored PDF, exactly as issued; refuses to serve a file whose hash no longer matches."""
-    path = documents.storage_root() / statement.storage_key
-    if not path.is_file():
-        current_app.logger.error("statement %s: stored file is missing", statement.reference)
-        raise NotFound("Die Datei der Stellungnahme ist nicht mehr vorhanden.")
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != statement.sha256:
-        current_app.logger.error("statement %s: stored file does not match its hash", statement.reference)
-        raise StoredFileChanged(
-            "Die gespeicherte Datei der Stellungnahme stimmt nicht mehr mit ihrem Prüfwert überein "
-            "und wird deshalb nicht ausgeliefert. Bitte wenden Sie sich an die Netzwerkkoordination."
+    try:
+        return storage.read_bytes(
+            statement.storage_key,
+            statement.sha256,
+            statement.size,
+            label=f"statement {statement.reference}",
+            message="Die gespeicherte Datei der Stellungnahme stimmt nicht mehr mit ihrem Prüfwert überein "
+            "und wird deshalb nicht ausgeliefert. Bitte wenden Sie sich an die Netzwerkkoordination.",
         )
-    return data
+    except storage.StoredFileMissing:
+        current_app.logger.error("statement %s: stored file is missing", statement.reference)
+        raise NotFound("Die Datei der Stellungnahme ist nicht mehr vorhanden.") from None
 
 
 # Whether a file is a statement issued here: services/authenticity.py (verify-statement, /echtheit).

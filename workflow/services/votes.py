@@ -369,6 +369,22 @@ def _validate_ballot(choice: str, comment: str | None, ratings: dict) -> str | N
     return comment
 
 
+def _same_as_cast(
+    vote: Vote | None, user: User, choice: str, comment: str | None, ratings: dict
+) -> Ballot | None:
+    """The organisation's ballot if this person cast exactly this one already: the request is a
+    client's (or the proxy's) retry of one whose answer was lost with a node, and changes nothing
+    (no second cast in the log, and not refused because that very ballot closed the vote)."""
+    ballot = vote.ballot_of(user.organisation_id) if vote is not None else None
+    if ballot is None or ballot.cast_by_id != user.id or ballot.choice != choice:
+        return None
+    if (ballot.comment or None) != ((comment or "").strip() or None):
+        return None
+    if any(getattr(ballot, name) != ratings.get(name) for name in voting.CRITERIA):
+        return None
+    return ballot
+
+
 def _put_ballot(
     application: Application,
     vote: Vote,
@@ -452,6 +468,9 @@ def cast_ballot(
     """
     lock(application)
     vote = application.current_vote
+    if (same := _same_as_cast(vote, user, choice, comment, ratings)) is not None:
+        commit_as_written()  # nothing to record; the lock goes
+        return same
     _may_cast(application, user, vote)
     if organisation_id is not None and organisation_id != user.organisation_id:
         _refuse(NotAllowed("Sie können nur das Votum Ihrer eigenen Organisation abgeben."))

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forms.long_form import BLANK_LINES, SECTION_FORMS, LongFormDocumentForm, line_errors
+from workflow.downloads import send_document
 from workflow.extensions import db
 from workflow.formatting import euro_input
 from workflow.models import Application, Document, FundingObject
 from workflow.models.long_form import SECTIONS_BY_KEY
-from workflow.services import access, documents, long_forms
+from workflow.services import access, long_forms
 from workflow.services.errors import RuleViolation
 from workflow.views.lookup import visible_application
 from workflow.views.sections import section
@@ -193,12 +194,4 @@ def download(application_id: int, document_id: int):
     document = db.session.get(Document, document_id)
     if not access.may_download(current_user, application, document) or document.kind != "long_form":
         abort(404)
-    response = send_file(
-        documents.path_of(document),
-        mimetype=document.media_type,
-        as_attachment=True,
-        download_name=document.filename,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_document(document)

@@ -3,15 +3,16 @@ the "what happens next" sections of the application page, document downloads."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from forms.sketch import LIMITS, SketchForm
+from workflow.downloads import send_document
 from workflow.extensions import db
 from workflow.models import Application, Document
-from workflow.services import access, assessment, documents, sketches
+from workflow.services import access, assessment, sketches
 from workflow.services.errors import RuleViolation
 from workflow.views.applications import _funding_objects
 from workflow.views.lookup import visible_application
@@ -133,12 +134,4 @@ def download(application_id: int, document_id: int):
     document = db.session.get(Document, document_id)
     if not access.may_download(current_user, application, document):
         abort(404)
-    response = send_file(
-        documents.path_of(document),
-        mimetype=document.media_type,
-        as_attachment=True,
-        download_name=document.filename,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_document(document)

@@ -3,9 +3,7 @@ downloading it as issued, correcting it; the vote protocol as a PDF."""
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -13,6 +11,7 @@ from flask_login import current_user, login_required
 from forms.statement import CorrectStatementForm
 from forms.transitions import IssueStatementForm
 from workflow import formatting
+from workflow.downloads import send_document
 from workflow.extensions import db
 from workflow.models import Application, Document
 from workflow.services import access, documents, statements
@@ -185,15 +184,7 @@ def nbank_document(application_id: int, document_id: int):
         or document.kind not in NBANK_DOCUMENT_KINDS.values()
     ):
         abort(404)
-    # In memory (at most 10 MB): send_file quotes any file name as RFC 6266 wants.
-    response = send_file(
-        io.BytesIO(documents.path_of(document).read_bytes()),
-        mimetype=document.media_type,
-        as_attachment=True,
-        download_name=document.filename,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_document(document)
 
 
 @section(

@@ -675,6 +675,7 @@ HTML_CASES: dict[str, Case] = {
             "state_changed": "digest",
             "statement": "immediate",
             "moved_to_session": "immediate",
+            "session_changed": "immediate",
             "info": "digest",
         },
     ),

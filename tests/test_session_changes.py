@@ -15,7 +15,7 @@ from workflow.extensions import db
 from workflow.formatting import local_datetime
 from workflow.models import Application, CommitteeSession, Event, Notification, Vote
 from workflow.rules.deadlines import BERLIN
-from workflow.services import deadlines, jobs, sessions, votes
+from workflow.services import deadlines, jobs, notifications, sessions, votes
 from workflow.services.lifecycle import fire
 
 NOW = datetime.now(UTC)
@@ -143,6 +143,51 @@ def test_a_moved_and_then_cancelled_session_keeps_its_uid_and_counts_each_change
         sa.select(Event.kind).where(Event.application_id.is_(None), Event.kind.like("session_%"))
     ).all()
     assert events.count("session_moved") == 1 and events.count("session_cancelled") == 1
+
+
+def test_session_change_mails_tell_each_sponsor_of_their_own_application_only(world, smtp):
+    coordinator = world.user("coordinator")
+    session = sessions.schedule(coordinator, _at(10), "IHK Lüneburg", "1. Voten")
+    later = sessions.schedule(coordinator, _at(30), "HWK Lüneburg", "Voten")
+    ours, theirs = _on_session(world, session), _on_session(world, session)
+    theirs.applicant_organisation_id = world.user("applicant-lwz").organisation_id
+    ours.title, theirs.title = "Pflegeassistenz Uelzen", "Quereinstieg Metall Celle"
+    db.session.commit()
+    # A partner who wants session changes in the digest gets no mail of them now.
+    notifications.set_preferences(world.user("partner-hwk"), {"session_changed": "digest"})
+    smtp.messages.clear()
+
+    sessions.reschedule(session, coordinator, _at(11), "Leuphana", "1. Voten")
+    sessions.cancel(session, coordinator, "Nicht beschlussfähig.")
+    sponsors = {
+        "applicant-bildungswerk": (ours, theirs),
+        "applicant-lwz": (theirs, ours),
+    }
+    for key, (own, other) in sponsors.items():
+        mails = smtp.to(world.user(key).email)
+        assert [m["Subject"] for m in mails] == [
+            f"Sitzung verlegt: neu am {local_datetime(_at(11))}",
+            f"Sitzung am {local_datetime(_at(11))} abgesagt",
+        ], key
+        for mail in mails:
+            text = mail.get_content()
+            assert own.title in text and own.reference in text, key
+            assert other.title not in text and other.reference not in text, key
+        assert f"Sitzung am {local_datetime(later.starts_at)}" in mails[1].get_content()
+    # The committee's members read the whole agenda.
+    for mail in smtp.to(world.user("partner-dgb").email):
+        assert ours.title in mail.get_content() and theirs.title in mail.get_content()
+    assert smtp.to(world.user("partner-hwk").email) == []
+    kinds = db.session.scalars(
+        sa.select(Notification.kind).where(Notification.subject.like("Sitzung%"))
+    ).all()
+    assert set(kinds) == {"session_invitation", "session_changed"}
+    held = db.session.scalars(
+        sa.select(Notification).where(
+            Notification.user_id == world.user("partner-hwk").id, Notification.kind == "session_changed"
+        )
+    ).all()
+    assert len(held) == 2 and all(n.held for n in held)
 
 
 def test_cancelling_the_only_session_leaves_its_items_waiting_for_the_next(world, login):

@@ -26,6 +26,7 @@ from workflow.services.lifecycle import jsonable, lock
 SESSION_SCHEDULED, SESSION_MINUTES = "session_scheduled", "session_minutes"
 SESSION_MOVED, SESSION_CANCELLED, SESSION_ENTERED = "session_moved", "session_cancelled", "session_entered"
 SESSION_EVENTS = (SESSION_SCHEDULED, SESSION_MOVED, SESSION_CANCELLED, SESSION_ENTERED, SESSION_MINUTES)
+SESSION_CHANGED_KIND = "session_changed"  # notifications.KINDS: a session moved or cancelled
 PAST_PLANNING = "Eine Sitzung kann nicht in der Vergangenheit geplant werden."
 # A calendar entry needs an end; a session has none of its own.
 CALENDAR_DURATION = timedelta(hours=2)
@@ -181,12 +182,30 @@ def _item_event(application: Application, actor: User, reason: str, target: Comm
     )
 
 
-def _tell(session: CommitteeSession, actor: User, items: list[Application], subject: str, body: str) -> None:
-    """The committee's members, the (other) coordinators and the sponsors of the items concerned."""
+def _tell(
+    session: CommitteeSession,
+    actor: User,
+    items: list[Application],
+    subject: str,
+    news: str,
+    agenda: str,
+    sponsor_line,
+) -> None:
+    """The committee's members and the (other) coordinators read `news` with the whole `agenda`;
+    the sponsor of each item concerned reads `news` with `sponsor_line(application)` about their
+    own application only (the agenda names other sponsors' applications)."""
     people = members(session.alliance_id) + notifications.coordinators(session.alliance_id)
-    notifications.notify([p for p in people if p.id != actor.id], subject, body)
+    notifications.notify(
+        [p for p in people if p.id != actor.id], subject, news + agenda, kind=SESSION_CHANGED_KIND
+    )
     for application in items:
-        notifications.notify(notifications.sponsors(application), subject, body, application)
+        notifications.notify(
+            [u for u in notifications.sponsors(application) if u.id != actor.id],
+            subject,
+            f"{news}\n\n{sponsor_line(application)}",
+            application,
+            kind=SESSION_CHANGED_KIND,
+        )
 
 
 def reschedule(
@@ -227,12 +246,19 @@ def reschedule(
     when = local_datetime(starts_at)
     if moved:
         subject = f"Sitzung verlegt: neu am {when}"
-        body = f"Die Sitzung vom {local_datetime(before['starts_at'])} ist verlegt auf den {when}: {place}."
+        news = f"Die Sitzung vom {local_datetime(before['starts_at'])} ist verlegt auf den {when}: {place}."
     else:
         subject = f"Sitzung am {when} geändert"
-        body = f"Die Sitzung am {when} findet statt: {place}."
-    body += f"\n\nTagesordnung:\n{agenda or '—'}{_item_lines(items)}"
-    _tell(session, coordinator, items, subject, body)
+        news = f"Die Sitzung am {when} findet statt: {place}."
+    _tell(
+        session,
+        coordinator,
+        items,
+        subject,
+        news,
+        f"\n\nTagesordnung:\n{agenda or '—'}{_item_lines(items)}",
+        lambda a: f"Ihr Antrag „{a.title}“ ({a.reference}) wird {votes.session_text(session)} beraten.",
+    )
     db.session.commit()
     return True
 
@@ -264,13 +290,22 @@ def cancel(session: CommitteeSession, coordinator: User, reason: str) -> int:
         SESSION_CANCELLED,
         {"reason": reason, "moved": len(items), "to_session_id": target.id if target else None},
     )
-    body = f"Die Sitzung am {local_datetime(session.starts_at)} ({session.place}) ist abgesagt: {reason}"
-    if items:
-        body += (
-            f"\n\nDie Anträge auf ihrer Tagesordnung werden {votes.session_text(target)} beraten:"
-            f"{_item_lines(items)}"
-        )
-    _tell(session, coordinator, items, f"Sitzung am {local_datetime(session.starts_at)} abgesagt", body)
+    news = f"Die Sitzung am {local_datetime(session.starts_at)} ({session.place}) ist abgesagt: {reason}"
+    moved_items = (
+        f"\n\nDie Anträge auf ihrer Tagesordnung werden {votes.session_text(target)} beraten:"
+        f"{_item_lines(items)}"
+        if items
+        else ""
+    )
+    _tell(
+        session,
+        coordinator,
+        items,
+        f"Sitzung am {local_datetime(session.starts_at)} abgesagt",
+        news,
+        moved_items,
+        lambda a: f"Ihr Antrag „{a.title}“ ({a.reference}) wird {votes.session_text(target)} beraten.",
+    )
     db.session.commit()
     return len(items)
 
@@ -376,6 +411,7 @@ def enter_past(
             "nachgetragen und erfasst ihr Ergebnis."
             + (" Das Umlaufverfahren ist damit beendet." if was_circulation else ""),
             application,
+            kind="moved_to_session",  # one application's notice: its own sponsor and voters only
         )
     _event(
         session,

@@ -16,6 +16,7 @@ from workflow.formatting import local_datetime
 from workflow.models import Application, CommitteeSession, Event, Notification, Vote
 from workflow.rules.deadlines import BERLIN
 from workflow.services import deadlines, jobs, notifications, sessions, votes
+from workflow.services.errors import RuleViolation
 from workflow.services.lifecycle import fire
 
 NOW = datetime.now(UTC)
@@ -199,6 +200,17 @@ def test_cancelling_the_only_session_leaves_its_items_waiting_for_the_next(world
     assert "wartet auf die nächste Sitzung" in text_of(login("partner-dgb").get(f"/antraege/{item.id}").text)
     new = sessions.schedule(world.user("coordinator"), _at(20), "HWK", "")
     assert _reload(item).current_vote.session_id == new.id
+
+
+def test_no_vote_is_opened_onto_a_cancelled_session(world):
+    session = sessions.schedule(world.user("coordinator"), _at(5), "IHK", "Voten")
+    sessions.cancel(session, world.user("coordinator"), "Terminkonflikt.")
+    application = world.application("long_form_submitted")
+    with pytest.raises(RuleViolation):
+        fire(
+            application, "open_vote", world.user("coordinator"), {"mode": "session", "session_id": session.id}
+        )
+    assert _reload(application).state == "long_form_submitted"
 
 
 @pytest.mark.parametrize(

@@ -189,6 +189,8 @@ class Application(db.Model):
         return (
             session is not None
             and session.alliance_id == self.alliance_id
+            and not session.cancelled
+            and not session.entered_afterwards
             and local_date(session.starts_at) >= local_date(utcnow())
         )
 

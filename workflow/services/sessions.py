@@ -21,7 +21,7 @@ from workflow.models.types import utcnow
 from workflow.rules import deadlines, voting
 from workflow.services import calendar_feeds, notifications, votes
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
-from workflow.services.lifecycle import jsonable, lock
+from workflow.services.lifecycle import jsonable, lock, lock_agenda
 
 SESSION_SCHEDULED, SESSION_MINUTES = "session_scheduled", "session_minutes"
 SESSION_MOVED, SESSION_CANCELLED, SESSION_ENTERED = "session_moved", "session_cancelled", "session_entered"
@@ -101,6 +101,7 @@ def schedule(coordinator: User, starts_at: datetime, place: str, agenda: str) ->
     place, agenda = _clean_place(place), (agenda or "").strip()
     if starts_at.tzinfo is None:  # the day is checked by the form (SessionForm)
         raise RuleViolation("Ungültiger Zeitpunkt.", field="starts_at")
+    lock_agenda(coordinator.alliance_id)  # which session is the next one, and what waits for it
     session = CommitteeSession(
         alliance_id=coordinator.alliance_id,
         starts_at=starts_at,
@@ -141,18 +142,22 @@ def _ensure_changeable(session: CommitteeSession) -> None:
 
 def _lock_session(session: CommitteeSession) -> None:
     """The session's row for this transaction alone (two changes at once count their SEQUENCE
-    one after the other); on SQLite a no-op UPDATE takes the database's write lock."""
+    one after the other); on SQLite a no-op UPDATE takes the database's write lock. After the
+    agenda, before any application (the lock order is in services/lifecycle.py)."""
     db.session.flush()
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(
             sa.text("UPDATE committee_sessions SET id = id WHERE id = :id"), {"id": session.id}
         )
-    db.session.refresh(session, with_for_update=True)
+    db.session.refresh(session, with_for_update={"key_share": True})
 
 
 def _open_items(session: CommitteeSession) -> list[Application]:
-    """The applications whose open vote is on this session's agenda, each locked (in id order),
-    then the session itself."""
+    """The alliance's agenda and the session locked, then the applications whose open vote is on
+    this session's agenda, each locked (in id order). Under the agenda's lock no vote comes onto
+    or leaves this session meanwhile, so the list is whole."""
+    lock_agenda(session.alliance_id)
+    _lock_session(session)
     ids = db.session.scalars(
         sa.select(Vote.application_id)
         .where(Vote.session_id == session.id, Vote.closed_at.is_(None))
@@ -165,7 +170,6 @@ def _open_items(session: CommitteeSession) -> list[Application]:
         vote = application.current_vote
         if vote is not None and vote.is_open and vote.session_id == session.id:
             applications.append(application)
-    _lock_session(session)
     return applications
 
 
@@ -366,6 +370,7 @@ def enter_past(
             "Eine Sitzung, die noch bevorsteht, planen Sie über „Sitzung planen“.", field="day"
         )
     day = deadlines.local_date(starts_at)
+    lock_agenda(coordinator.alliance_id)  # the votes it takes leave their sessions
     session = CommitteeSession(
         alliance_id=coordinator.alliance_id,
         starts_at=starts_at,

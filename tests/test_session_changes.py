@@ -4,7 +4,7 @@ vote moved to a session showing the session wherever it showed its deadline (iss
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -229,6 +229,40 @@ def test_moving_a_session_keeps_the_planning_rules(world, login, data, message):
     db.session.expire_all()
     assert (session.starts_at, session.sequence) == (_at(5), 0)
     assert login("partner-dgb").post(f"/sitzungen/{session.id}/bearbeiten", data=data).status_code == 403
+
+
+def test_planning_in_the_past_is_decided_by_berlins_day_everywhere(world, monkeypatch):
+    from workflow.services.errors import RuleViolation
+
+    late_evening = datetime(2026, 12, 3, 23, 30, tzinfo=UTC)  # 00:30 on 4 December in Berlin
+    monkeypatch.setattr(sessions, "utcnow", lambda: late_evening)
+    coordinator = world.user("coordinator")
+    yesterday_in_berlin = datetime(2026, 12, 3, 18, 0, tzinfo=BERLIN)  # UTC's today
+    with pytest.raises(RuleViolation, match="Vergangenheit"):
+        sessions.schedule(coordinator, yesterday_in_berlin, "IHK", "")
+    session = sessions.schedule(coordinator, datetime(2026, 12, 10, 14, tzinfo=BERLIN), "IHK", "")
+    with pytest.raises(RuleViolation, match="Vergangenheit"):
+        sessions.reschedule(session, coordinator, yesterday_in_berlin, "IHK", "")
+    # Entered afterwards: it must have begun (a moment), whatever the day.
+    with pytest.raises(RuleViolation, match="Sitzung planen"):
+        sessions.enter_past(coordinator, datetime(2026, 12, 4, 0, 45, tzinfo=BERLIN), "IHK", "", "", [])
+    entered = sessions.enter_past(coordinator, datetime(2026, 12, 4, 0, 15, tzinfo=BERLIN), "IHK", "", "", [])
+    assert entered.entered_afterwards
+
+
+def test_a_day_outside_the_procedures_calendar_is_refused_by_the_services(world):
+    from workflow.services import budget
+    from workflow.services.errors import RuleViolation
+
+    coordinator = world.user("coordinator")
+    with pytest.raises(RuleViolation, match="zwischen dem 01.01.2000 und dem 31.12.2099"):
+        sessions.schedule(coordinator, datetime(9999, 12, 31, 23, 59, tzinfo=BERLIN), "IHK", "")
+    with pytest.raises(RuleViolation, match="zwischen dem 01.01.2000"):
+        sessions.enter_past(coordinator, datetime(1, 1, 1, 12, tzinfo=UTC), "IHK", "", "", [])
+    with pytest.raises(RuleViolation, match="zwischen dem 01.01.2000") as refused:
+        budget.save_period(world.alliance, coordinator, "Z", date(2030, 1, 1), date(9999, 12, 31), 100)
+    assert refused.value.field == "ends_on"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CommitteeSession)) == 0
 
 
 def test_a_session_that_has_begun_cannot_be_moved_or_cancelled(world, login):

@@ -13,6 +13,7 @@ from workflow.extensions import db
 from workflow.formatting import local_date, money
 from workflow.lifecycle import COORDINATOR, PARTNER, STATES_BY_NAME
 from workflow.models import Alliance, Event, FundingPeriod, User
+from workflow.rules import deadlines
 from workflow.services.errors import NotAllowed, NotFound, RuleViolation
 from workflow.services.lifecycle import jsonable
 
@@ -156,6 +157,9 @@ def save_period(
         raise RuleViolation("Bitte geben Sie den ersten Tag des Förderzeitraums an.", field="starts_on")
     if ends_on is None:
         raise RuleViolation("Bitte geben Sie den letzten Tag des Förderzeitraums an.", field="ends_on")
+    for field, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if not deadlines.day_in_range(day):
+            raise RuleViolation(deadlines.DAY_OUT_OF_RANGE, field=field)
     if ends_on < starts_on:
         raise RuleViolation("Das Ende des Förderzeitraums liegt vor seinem Beginn.", field="ends_on")
     if budget_cents is None or not 0 <= budget_cents < MAX_BUDGET_CENTS:

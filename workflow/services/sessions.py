@@ -76,11 +76,17 @@ def _clean_place(place: str | None) -> str:
     return place
 
 
-def _planned_time(starts_at: datetime) -> None:
-    """A session is planned for today or later (Berlin's day)."""
+def _valid_time(starts_at: datetime) -> None:
     if starts_at.tzinfo is None:
         raise RuleViolation("Ungültiger Zeitpunkt.", field="starts_at")
-    if deadlines.local_date(starts_at) < deadlines.local_date(utcnow()):
+    if not deadlines.day_in_range(deadlines.local_date(starts_at)):
+        raise RuleViolation(deadlines.DAY_OUT_OF_RANGE, field="day")
+
+
+def _planned_time(starts_at: datetime) -> None:
+    """A session is planned for today or later (Berlin's day, the rule in rules/deadlines.py)."""
+    _valid_time(starts_at)
+    if deadlines.planned_in_the_past(starts_at, utcnow()):
         raise RuleViolation(PAST_PLANNING, field="day")
 
 
@@ -99,8 +105,7 @@ def schedule(coordinator: User, starts_at: datetime, place: str, agenda: str) ->
     """A new session. Votes waiting for "the next session" go onto its agenda if it is the next."""
     _coordinator_only(coordinator)
     place, agenda = _clean_place(place), (agenda or "").strip()
-    if starts_at.tzinfo is None:  # the day is checked by the form (SessionForm)
-        raise RuleViolation("Ungültiger Zeitpunkt.", field="starts_at")
+    _planned_time(starts_at)
     lock_agenda(coordinator.alliance_id)  # which session is the next one, and what waits for it
     session = CommitteeSession(
         alliance_id=coordinator.alliance_id,
@@ -363,9 +368,8 @@ def enter_past(
     votes it takes leave their circulation: no deadline, reminder or `tick` applies to them."""
     _coordinator_only(coordinator)
     place, agenda, minutes = _clean_place(place), (agenda or "").strip(), (minutes or "").strip()
-    if starts_at.tzinfo is None:
-        raise RuleViolation("Ungültiger Zeitpunkt.", field="starts_at")
-    if starts_at > utcnow():
+    _valid_time(starts_at)
+    if deadlines.still_to_come(starts_at, utcnow()):
         raise RuleViolation(
             "Eine Sitzung, die noch bevorsteht, planen Sie über „Sitzung planen“.", field="day"
         )
@@ -471,7 +475,8 @@ def _item_lines(items: list[Application]) -> str:
 
 
 def is_past(session: CommitteeSession) -> bool:
-    return deadlines.local_date(session.starts_at) <= deadlines.local_date(utcnow())
+    """Its day has come (today or earlier, Berlin's day): its results can be recorded."""
+    return not deadlines.is_future_day(deadlines.local_date(session.starts_at), utcnow())
 
 
 def members(alliance_id: int) -> list[User]:

@@ -666,7 +666,7 @@ def record_session_item(
         _refuse(InvalidTransition("Zu diesem Antrag läuft keine Abstimmung."))
     if vote.mode != voting.SESSION or vote.session_id != session.id:
         _refuse(InvalidTransition("Dieser Antrag steht nicht auf der Tagesordnung dieser Sitzung."))
-    if deadlines.local_date(session.starts_at) > deadlines.local_date(utcnow()):
+    if deadlines.is_future_day(deadlines.local_date(session.starts_at), utcnow()):
         _refuse(RuleViolation("Die Sitzung hat noch nicht stattgefunden."))
     eligible = {o.id for o in vote.eligible_organisations()}
     for entry in entries:

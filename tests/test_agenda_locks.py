@@ -8,17 +8,15 @@ one writer at a time: nothing there can wait in a circle)."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
+from tests.concurrency import in_thread, second_while_first_holds
 from workflow.extensions import db
 from workflow.models import Application, CommitteeSession, User, Vote
 from workflow.rules.deadlines import BERLIN
 from workflow.services import sessions, votes
-from workflow.services.errors import DomainError
 from workflow.services.lifecycle import fire
 
 NOW = datetime.now(UTC)
@@ -39,39 +37,6 @@ def _on_session(world, session) -> Application:
     application = world.application("long_form_submitted")
     fire(application, "open_vote", world.user("coordinator"), {"mode": "session", "session_id": session.id})
     return application
-
-
-def _in_thread(app, call, outcomes: dict, key: str, hold=None) -> threading.Thread:
-    """`call` in its own thread, app context and connection; `hold` runs just before it commits
-    (its locks held)."""
-
-    def worker():
-        with app.app_context():
-            if hold is not None:
-                sa.event.listen(db.session(), "before_commit", lambda _session: hold())
-            try:
-                outcomes[key] = ("ok", call())
-            except DomainError as error:
-                outcomes[key] = ("refused", type(error).__name__)
-            except Exception as error:  # noqa: BLE001 - reported by the assertions
-                outcomes[key] = ("error", repr(error))
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=worker)
-    thread.start()
-    return thread
-
-
-def _lock_waiters() -> int:
-    """Backends of this database waiting for a lock (read on a connection of its own)."""
-    with db.engine.connect() as connection:
-        return connection.scalar(
-            sa.text(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-        )
 
 
 def _object(application_id: int, user_id: int):
@@ -103,25 +68,11 @@ def test_an_objection_while_the_session_is_cancelled_goes_to_a_session_that_take
     partner, coordinator_id = world.user("partner-dgb").id, coordinator.id
     db.session.commit()
 
-    outcomes: dict = {}
-    ready, go = threading.Event(), threading.Event()
+    outcomes = second_while_first_holds(
+        app, _object(ids["circulation"], partner), _cancel(ids["first"], coordinator_id)
+    )
 
-    def hold():  # the objection has done its work and holds its locks
-        db.session.flush()
-        ready.set()
-        go.wait(timeout=30)
-
-    objecting = _in_thread(app, _object(ids["circulation"], partner), outcomes, "objection", hold)
-    assert ready.wait(timeout=30)
-    cancelling = _in_thread(app, _cancel(ids["first"], coordinator_id), outcomes, "cancel")
-    deadline = time.monotonic() + 10
-    while cancelling.is_alive() and not _lock_waiters() and time.monotonic() < deadline:
-        time.sleep(0.05)  # until the cancel waits for the objection's locks (or is done)
-    go.set()
-    objecting.join(timeout=60)
-    cancelling.join(timeout=60)
-
-    assert outcomes == {"objection": ("ok", "objected"), "cancel": ("ok", 2)}, outcomes
+    assert outcomes == {"first": ("ok", "objected"), "second": ("ok", 2)}, outcomes
     db.session.expire_all()
     for key in ("on_first", "circulation"):
         vote = db.session.get(Application, ids[key]).current_vote
@@ -161,7 +112,7 @@ def test_cancelling_moving_objecting_and_tick_at_once_end_without_a_deadlock(app
 
         return run
 
-    threads = [_in_thread(app, together(call), outcomes, key) for key, call in calls.items()]
+    threads = [in_thread(app, together(call), outcomes, key) for key, call in calls.items()]
     for thread in threads:
         thread.join(timeout=120)
 

@@ -206,8 +206,14 @@ AGENDA_TRIGGERS = frozenset({"open_vote"})
 
 def lock_agenda(alliance_id: int) -> None:
     """The alliance's agenda for this transaction alone: the sessions to come and which open vote
-    is on which of them cannot change meanwhile (the row of the alliance; on SQLite a no-op
-    UPDATE takes the database's write lock). Taken before any application's lock."""
+    is on which of them cannot change meanwhile. Taken before any application's lock."""
+    lock_alliance(alliance_id)
+
+
+def lock_alliance(alliance_id: int) -> None:
+    """The alliance's row for this transaction alone (FOR NO KEY UPDATE; on SQLite a no-op UPDATE
+    takes the database's write lock): what the alliance holds as a whole (its agenda, its funding
+    periods) is checked and changed by one transaction at a time."""
     from workflow.models import Alliance
 
     db.session.flush()

@@ -16,7 +16,7 @@ from workflow.formatting import local_datetime
 from workflow.models import Application, CommitteeSession, Event, Notification, Vote
 from workflow.rules.deadlines import BERLIN
 from workflow.services import deadlines, jobs, notifications, sessions, votes
-from workflow.services.errors import RuleViolation
+from workflow.services.errors import InvalidTransition, RuleViolation
 from workflow.services.lifecycle import fire
 
 NOW = datetime.now(UTC)
@@ -189,6 +189,26 @@ def test_session_change_mails_tell_each_sponsor_of_their_own_application_only(wo
         )
     ).all()
     assert len(held) == 2 and all(n.held for n in held)
+
+
+def test_a_sessions_change_is_told_alike_on_its_page_and_in_the_mail(world, login, smtp):
+    coordinator = world.user("coordinator")
+    session = sessions.schedule(coordinator, _at(10), "IHK", "Voten")
+    sessions.reschedule(session, coordinator, _at(12), "HWK", "Voten")
+    told = sessions.moved_text(_at(10), _at(12), "IHK", "HWK")
+    assert told == f"Verlegt vom {local_datetime(_at(10))} auf den {local_datetime(_at(12))}; Ort: HWK"
+    [moved] = [e for e in sessions.history(session) if e.kind == sessions.SESSION_MOVED]
+    assert sessions.describe(moved) == told
+    assert told in text_of(login("partner-dgb").get(f"/sitzungen/{session.id}").text)
+    [mail] = [m for m in smtp.to(world.user("partner-dgb").email) if "verlegt" in m["Subject"]]
+    assert told in mail.get_content()
+    # Whether it may still change: one rule for the page, the form and the service.
+    sessions.cancel(session, coordinator, "Terminkonflikt.")
+    assert not sessions.may_change(session)
+    with pytest.raises(InvalidTransition, match="abgesagt"):
+        sessions.ensure_changeable(session)
+    edit = login("coordinator").get(f"/sitzungen/{session.id}/bearbeiten")
+    assert edit.status_code == 409 and "Die Sitzung ist abgesagt." in text_of(edit.text)
 
 
 def test_cancelling_the_only_session_leaves_its_items_waiting_for_the_next(world, login):

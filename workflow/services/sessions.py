@@ -133,16 +133,23 @@ def has_taken_place(session: CommitteeSession, now: datetime | None = None) -> b
     return session.entered_afterwards or session.starts_at <= (now or utcnow())
 
 
-def may_change(session: CommitteeSession) -> bool:
-    """A session can be moved or cancelled until it begins (and not once cancelled)."""
-    return not session.cancelled and not has_taken_place(session)
-
-
-def _ensure_changeable(session: CommitteeSession) -> None:
+def _why_unchangeable(session: CommitteeSession) -> str | None:
+    """A session can be moved or cancelled until it begins (and not once cancelled): why not."""
     if session.cancelled:
-        raise InvalidTransition("Die Sitzung ist abgesagt.")
+        return "Die Sitzung ist abgesagt."
     if has_taken_place(session):
-        raise InvalidTransition("Die Sitzung hat bereits stattgefunden; sie kann nicht mehr geändert werden.")
+        return "Die Sitzung hat bereits stattgefunden; sie kann nicht mehr geändert werden."
+    return None
+
+
+def may_change(session: CommitteeSession) -> bool:
+    return _why_unchangeable(session) is None
+
+
+def ensure_changeable(session: CommitteeSession) -> None:
+    problem = _why_unchangeable(session)
+    if problem:
+        raise InvalidTransition(problem)
 
 
 def _lock_session(session: CommitteeSession) -> None:
@@ -226,7 +233,7 @@ def reschedule(
     place, agenda = _clean_place(place), (agenda or "").strip()
     _planned_time(starts_at)
     items = _open_items(session)  # locked first: no objection or recording runs meanwhile
-    _ensure_changeable(session)
+    ensure_changeable(session)
     before = {"starts_at": session.starts_at, "place": session.place}
     moved = session.starts_at != starts_at
     if not moved and session.place == place and (session.agenda or "") == agenda:
@@ -253,12 +260,9 @@ def reschedule(
         },
     )
     when = local_datetime(starts_at)
-    if moved:
-        subject = f"Sitzung verlegt: neu am {when}"
-        news = f"Die Sitzung vom {local_datetime(before['starts_at'])} ist verlegt auf den {when}: {place}."
-    else:
-        subject = f"Sitzung am {when} geändert"
-        news = f"Die Sitzung am {when} findet statt: {place}."
+    change = moved_text(before["starts_at"], starts_at, before["place"], place)
+    subject = f"Sitzung verlegt: neu am {when}" if moved else f"Sitzung am {when} geändert"
+    news = f"{change}. Die Sitzung findet am {when} statt: {place}."
     _tell(
         session,
         coordinator,
@@ -280,7 +284,7 @@ def cancel(session: CommitteeSession, coordinator: User, reason: str) -> int:
     if not reason:
         raise RuleViolation("Bitte nennen Sie den Grund der Absage.", field="reason")
     items = _open_items(session)
-    _ensure_changeable(session)
+    ensure_changeable(session)
     session.cancelled_at = session.updated_at = utcnow()
     session.cancelled_by_id = coordinator.id
     session.cancel_reason = reason
@@ -440,6 +444,34 @@ def save_minutes(session: CommitteeSession, coordinator: User, minutes: str) -> 
     session.minutes = minutes
     _event(session, coordinator, SESSION_MINUTES, {"length": len(minutes)})
     db.session.commit()
+
+
+def moved_text(starts_before: datetime, starts_at: datetime, place_before: str, place: str) -> str:
+    """A change of a session as its history and its mails tell it."""
+    text = "Geändert"
+    if starts_before != starts_at:
+        text = f"Verlegt vom {local_datetime(starts_before)} auf den {local_datetime(starts_at)}"
+    if place != place_before:
+        text += f"; Ort: {place}"
+    return text
+
+
+def describe(event: Event) -> str:
+    """One event of a session, in German (its page's history)."""
+    data = event.data or {}
+    if event.kind == SESSION_MOVED:
+        return moved_text(
+            datetime.fromisoformat(data["from"]),
+            datetime.fromisoformat(data["to"]),
+            data.get("place_before"),
+            data.get("place"),
+        )
+    return {
+        SESSION_SCHEDULED: "Geplant",
+        SESSION_ENTERED: "Nachgetragen (die Sitzung war nicht in Antragsweg geplant)",
+        SESSION_MINUTES: "Protokoll gespeichert",
+        SESSION_CANCELLED: f"Abgesagt: {data.get('reason', '')}",
+    }.get(event.kind, event.kind)
 
 
 def history(session: CommitteeSession) -> list[Event]:

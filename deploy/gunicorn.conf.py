@@ -27,7 +27,10 @@ bind = "127.0.0.1:8000"  # nginx in front (deploy/); gunicorn never faces the in
 # 2 × cores: a worker mostly waits for the database. WEB_CONCURRENCY sets it (1 with SQLite).
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * multiprocessing.cpu_count())
 threads = 2
-timeout = 60
+# A worker silent this long is restarted. With threads (gthread) a long request keeps its worker
+# talking to the master, but as a sync worker (threads = 1) an export of 100,000 rows (up to
+# about 80 s) would be killed: 120 s, as nginx's proxy_read_timeout for the exports (deploy/nginx).
+timeout = 120
 graceful_timeout = 30
 # gunicorn's control socket (gunicornc: change the worker count, reload) in $HOME: systemd manages
 # this service, and a worker count changed there would bypass the checks below. Off.

@@ -1,9 +1,10 @@
 """The first assessment's internal forms: a consultation, read access for a party, a comment."""
 
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from forms.base import CleanForm
+from forms.fields import DayField
 
 REQUIRED = "Bitte füllen Sie dieses Feld aus."
 
@@ -13,7 +14,7 @@ class ConsultationNoteForm(CleanForm):
         "Mit wem (Stelle und Person)",
         validators=[DataRequired(REQUIRED), Length(max=300, message="Höchstens 300 Zeichen.")],
     )
-    held_on = DateField(
+    held_on = DayField(
         "Wann",
         validators=[InputRequired("Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ).")],
         format="%Y-%m-%d",

@@ -3,11 +3,11 @@ page /budget/zeitraeume; the rules are services/budget.save_period's)."""
 
 from __future__ import annotations
 
-from wtforms import DateField, StringField
+from wtforms import StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from forms.base import CleanForm
-from forms.fields import EuroField
+from forms.fields import DayField, EuroField
 
 DATE_INVALID = "Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ)."
 
@@ -20,8 +20,8 @@ class FundingPeriodForm(CleanForm):
             Length(max=100, message="Höchstens 100 Zeichen."),
         ],
     )
-    starts_on = DateField("Erster Tag", validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
-    ends_on = DateField("Letzter Tag", validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
+    starts_on = DayField("Erster Tag", validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
+    ends_on = DayField("Letzter Tag", validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
     budget_cents = EuroField(
         "Budget (Euro)",
         validators=[InputRequired("Bitte geben Sie das Budget in Euro an, z. B. 2.340.000,00.")],

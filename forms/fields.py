@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from wtforms import Field, SelectMultipleField, TimeField
+from wtforms import DateField, Field, SelectMultipleField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
@@ -54,6 +54,17 @@ class EuroField(Field):
                 self.data = parse_euro(valuelist[0])
             except ValueError as exc:
                 raise ValueError(str(exc)) from exc
+
+
+class DayField(DateField):
+    """A day (JJJJ-MM-TT, as `<input type="date">` sends it) within the days the procedure knows
+    (rules.deadlines: 2000 to 2099), so that no later arithmetic overflows."""
+
+    def pre_validate(self, form):
+        from workflow.rules.deadlines import DAY_OUT_OF_RANGE, day_in_range
+
+        if self.data is not None and not day_in_range(self.data):
+            raise ValidationError(DAY_OUT_OF_RANGE)
 
 
 class TimeOfDayField(TimeField):

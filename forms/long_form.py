@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -17,7 +16,7 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from forms.base import CleanForm
-from forms.fields import EuroField, MultiCheckboxField, options
+from forms.fields import DayField, EuroField, MultiCheckboxField, options
 from workflow.models import DISTRICTS, FIELDS_OF_ACTION
 from workflow.models.long_form import COST_CATEGORIES, FINANCING_SOURCES, PERSONNEL, PRINCIPLES
 
@@ -38,8 +37,8 @@ def _count(label: str) -> IntegerField:
     )
 
 
-def _date(label: str) -> DateField:
-    return DateField(label, validators=[Optional()], format="%Y-%m-%d")
+def _date(label: str) -> DayField:
+    return DayField(label, validators=[Optional()], format="%Y-%m-%d")
 
 
 class SectionForm(CleanForm):

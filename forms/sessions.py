@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from forms.base import CleanForm
-from forms.fields import MultiCheckboxField, TimeOfDayField, options
+from forms.fields import DayField, MultiCheckboxField, TimeOfDayField, options
+from workflow.rules import deadlines
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, REJECT
 
 DATE_INVALID = "Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ)."
@@ -16,7 +15,7 @@ TIME_INVALID = "Bitte geben Sie die Uhrzeit an (HH:MM)."
 
 
 class SessionForm(CleanForm):
-    day = DateField("Datum", validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
+    day = DayField("Datum", validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
     starts = TimeOfDayField("Beginn", validators=[InputRequired(TIME_INVALID)])
     place = StringField(
         "Ort oder Link der Videokonferenz",
@@ -30,7 +29,7 @@ class SessionForm(CleanForm):
     )
 
     def validate_day(self, field):
-        if field.data and field.data < date.today():
+        if field.data and deadlines.is_past_day(field.data):  # Berlin's day (services/sessions.py too)
             raise ValidationError("Eine Sitzung kann nicht in der Vergangenheit geplant werden.")
 
 
@@ -47,7 +46,7 @@ class CancelSessionForm(CleanForm):
 class PastSessionForm(CleanForm):
     """A session that took place without being planned in the app, recorded afterwards."""
 
-    day = DateField("Datum der Sitzung", validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
+    day = DayField("Datum der Sitzung", validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
     starts = TimeOfDayField("Beginn", validators=[InputRequired(TIME_INVALID)])
     place = StringField(
         "Ort oder Link der Videokonferenz",
@@ -70,7 +69,7 @@ class PastSessionForm(CleanForm):
         self.application_ids.choices = options((a.id, f"{a.reference} – {a.title}") for a in applications)
 
     def validate_day(self, field):
-        if field.data and field.data > date.today():
+        if field.data and deadlines.is_future_day(field.data):
             raise ValidationError("Eine Sitzung, die noch bevorsteht, planen Sie über „Sitzung planen“.")
 
 

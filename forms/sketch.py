@@ -8,11 +8,11 @@ while it is a draft, except the title; completeness is the guard's business at s
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from forms.base import CleanForm
-from forms.fields import EuroField, MultiCheckboxField, options
+from forms.fields import DayField, EuroField, MultiCheckboxField, options
 from workflow.models import DISTRICTS, FIELDS_OF_ACTION
 
 # Characters per text; together about three pages of A4.
@@ -72,8 +72,8 @@ class SketchForm(CleanForm):
         "Projektpartner aus dem Bündnis", coerce=int, validate_choice=True
     )
     other_partners = _limited("Weitere Projektpartner (eine Organisation je Zeile)", "other_partners")
-    start_date = DateField("Projektbeginn", validators=[Optional()], format="%Y-%m-%d")
-    end_date = DateField("Projektende", validators=[Optional()], format="%Y-%m-%d")
+    start_date = DayField("Projektbeginn", validators=[Optional()], format="%Y-%m-%d")
+    end_date = DayField("Projektende", validators=[Optional()], format="%Y-%m-%d")
     total_cost_cents = EuroField("Geschätzte Gesamtkosten (Euro)", validators=[Optional()])
     requested_grant_cents = EuroField("Beantragte Förderung (Euro)", validators=[Optional()])
     sketch_pdf = FileField("Projektskizze als PDF (höchstens 3 Seiten, 10 MB)", validators=[Optional()])

@@ -6,15 +6,13 @@ the rules (guards) are the domain's.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from forms.base import CleanForm
-from forms.fields import EuroField, options
-from workflow.rules import nbank
+from forms.fields import DayField, EuroField, options
+from workflow.rules import deadlines, nbank
 
 TEXT_MAX = 5000
 REQUIRED_TEXT = "Bitte füllen Sie dieses Feld aus."
@@ -27,13 +25,13 @@ def _text(label: str, required: bool = True, max_length: int = TEXT_MAX) -> Text
     return TextAreaField(label, validators=validators)
 
 
-def _date(label: str, required: bool = True) -> DateField:
+def _date(label: str, required: bool = True) -> DayField:
     validators = [InputRequired(DATE_INVALID)] if required else [Optional()]
-    return DateField(label, validators=validators, format="%Y-%m-%d")
+    return DayField(label, validators=validators, format="%Y-%m-%d")
 
 
 def _not_in_future(form, field):
-    if field.data and field.data > date.today():
+    if field.data and deadlines.is_future_day(field.data):
         raise ValidationError("Das Datum darf nicht in der Zukunft liegen.")
 
 
@@ -45,7 +43,7 @@ class TransitionForm(CleanForm):
 
 
 class RecordConsultationForm(TransitionForm):
-    consultation_date = DateField(
+    consultation_date = DayField(
         "Datum des Beratungsgesprächs",
         validators=[InputRequired(DATE_INVALID), _not_in_future],
         format="%Y-%m-%d",
@@ -121,7 +119,7 @@ class OpenVoteForm(TransitionForm):
     def validate_deadline(self, field):
         if self.mode.data == "circulation" and not field.data:
             raise ValidationError("Bitte geben Sie die Frist des Umlaufverfahrens an.")
-        if self.mode.data == "circulation" and field.data <= date.today():
+        if self.mode.data == "circulation" and not deadlines.is_future_day(field.data):
             raise ValidationError("Die Frist muss in der Zukunft liegen.")
 
     def validate_session_id(self, field):
@@ -187,14 +185,14 @@ class RecordNbankSubmissionForm(TransitionForm):
         ],
         filters=[lambda value: nbank.normalise_reference(value) if value else value],
     )
-    submitted_on = DateField(
+    submitted_on = DayField(
         "Eingereicht am", validators=[InputRequired(DATE_INVALID), _not_in_future], format="%Y-%m-%d"
     )
     document = _pdf("Antrag bei der NBank (PDF)")
 
 
 class RecordGrantForm(TransitionForm):
-    granted_on = DateField(
+    granted_on = DayField(
         "Datum des Zuwendungsbescheids",
         validators=[InputRequired(DATE_INVALID), _not_in_future],
         format="%Y-%m-%d",
@@ -212,7 +210,7 @@ class RecordGrantForm(TransitionForm):
 
 
 class RecordNbankDeclineForm(TransitionForm):
-    declined_on = DateField(
+    declined_on = DayField(
         "Datum der Ablehnung", validators=[InputRequired(DATE_INVALID), _not_in_future], format="%Y-%m-%d"
     )
     reason = _text("Begründung der NBank")

@@ -79,11 +79,17 @@ FORM_VALUES: tuple[Value, ...] = (
     _form("2026-02-30", "2026-02-30", DATE),
     _form("99999-01-01", "99999-01-01", DATE),
     _form("0000-00-00", "0000-00-00", DATE),
+    # valid dates far out: the day after, or Berlin's time of, 9999-12-31 does not exist
+    _form("9999-12-31", "9999-12-31", DATE),
+    _form("0001-01-01", "0001-01-01", DATE),
     _form("german-date", "31.12.2026", DATE),
     _form("25:61", "25:61", DATE),
     _form("boolean-words", "true", CHOICE),
 )
 OVER_LONG = next(v for v in FORM_VALUES if v.name == "over-long")
+# (day, time of day) put together into a form's date and time fields: valid as input, but
+# 01.01.0001 00:30 in Berlin is before the first UTC moment, and 31.12.9999 has no day after.
+FAR_OUT_MOMENTS = ((b"0001-01-01", b"00:30"), (b"9999-12-31", b"23:59"))
 
 
 # -- what a field of a JSON body may receive --------------------------------------------------------
@@ -127,6 +133,8 @@ JSON_VALUES: tuple[Value, ...] = (
     _json("empty-object", "{}"),
     _json("2026-02-30", '"2026-02-30"', DATE),
     _json("99999-01-01", '"99999-01-01"', DATE),
+    _json("9999-12-31", '"9999-12-31"', DATE),
+    _json("0001-01-01", '"0001-01-01"', DATE),
     _json("german-date", '"31.12.2026"', DATE),
     _json("date-time", '"2026-05-01T12:00:00Z"', DATE),
 )

@@ -68,6 +68,54 @@ def guide_commands() -> list[str]:
     return commands
 
 
+def _debian_package(program: str) -> tuple[str, str] | None:
+    """(package, priority) of the Debian package that ships `program` on this machine, if any."""
+    path = shutil.which(program, path="/usr/sbin:/usr/bin:/sbin:/bin")
+    if path is None:
+        return None
+    for candidate in dict.fromkeys((path, os.path.realpath(path), path.replace("/usr/", "/", 1))):
+        found = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True, check=False)
+        if found.returncode == 0:
+            package = found.stdout.split(":")[0].strip()
+            priority = subprocess.run(
+                ["dpkg-query", "-W", "-f=${Priority}", package], capture_output=True, text=True, check=True
+            ).stdout
+            return package, priority
+    return None
+
+
+def test_the_guide_installs_every_program_it_calls_that_a_fresh_debian_lacks():
+    """A program of a command (or run by `runuser … --`) from a package of priority optional or
+    extra (not on a fresh Debian: curl, git, nginx…) comes with the apt-get line: named there,
+    or a dependency of a package named there."""
+    commands = guide_commands()
+    [install] = [c for c in commands if c.startswith("apt-get install -y ")]
+    named = set(install.removeprefix("apt-get install -y ").split())
+    programs = set()
+    for command in commands:
+        words = command.split()
+        while words and re.match(r"^[A-Z_]+=", words[0]):  # HOST=… sets a variable
+            words = words[1:]
+        if words[:1] == ["runuser"] and "--" in words:
+            words = words[words.index("--") + 1 :]
+        if words and not words[0].startswith((".", "/")):
+            programs.add(words[0])
+    assert {"curl", "openssl", "git", "nginx"} <= programs
+    # What the named packages bring with them (their dependencies, as apt installs them).
+    closure = subprocess.run(
+        ["apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts"]
+        + ["--no-breaks", "--no-replaces", "--no-enhances", *sorted(named)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    installed = {line.strip("<>") for line in closure.splitlines() if line and not line[0].isspace()}
+    for program in sorted(programs):
+        found = _debian_package(program)
+        if found is not None and found[1] in ("optional", "extra"):
+            assert found[0] in installed, f"{program} (Debian package {found[0]}) is not in: {install}"
+
+
 # -- the machine ---------------------------------------------------------------------------------------
 
 

@@ -270,7 +270,10 @@ def _queries(app, client, url: str, headers: dict | None = None) -> int:
     ("who", "url"),
     [
         ("coordinator", "/uebersicht/antraege"),
-        ("coordinator", "/uebersicht/antraege?sortierung=deadline&ueberfaellig=y&landkreis=Celle&handlungsfeld=I"),
+        (
+            "coordinator",
+            "/uebersicht/antraege?sortierung=deadline&ueberfaellig=y&landkreis=Celle&handlungsfeld=I",
+        ),
         ("coordinator", "/uebersicht/antraege?sortierung=sponsor&absteigend=y&seite=2"),
         ("coordinator", "/uebersicht/antraege?status=granted&suche=Massen&seite=3"),
         ("coordinator", "/start"),

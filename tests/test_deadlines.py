@@ -191,3 +191,41 @@ def test_the_migration_fills_the_next_due_day_from_the_recorded_deadlines(world)
         )
     )
     assert {i: (day, kind) for i, day, kind in stored} == expected
+
+
+# -- past and future by Berlin's calendar (rules/deadlines.py) ----------------------------------------
+
+# 23:30 UTC on 3 December is 00:30 on 4 December in Berlin: UTC's date (and a server's on UTC)
+# still says the 3rd.
+LATE_EVENING_UTC = datetime(2026, 12, 3, 23, 30, tzinfo=UTC)
+
+
+def test_past_and_future_days_follow_berlins_date_not_utcs():
+    from workflow.rules import deadlines as rules
+
+    assert rules.today(LATE_EVENING_UTC) == date(2026, 12, 4)
+    assert rules.is_past_day(date(2026, 12, 3), LATE_EVENING_UTC)
+    assert not rules.is_past_day(date(2026, 12, 4), LATE_EVENING_UTC)
+    assert rules.is_future_day(date(2026, 12, 5), LATE_EVENING_UTC)
+    assert not rules.is_future_day(date(2026, 12, 4), LATE_EVENING_UTC)
+    # 22:00 UTC on the 3rd is 23:00 in Berlin on the 3rd: a day before Berlin's today.
+    assert rules.planned_in_the_past(datetime(2026, 12, 3, 22, 0, tzinfo=UTC), LATE_EVENING_UTC)
+    # Earlier on Berlin's today counts as today, not as the past; a moment ahead is still to come.
+    assert not rules.planned_in_the_past(datetime(2026, 12, 3, 23, 10, tzinfo=UTC), LATE_EVENING_UTC)
+    assert rules.still_to_come(datetime(2026, 12, 3, 23, 45, tzinfo=UTC), LATE_EVENING_UTC)
+    assert not rules.still_to_come(datetime(2026, 12, 3, 23, 15, tzinfo=UTC), LATE_EVENING_UTC)
+
+
+@pytest.mark.parametrize(
+    ("day", "inside"),
+    [
+        (date(1999, 12, 31), False),
+        (date(2000, 1, 1), True),
+        (date(2099, 12, 31), True),
+        (date(2100, 1, 1), False),
+    ],
+)
+def test_the_days_the_procedure_knows(day, inside):
+    from workflow.rules import deadlines as rules
+
+    assert rules.day_in_range(day) is inside

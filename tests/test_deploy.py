@@ -100,6 +100,34 @@ def test_nginx_accepts_the_site_file_inside_debians_nginx_conf(tmp_path):
     ]
 
 
+# The longest an export of the table takes (100,000 rows, bench/exports.py): nginx and gunicorn
+# wait for it with room to spare.
+EXPORT_SECONDS = 80
+
+
+def test_the_exports_may_take_longer_than_nginxs_default_and_stream_unbuffered(app):
+    import runpy
+
+    from flask import url_for
+
+    site = SITE.read_text()
+    found = re.search(r"location ~ (\S+) \{([^}]*)\}", site)
+    assert found, "no location for the exports in the site file"
+    pattern, block = found.groups()
+    with app.test_request_context():
+        exports = [url_for("dashboard.export", fmt=fmt) for fmt in ("csv", "xlsx")]
+        table = url_for("dashboard.table")
+    assert all(re.search(pattern, path) for path in exports) and not re.search(pattern, table)
+    settings = dict(re.findall(r"^\s*(proxy_\w+) ([^;]+);", block, flags=re.M))
+    assert settings["proxy_pass"] == "http://antragsweg"
+    assert settings["proxy_buffering"] == "off"
+    read_timeout = int(settings["proxy_read_timeout"].removesuffix("s"))
+    gunicorn_timeout = runpy.run_path(str(GUNICORN_CONF))["timeout"]
+    assert read_timeout == gunicorn_timeout >= EXPORT_SECONDS * 1.25
+    # Everything else keeps nginx's default: a stuck request ends after a minute.
+    assert "proxy_read_timeout" not in site.replace(found.group(0), "")
+
+
 def test_the_suites_nginx_runs_the_very_site_file(nginx_proxy):
     assert f"include {SITE};" in nginx_proxy.main_conf.read_text()
     assert not nginx_warnings(nginx_proxy.test_config())

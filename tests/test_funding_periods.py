@@ -139,3 +139,31 @@ def test_the_command_is_the_same_operation(app, world):
     overlap = runner.invoke(args=["funding-period", "Zwischenjahr", "2027-06-01", "2028-05-31", "1,00"])
     assert overlap.exit_code != 0 and "überschneidet sich mit" in overlap.output
     assert len(_periods()) == 2
+
+
+def test_two_overlapping_periods_saved_at_once_are_not_both_kept(app, world):
+    """On PostgreSQL, two connections: the second save waits for the first one's lock on the
+    alliance and then sees its period (without the lock both passed the overlap check)."""
+    from tests.concurrency import second_while_first_holds
+    from workflow.models import Alliance
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: SQLite has one writer at a time")
+    alliance_id, coordinator_id = world.alliance.id, world.user("coordinator").id
+    db.session.commit()
+
+    def save(name, starts_on, ends_on):
+        def call():
+            alliance = db.session.get(Alliance, alliance_id)
+            actor = db.session.get(type(world.user("coordinator")), coordinator_id)
+            return budget.save_period(alliance, actor, name, starts_on, ends_on, 100_000_00)[0].name
+
+        return call
+
+    outcomes = second_while_first_holds(
+        app,
+        save("Periode A", date(2031, 1, 1), date(2032, 12, 31)),
+        save("Periode B", date(2032, 6, 1), date(2033, 12, 31)),
+    )
+    assert outcomes == {"first": ("ok", "Periode A"), "second": ("refused", "RuleViolation")}, outcomes
+    assert [p[0] for p in _periods() if p[1].year > 2030] == ["Periode A"]

@@ -12,7 +12,7 @@ from tests.expectations import FINAL, ROLES, STATES, TRIGGERS
 from workflow import demo
 from workflow.demo import placeholder_pdf
 from workflow.extensions import db
-from workflow.models import Event, FundingObject
+from workflow.models import CommitteeSession, Event, FundingObject
 from workflow.services import access, long_forms, sessions, votes
 from workflow.services.errors import InvalidTransition, NotAllowed, RuleViolation
 from workflow.services.lifecycle import fire
@@ -196,7 +196,14 @@ def test_a_circulation_needs_a_future_deadline_and_a_session_its_date(world):
         fire(application, "open_vote", coordinator, {"mode": "circulation", "deadline": TODAY})
     with pytest.raises(RuleViolation):
         fire(application, "open_vote", coordinator, {"mode": "session", "session_id": None})
-    past = sessions.schedule(coordinator, datetime.now(UTC) - timedelta(days=3), "IHK, Saal 1", "")
+    past = CommitteeSession(  # planned back then (today it could not be planned any more)
+        alliance_id=coordinator.alliance_id,
+        starts_at=datetime.now(UTC) - timedelta(days=3),
+        place="IHK, Saal 1",
+        created_by_id=coordinator.id,
+    )
+    db.session.add(past)
+    db.session.commit()
     with pytest.raises(RuleViolation):
         fire(application, "open_vote", coordinator, {"mode": "session", "session_id": past.id})
     session = sessions.schedule(coordinator, datetime.now(UTC) + timedelta(days=3), "IHK, Saal 1", "")

@@ -66,7 +66,9 @@ def test_a_partner_is_asked_until_the_organisation_has_voted(world):
     # it moved is one piece of news
     votes.object_to_circulation(application, world.user("partner-agv"), "Bitte in der Sitzung beraten.")
     assert notifications.unread_count(dgb) == 1
-    assert [(n.kind, n.resolved_at is None) for n in notifications.unread(dgb)] == [("moved_to_session", True)]
+    assert [(n.kind, n.resolved_at is None) for n in notifications.unread(dgb)] == [
+        ("moved_to_session", True)
+    ]
 
 
 def test_what_needs_no_action_waits_for_the_digest_and_is_mailed_once_a_day(world, smtp):
@@ -95,11 +97,21 @@ def test_the_setting_is_on_the_account_page_per_kind(world, login):
     assert "Einladungen zu Sitzungen" in text_of(page.text) and 'value="digest"' in page.text
     response = partner.post(
         "/konto/benachrichtigungen",
-        data={"session_invitation": "digest", "moved_to_session": "immediate", "info": "immediate"},
+        data={
+            "session_invitation": "digest",
+            "session_changed": "digest",
+            "moved_to_session": "immediate",
+            "info": "immediate",
+        },
     )
     assert response.status_code == 302
     choices = {p["kind"]: p["delivery"] for p in notifications.preferences(world.user("partner-dgb"))}
-    assert choices == {"session_invitation": "digest", "moved_to_session": "immediate", "info": "immediate"}
+    assert choices == {
+        "session_invitation": "digest",
+        "session_changed": "digest",
+        "moved_to_session": "immediate",
+        "info": "immediate",
+    }
     refused = partner.post("/konto/benachrichtigungen", data={"session_invitation": "weekly"})
     assert refused.status_code == 422
     assert notifications.preferences(world.user("partner-dgb"))[0]["delivery"] == "digest"  # nothing lost

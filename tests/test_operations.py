@@ -454,6 +454,33 @@ def test_metrics_are_served_only_with_the_token_or_to_configured_addresses(ops_n
             db.engine.dispose()
 
 
+def test_the_readme_says_what_metrics_py_does(tmp_path, app):
+    """The README's sentence on /metrics: the settings it names exist (as the environment file
+    spells them), its example of addresses is one the app takes, and closed by default holds."""
+    from workflow import PROJECT_ROOT
+    from workflow.config import Defaults
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    bullet = re.search(r"^- \*\*Metrics\*\*: (.*?)(?=^- \*\*|^$)", readme, flags=re.M | re.S).group(1)
+    bullet = " ".join(bullet.split())
+    names = set(re.findall(r"`ANTRAGSWEG_(METRICS_\w+)`", bullet))
+    assert names == {"METRICS_TOKEN", "METRICS_ALLOWED_ADDRESSES"}
+    assert all(hasattr(Defaults, name) for name in names)
+    assert Defaults.METRICS_TOKEN is None and not Defaults.METRICS_ALLOWED_ADDRESSES
+    assert "closed by default" in bullet and "404" in bullet
+    example = re.search(r"e\.g\. `([^`]+)`", bullet).group(1)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    allowed = _scratch_app(tmp_path, url, METRICS_ALLOWED_ADDRESSES=example)  # comma-separated, a network
+    closed = _scratch_app(tmp_path, url)
+    try:
+        assert allowed.test_client().get("/metrics").status_code == 200  # the test client: 127.0.0.1
+        assert closed.test_client().get("/metrics").status_code == 404
+    finally:
+        for scratch in (allowed, closed):
+            with scratch.app_context():
+                db.engine.dispose()
+
+
 LOGIN = 'antragsweg_http_requests_total{endpoint="auth.login",method="GET",status="200"}'
 LOGIN_COUNT = (
     'antragsweg_http_request_duration_seconds_count{endpoint="auth.login",method="GET",status="200"}'

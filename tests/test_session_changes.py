@@ -4,7 +4,7 @@ vote moved to a session showing the session wherever it showed its deadline (iss
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +15,8 @@ from workflow.extensions import db
 from workflow.formatting import local_datetime
 from workflow.models import Application, CommitteeSession, Event, Notification, Vote
 from workflow.rules.deadlines import BERLIN
-from workflow.services import deadlines, jobs, sessions, votes
+from workflow.services import deadlines, jobs, notifications, sessions, votes
+from workflow.services.errors import InvalidTransition, RuleViolation
 from workflow.services.lifecycle import fire
 
 NOW = datetime.now(UTC)
@@ -145,6 +146,71 @@ def test_a_moved_and_then_cancelled_session_keeps_its_uid_and_counts_each_change
     assert events.count("session_moved") == 1 and events.count("session_cancelled") == 1
 
 
+def test_session_change_mails_tell_each_sponsor_of_their_own_application_only(world, smtp):
+    coordinator = world.user("coordinator")
+    session = sessions.schedule(coordinator, _at(10), "IHK Lüneburg", "1. Voten")
+    later = sessions.schedule(coordinator, _at(30), "HWK Lüneburg", "Voten")
+    ours, theirs = _on_session(world, session), _on_session(world, session)
+    theirs.applicant_organisation_id = world.user("applicant-lwz").organisation_id
+    ours.title, theirs.title = "Pflegeassistenz Uelzen", "Quereinstieg Metall Celle"
+    db.session.commit()
+    # A partner who wants session changes in the digest gets no mail of them now.
+    notifications.set_preferences(world.user("partner-hwk"), {"session_changed": "digest"})
+    smtp.messages.clear()
+
+    sessions.reschedule(session, coordinator, _at(11), "Leuphana", "1. Voten")
+    sessions.cancel(session, coordinator, "Nicht beschlussfähig.")
+    sponsors = {
+        "applicant-bildungswerk": (ours, theirs),
+        "applicant-lwz": (theirs, ours),
+    }
+    for key, (own, other) in sponsors.items():
+        mails = smtp.to(world.user(key).email)
+        assert [m["Subject"] for m in mails] == [
+            f"Sitzung verlegt: neu am {local_datetime(_at(11))}",
+            f"Sitzung am {local_datetime(_at(11))} abgesagt",
+        ], key
+        for mail in mails:
+            text = mail.get_content()
+            assert own.title in text and own.reference in text, key
+            assert other.title not in text and other.reference not in text, key
+        assert f"Sitzung am {local_datetime(later.starts_at)}" in mails[1].get_content()
+    # The committee's members read the whole agenda.
+    for mail in smtp.to(world.user("partner-dgb").email):
+        assert ours.title in mail.get_content() and theirs.title in mail.get_content()
+    assert smtp.to(world.user("partner-hwk").email) == []
+    kinds = db.session.scalars(
+        sa.select(Notification.kind).where(Notification.subject.like("Sitzung%"))
+    ).all()
+    assert set(kinds) == {"session_invitation", "session_changed"}
+    held = db.session.scalars(
+        sa.select(Notification).where(
+            Notification.user_id == world.user("partner-hwk").id, Notification.kind == "session_changed"
+        )
+    ).all()
+    assert len(held) == 2 and all(n.held for n in held)
+
+
+def test_a_sessions_change_is_told_alike_on_its_page_and_in_the_mail(world, login, smtp):
+    coordinator = world.user("coordinator")
+    session = sessions.schedule(coordinator, _at(10), "IHK", "Voten")
+    sessions.reschedule(session, coordinator, _at(12), "HWK", "Voten")
+    told = sessions.moved_text(_at(10), _at(12), "IHK", "HWK")
+    assert told == f"Verlegt vom {local_datetime(_at(10))} auf den {local_datetime(_at(12))}; Ort: HWK"
+    [moved] = [e for e in sessions.history(session) if e.kind == sessions.SESSION_MOVED]
+    assert sessions.describe(moved) == told
+    assert told in text_of(login("partner-dgb").get(f"/sitzungen/{session.id}").text)
+    [mail] = [m for m in smtp.to(world.user("partner-dgb").email) if "verlegt" in m["Subject"]]
+    assert told in mail.get_content()
+    # Whether it may still change: one rule for the page, the form and the service.
+    sessions.cancel(session, coordinator, "Terminkonflikt.")
+    assert not sessions.may_change(session)
+    with pytest.raises(InvalidTransition, match="abgesagt"):
+        sessions.ensure_changeable(session)
+    edit = login("coordinator").get(f"/sitzungen/{session.id}/bearbeiten")
+    assert edit.status_code == 409 and "Die Sitzung ist abgesagt." in text_of(edit.text)
+
+
 def test_cancelling_the_only_session_leaves_its_items_waiting_for_the_next(world, login):
     session = sessions.schedule(world.user("coordinator"), _at(5), "IHK", "Voten")
     item = _on_session(world, session)
@@ -154,6 +220,17 @@ def test_cancelling_the_only_session_leaves_its_items_waiting_for_the_next(world
     assert "wartet auf die nächste Sitzung" in text_of(login("partner-dgb").get(f"/antraege/{item.id}").text)
     new = sessions.schedule(world.user("coordinator"), _at(20), "HWK", "")
     assert _reload(item).current_vote.session_id == new.id
+
+
+def test_no_vote_is_opened_onto_a_cancelled_session(world):
+    session = sessions.schedule(world.user("coordinator"), _at(5), "IHK", "Voten")
+    sessions.cancel(session, world.user("coordinator"), "Terminkonflikt.")
+    application = world.application("long_form_submitted")
+    with pytest.raises(RuleViolation):
+        fire(
+            application, "open_vote", world.user("coordinator"), {"mode": "session", "session_id": session.id}
+        )
+    assert _reload(application).state == "long_form_submitted"
 
 
 @pytest.mark.parametrize(
@@ -172,6 +249,40 @@ def test_moving_a_session_keeps_the_planning_rules(world, login, data, message):
     db.session.expire_all()
     assert (session.starts_at, session.sequence) == (_at(5), 0)
     assert login("partner-dgb").post(f"/sitzungen/{session.id}/bearbeiten", data=data).status_code == 403
+
+
+def test_planning_in_the_past_is_decided_by_berlins_day_everywhere(world, monkeypatch):
+    from workflow.services.errors import RuleViolation
+
+    late_evening = datetime(2026, 12, 3, 23, 30, tzinfo=UTC)  # 00:30 on 4 December in Berlin
+    monkeypatch.setattr(sessions, "utcnow", lambda: late_evening)
+    coordinator = world.user("coordinator")
+    yesterday_in_berlin = datetime(2026, 12, 3, 18, 0, tzinfo=BERLIN)  # UTC's today
+    with pytest.raises(RuleViolation, match="Vergangenheit"):
+        sessions.schedule(coordinator, yesterday_in_berlin, "IHK", "")
+    session = sessions.schedule(coordinator, datetime(2026, 12, 10, 14, tzinfo=BERLIN), "IHK", "")
+    with pytest.raises(RuleViolation, match="Vergangenheit"):
+        sessions.reschedule(session, coordinator, yesterday_in_berlin, "IHK", "")
+    # Entered afterwards: it must have begun (a moment), whatever the day.
+    with pytest.raises(RuleViolation, match="Sitzung planen"):
+        sessions.enter_past(coordinator, datetime(2026, 12, 4, 0, 45, tzinfo=BERLIN), "IHK", "", "", [])
+    entered = sessions.enter_past(coordinator, datetime(2026, 12, 4, 0, 15, tzinfo=BERLIN), "IHK", "", "", [])
+    assert entered.entered_afterwards
+
+
+def test_a_day_outside_the_procedures_calendar_is_refused_by_the_services(world):
+    from workflow.services import budget
+    from workflow.services.errors import RuleViolation
+
+    coordinator = world.user("coordinator")
+    with pytest.raises(RuleViolation, match="zwischen dem 01.01.2000 und dem 31.12.2099"):
+        sessions.schedule(coordinator, datetime(9999, 12, 31, 23, 59, tzinfo=BERLIN), "IHK", "")
+    with pytest.raises(RuleViolation, match="zwischen dem 01.01.2000"):
+        sessions.enter_past(coordinator, datetime(1, 1, 1, 12, tzinfo=UTC), "IHK", "", "", [])
+    with pytest.raises(RuleViolation, match="zwischen dem 01.01.2000") as refused:
+        budget.save_period(world.alliance, coordinator, "Z", date(2030, 1, 1), date(9999, 12, 31), 100)
+    assert refused.value.field == "ends_on"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CommitteeSession)) == 0
 
 
 def test_a_session_that_has_begun_cannot_be_moved_or_cancelled(world, login):

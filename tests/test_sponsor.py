@@ -17,7 +17,7 @@ from workflow.extensions import db
 from workflow.formatting import local_datetime
 from workflow.models import Application, Document, Event, LongForm, ProjectPartner, Sketch, User
 from workflow.services import integrity, long_forms, sketches, votes
-from workflow.services.errors import NotAllowed, RuleViolation
+from workflow.services.errors import NotAllowed, NotFound, RuleViolation
 from workflow.services.lifecycle import fire
 
 SPONSOR = "applicant-bildungswerk"
@@ -454,3 +454,22 @@ def test_the_alliances_own_address_decides_and_every_page_and_mail_carries_its_n
     for shown in (letter, pdf_text):
         assert "Fachkräftebündnis Weser" in shown and "Am Markt 1" in shown
         assert not [w for w in FIRST_ALLIANCE_WORDS if w in shown], shown
+
+
+def test_one_rule_says_which_alliance_a_sponsor_registers_with(world, other_alliance):
+    """services/accounts.registration_choice, which the page, its header and the registration use."""
+    from workflow.services import accounts
+
+    assert accounts.registration_choice("weser") == (other_alliance.alliance, [])
+    assert accounts.registration_choice(" NON ") == (world.alliance, [])
+    decided, choices = accounts.registration_choice()
+    assert decided is None and {a.slug for a in choices} == {"non", "weser"}
+    with pytest.raises(NotFound):
+        accounts.registration_choice("gibtesnicht")
+
+
+def test_the_only_alliance_of_the_instance_decides_by_itself(world):
+    from workflow.services import accounts
+
+    assert accounts.registration_choice() == (world.alliance, [])
+    assert accounts.registration_choice(None) == (world.alliance, [])

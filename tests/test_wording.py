@@ -126,3 +126,36 @@ def test_the_login_throttle_waits_one_minute_or_several(app, world, client):
             assert expected in str(refused.value)
         finally:
             app.config["LOGIN_THROTTLE_MINUTES"] = 15
+
+
+# -- whole sentences to translate ------------------------------------------------------------------
+
+SENTENCE_TEMPLATES = ("applications/act.html", "applications/_next.html")
+
+
+def _messages(template: str) -> list[tuple[str, ...]]:
+    """The messages of a template as `make translations-update` extracts them (Babel's Jinja
+    extractor): each a tuple of its forms (one, or singular and plural)."""
+    from babel.messages.extract import extract_from_file
+
+    from workflow import PROJECT_ROOT
+
+    path = PROJECT_ROOT / "templates" / template
+    found = extract_from_file("jinja2", str(path), options={"silent": "false"})
+    return [m if isinstance(m, tuple) else (m,) for _, m, _, _ in found]
+
+
+@pytest.mark.parametrize("template", SENTENCE_TEMPLATES)
+def test_the_deadline_sentences_are_one_message_each_with_placeholders(template):
+    """A translator gets whole sentences: no message is a piece of one (joined with `~` or set
+    side by side), and none is glued to another in the template."""
+    messages = [form for message in _messages(template) for form in message]
+    pieces = ("überschritten", "fällt der Tag", "Ein Tag am Wochenende")
+    for message in messages:
+        if any(piece in message for piece in pieces) or "Kalendertag" in message:
+            assert "%(" in message and message.rstrip().endswith((".", ")", "%(due)s")), message
+    assert "überschritten" not in messages and not any(m.startswith(("fällt", "Ein Tag")) for m in messages)
+    from workflow import PROJECT_ROOT
+
+    source = (PROJECT_ROOT / "templates" / template).read_text()
+    assert not re.search(r"\)\s*~|~\s*(_|ngettext)\(", source), "a sentence joined from pieces"

@@ -11,8 +11,7 @@ from workflow.lifecycle import INITIAL_STATE, STATE_NAMES, STATES_BY_NAME
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION, Alliance, FundingObject
 from workflow.models.organisation import Organisation
 from workflow.models.types import UTCDateTime, checked_enum, utcnow
-from workflow.rules import nbank
-from workflow.rules.deadlines import local_date
+from workflow.rules import deadlines, nbank
 
 if TYPE_CHECKING:
     from workflow.models.document import Document
@@ -180,7 +179,7 @@ class Application(db.Model):
     def vote_setup_valid(self, data: dict) -> bool:
         if data.get("mode") == "circulation":
             deadline = data.get("deadline")
-            return isinstance(deadline, date) and deadline > local_date(utcnow())  # Berlin's today
+            return isinstance(deadline, date) and deadlines.is_future_day(deadline, utcnow())
         if data.get("mode") != "session" or not data.get("session_id"):
             return False
         from workflow.models.committee import CommitteeSession
@@ -189,7 +188,9 @@ class Application(db.Model):
         return (
             session is not None
             and session.alliance_id == self.alliance_id
-            and local_date(session.starts_at) >= local_date(utcnow())
+            and not session.cancelled
+            and not session.entered_afterwards
+            and not deadlines.planned_in_the_past(session.starts_at, utcnow())
         )
 
     def vote_closable(self, data: dict) -> bool:

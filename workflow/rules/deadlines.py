@@ -7,7 +7,7 @@ from the `holidays` package (`language="de"`; without it, the names follow the s
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,16 @@ BERLIN = ZoneInfo("Europe/Berlin")
 CIRCULATION_DAYS = 7
 STATEMENT_DAYS = 14
 ASSESSMENT_DAYS = 21
+
+
+# The days the procedure knows. Anything outside is a typo, and would break the arithmetic: the
+# day after 31.12.9999 and the UTC moment of 01.01.0001 00:30 in Berlin do not exist.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+DAY_OUT_OF_RANGE = "Bitte geben Sie ein Datum zwischen dem 01.01.2000 und dem 31.12.2099 an."
+
+
+def day_in_range(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
 
 
 WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
@@ -82,3 +92,35 @@ def due_date(start: datetime, days: int) -> date:
 def end_of_day(day: date) -> datetime:
     """The last second of `day` in Berlin, as an aware datetime (UTC offset of that day)."""
     return datetime.combine(day, time(23, 59, 59), tzinfo=BERLIN)
+
+
+# -- past and future, by Berlin's calendar ---------------------------------------------------------
+# One rule wherever a day or a moment is "in the past" or "still to come": Berlin's day decides
+# (never the server's local date or UTC's), a moment is compared as a moment. `now` is passed by
+# services that read the clock through their own `utcnow`.
+
+
+def today(now: datetime | None = None) -> date:
+    """Berlin's today."""
+    return local_date(now or datetime.now(UTC))
+
+
+def is_past_day(day: date, now: datetime | None = None) -> bool:
+    """`day` is before Berlin's today."""
+    return day < today(now)
+
+
+def is_future_day(day: date, now: datetime | None = None) -> bool:
+    """`day` is after Berlin's today."""
+    return day > today(now)
+
+
+def planned_in_the_past(starts_at: datetime, now: datetime | None = None) -> bool:
+    """A session (or anything planned) at `starts_at` falls on a day before Berlin's today;
+    later today, or earlier today, counts as today."""
+    return is_past_day(local_date(starts_at), now)
+
+
+def still_to_come(starts_at: datetime, now: datetime | None = None) -> bool:
+    """`starts_at` has not begun yet (a moment compared as a moment)."""
+    return starts_at > (now or datetime.now(UTC))

@@ -231,20 +231,33 @@ def registration_alliance(slug: str | None) -> Alliance | None:
     return alliance
 
 
+def registration_choice(slug: str | None = None) -> tuple[Alliance | None, list[Alliance]]:
+    """The one rule of which alliance a sponsor registers with: (decided, to choose from). The
+    registration address's alliance (`slug`) decides; without one, the instance's only alliance;
+    with several, the sponsor chooses from them: never a silent default (the first alliance) for
+    someone of another."""
+    named = registration_alliance(slug)
+    if named is not None:
+        return named, []
+    alliances = alliances_open_for_registration()
+    if len(alliances) == 1:
+        return alliances[0], []
+    return None, alliances
+
+
 def _alliance_to_register_with(slug: str | None) -> Alliance:
-    """The chosen alliance; with none chosen, the only one of the instance. With several, the
-    sponsor must choose: never a silent default (the first alliance) for someone of another."""
+    """The alliance chosen in the form (or decided by the address); with none, the rule's."""
     if slug:
         alliance = db.session.scalar(sa.select(Alliance).where(Alliance.slug == slug))
         if alliance is None:
             raise RuleViolation("Bitte wählen Sie ein Bündnis aus der Liste.", field="alliance")
         return alliance
-    alliances = db.session.scalars(sa.select(Alliance).limit(2)).all()
-    if len(alliances) != 1:
+    decided, _ = registration_choice()
+    if decided is None:
         raise RuleViolation(
             "Bitte wählen Sie das Bündnis, bei dem Sie Ihr Projekt einreichen möchten.", field="alliance"
         )
-    return alliances[0]
+    return decided
 
 
 def register(

@@ -13,8 +13,9 @@ from workflow.extensions import db
 from workflow.formatting import local_date, money
 from workflow.lifecycle import COORDINATOR, PARTNER, STATES_BY_NAME
 from workflow.models import Alliance, Event, FundingPeriod, User
+from workflow.rules import deadlines
 from workflow.services.errors import NotAllowed, NotFound, RuleViolation
-from workflow.services.lifecycle import jsonable
+from workflow.services.lifecycle import jsonable, lock_alliance
 
 FUNDING_PERIOD_CREATED, FUNDING_PERIOD_CHANGED = "funding_period_created", "funding_period_changed"
 NAME_MAX = 100  # the column's length
@@ -129,6 +130,22 @@ def period_named(alliance: Alliance, name: str) -> FundingPeriod | None:
     )
 
 
+def _refuse_clash(
+    alliance: Alliance, period: FundingPeriod | None, name: str, starts_on: date, ends_on: date
+) -> None:
+    others = [p for p in alliance_periods(alliance) if period is None or p.id != period.id]
+    for other in others:
+        if other.name == name:
+            raise RuleViolation(f"Es gibt bereits einen Förderzeitraum „{name}“.", field="name")
+    for other in others:
+        if other.starts_on <= ends_on and starts_on <= other.ends_on:
+            raise RuleViolation(
+                f"Der Zeitraum überschneidet sich mit „{other.name}“ ({local_date(other.starts_on)} "
+                f"bis {local_date(other.ends_on)}); eine positive Stellungnahme zählte sonst in beiden.",
+                field="starts_on",
+            )
+
+
 def save_period(
     alliance: Alliance,
     actor: User | None,
@@ -156,6 +173,9 @@ def save_period(
         raise RuleViolation("Bitte geben Sie den ersten Tag des Förderzeitraums an.", field="starts_on")
     if ends_on is None:
         raise RuleViolation("Bitte geben Sie den letzten Tag des Förderzeitraums an.", field="ends_on")
+    for field, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if not deadlines.day_in_range(day):
+            raise RuleViolation(deadlines.DAY_OUT_OF_RANGE, field=field)
     if ends_on < starts_on:
         raise RuleViolation("Das Ende des Förderzeitraums liegt vor seinem Beginn.", field="ends_on")
     if budget_cents is None or not 0 <= budget_cents < MAX_BUDGET_CENTS:
@@ -163,18 +183,17 @@ def save_period(
             "Bitte geben Sie das Budget in Euro an, z. B. 2.340.000,00 (nicht negativ).",
             field="budget_cents",
         )
-    period = period_of(alliance, period_id) if period_id is not None else None
-    others = [p for p in alliance_periods(alliance) if period is None or p.id != period.id]
-    for other in others:
-        if other.name == name:
-            raise RuleViolation(f"Es gibt bereits einen Förderzeitraum „{name}“.", field="name")
-    for other in others:
-        if other.starts_on <= ends_on and starts_on <= other.ends_on:
-            raise RuleViolation(
-                f"Der Zeitraum überschneidet sich mit „{other.name}“ ({local_date(other.starts_on)} "
-                f"bis {local_date(other.ends_on)}); eine positive Stellungnahme zählte sonst in beiden.",
-                field="starts_on",
-            )
+    # Two saves at once would both pass the checks below: one at a time per alliance, each reading
+    # the periods as committed once it has the lock.
+    lock_alliance(alliance.id)
+    for known in [o for o in db.session.identity_map.values() if isinstance(o, FundingPeriod)]:
+        db.session.expire(known)
+    try:
+        period = period_of(alliance, period_id) if period_id is not None else None
+        _refuse_clash(alliance, period, name, starts_on, ends_on)
+    except (RuleViolation, NotFound):
+        db.session.rollback()
+        raise
     wanted = {"name": name, "starts_on": starts_on, "ends_on": ends_on, "budget_cents": budget_cents}
     if period is None:
         period = FundingPeriod(alliance_id=alliance.id, **wanted)

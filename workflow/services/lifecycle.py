@@ -138,6 +138,8 @@ def fire(application: Application, trigger_name: str, actor: User | None, data: 
     # Lock the row and read the state as it is now, so that two requests cannot both fire from the
     # same state.
     try:
+        if trigger_name in AGENDA_TRIGGERS:
+            lock_agenda(application.alliance_id)
         lock(application)
         trigger = ensure_may_fire(application, trigger_name, actor)
         from_state = application.state
@@ -187,6 +189,40 @@ def _guarded_by_lock() -> tuple[type, ...]:
         )
         if hasattr(models, name)
     )
+
+
+# Lock order. A transaction that takes more than one of these locks takes them in this order, so
+# that two of them can never wait for each other (a deadlock on PostgreSQL):
+#   1. the alliance's agenda (`lock_agenda`): whatever changes which session an open vote is on,
+#      or creates, moves or cancels a session (schedule, reschedule, cancel, enter_past, an
+#      objection, `tick` moving a circulation, opening a vote onto a session);
+#   2. a committee session (sessions._lock_session);
+#   3. applications (`lock`), several in id order.
+# Rows of 1 and 2 are locked FOR NO KEY UPDATE: rows that only reference them (a vote's session,
+# an event's alliance) take a KEY SHARE lock, which it does not block.
+# Triggers that put a vote on a session's agenda: `fire` takes the agenda first.
+AGENDA_TRIGGERS = frozenset({"open_vote"})
+
+
+def lock_agenda(alliance_id: int) -> None:
+    """The alliance's agenda for this transaction alone: the sessions to come and which open vote
+    is on which of them cannot change meanwhile. Taken before any application's lock."""
+    lock_alliance(alliance_id)
+
+
+def lock_alliance(alliance_id: int) -> None:
+    """The alliance's row for this transaction alone (FOR NO KEY UPDATE; on SQLite a no-op UPDATE
+    takes the database's write lock): what the alliance holds as a whole (its agenda, its funding
+    periods) is checked and changed by one transaction at a time."""
+    from workflow.models import Alliance
+
+    db.session.flush()
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sa.text("UPDATE alliances SET id = id WHERE id = :id"), {"id": alliance_id})
+    else:
+        db.session.execute(
+            sa.select(Alliance.id).where(Alliance.id == alliance_id).with_for_update(key_share=True)
+        )
 
 
 def lock(application: Application) -> None:

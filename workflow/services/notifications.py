@@ -56,6 +56,7 @@ KINDS: dict[str, Kind] = {
         Kind("vote_closed", "Geschlossene Abstimmungen"),
         Kind("moved_to_session", "Abstimmungen, die in die Sitzung gehen"),
         Kind("session_invitation", "Einladungen zu Sitzungen"),
+        Kind("session_changed", "Verlegte und abgesagte Sitzungen"),
         Kind("state_changed", "Neuer Status Ihrer Anträge"),
         Kind("statement", "Stellungnahmen"),
         Kind("revision_reminder", "Erinnerungen an Überarbeitungen"),
@@ -67,15 +68,15 @@ KINDS: dict[str, Kind] = {
 # The kinds a person of each role gets that need no action: the account page offers a choice for
 # these (what asks for action always comes at once).
 SETTINGS_BY_ROLE: dict[str, tuple[str, ...]] = {
-    COORDINATOR: ("quorum_reached", "moved_to_session", "info"),
-    PARTNER: ("session_invitation", "moved_to_session", "info"),
-    APPLICANT: ("state_changed", "statement", "moved_to_session", "info"),
+    COORDINATOR: ("quorum_reached", "moved_to_session", "session_changed", "info"),
+    PARTNER: ("session_invitation", "session_changed", "moved_to_session", "info"),
+    APPLICANT: ("state_changed", "statement", "moved_to_session", "session_changed", "info"),
     OBSERVER: ("info",),
 }
 # Without a choice of their own: coordinators get what needs no action in the daily digest (their
 # badge is for what they must do), everyone else at once.
 DEFAULT_DIGEST: dict[str, frozenset[str]] = {
-    COORDINATOR: frozenset({"quorum_reached", "info"}),
+    COORDINATOR: frozenset({"quorum_reached", "session_changed", "info"}),
 }
 
 MAIL_FOOTER = (

@@ -21,11 +21,12 @@ from workflow.models.types import utcnow
 from workflow.rules import deadlines, voting
 from workflow.services import calendar_feeds, notifications, votes
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
-from workflow.services.lifecycle import jsonable, lock
+from workflow.services.lifecycle import jsonable, lock, lock_agenda
 
 SESSION_SCHEDULED, SESSION_MINUTES = "session_scheduled", "session_minutes"
 SESSION_MOVED, SESSION_CANCELLED, SESSION_ENTERED = "session_moved", "session_cancelled", "session_entered"
 SESSION_EVENTS = (SESSION_SCHEDULED, SESSION_MOVED, SESSION_CANCELLED, SESSION_ENTERED, SESSION_MINUTES)
+SESSION_CHANGED_KIND = "session_changed"  # notifications.KINDS: a session moved or cancelled
 PAST_PLANNING = "Eine Sitzung kann nicht in der Vergangenheit geplant werden."
 # A calendar entry needs an end; a session has none of its own.
 CALENDAR_DURATION = timedelta(hours=2)
@@ -75,11 +76,17 @@ def _clean_place(place: str | None) -> str:
     return place
 
 
-def _planned_time(starts_at: datetime) -> None:
-    """A session is planned for today or later (Berlin's day)."""
+def _valid_time(starts_at: datetime) -> None:
     if starts_at.tzinfo is None:
         raise RuleViolation("Ungültiger Zeitpunkt.", field="starts_at")
-    if deadlines.local_date(starts_at) < deadlines.local_date(utcnow()):
+    if not deadlines.day_in_range(deadlines.local_date(starts_at)):
+        raise RuleViolation(deadlines.DAY_OUT_OF_RANGE, field="day")
+
+
+def _planned_time(starts_at: datetime) -> None:
+    """A session is planned for today or later (Berlin's day, the rule in rules/deadlines.py)."""
+    _valid_time(starts_at)
+    if deadlines.planned_in_the_past(starts_at, utcnow()):
         raise RuleViolation(PAST_PLANNING, field="day")
 
 
@@ -98,8 +105,8 @@ def schedule(coordinator: User, starts_at: datetime, place: str, agenda: str) ->
     """A new session. Votes waiting for "the next session" go onto its agenda if it is the next."""
     _coordinator_only(coordinator)
     place, agenda = _clean_place(place), (agenda or "").strip()
-    if starts_at.tzinfo is None:  # the day is checked by the form (SessionForm)
-        raise RuleViolation("Ungültiger Zeitpunkt.", field="starts_at")
+    _planned_time(starts_at)
+    lock_agenda(coordinator.alliance_id)  # which session is the next one, and what waits for it
     session = CommitteeSession(
         alliance_id=coordinator.alliance_id,
         starts_at=starts_at,
@@ -126,32 +133,43 @@ def has_taken_place(session: CommitteeSession, now: datetime | None = None) -> b
     return session.entered_afterwards or session.starts_at <= (now or utcnow())
 
 
-def may_change(session: CommitteeSession) -> bool:
-    """A session can be moved or cancelled until it begins (and not once cancelled)."""
-    return not session.cancelled and not has_taken_place(session)
-
-
-def _ensure_changeable(session: CommitteeSession) -> None:
+def _why_unchangeable(session: CommitteeSession) -> str | None:
+    """A session can be moved or cancelled until it begins (and not once cancelled): why not."""
     if session.cancelled:
-        raise InvalidTransition("Die Sitzung ist abgesagt.")
+        return "Die Sitzung ist abgesagt."
     if has_taken_place(session):
-        raise InvalidTransition("Die Sitzung hat bereits stattgefunden; sie kann nicht mehr geändert werden.")
+        return "Die Sitzung hat bereits stattgefunden; sie kann nicht mehr geändert werden."
+    return None
+
+
+def may_change(session: CommitteeSession) -> bool:
+    return _why_unchangeable(session) is None
+
+
+def ensure_changeable(session: CommitteeSession) -> None:
+    problem = _why_unchangeable(session)
+    if problem:
+        raise InvalidTransition(problem)
 
 
 def _lock_session(session: CommitteeSession) -> None:
     """The session's row for this transaction alone (two changes at once count their SEQUENCE
-    one after the other); on SQLite a no-op UPDATE takes the database's write lock."""
+    one after the other); on SQLite a no-op UPDATE takes the database's write lock. After the
+    agenda, before any application (the lock order is in services/lifecycle.py)."""
     db.session.flush()
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(
             sa.text("UPDATE committee_sessions SET id = id WHERE id = :id"), {"id": session.id}
         )
-    db.session.refresh(session, with_for_update=True)
+    db.session.refresh(session, with_for_update={"key_share": True})
 
 
 def _open_items(session: CommitteeSession) -> list[Application]:
-    """The applications whose open vote is on this session's agenda, each locked (in id order),
-    then the session itself."""
+    """The alliance's agenda and the session locked, then the applications whose open vote is on
+    this session's agenda, each locked (in id order). Under the agenda's lock no vote comes onto
+    or leaves this session meanwhile, so the list is whole."""
+    lock_agenda(session.alliance_id)
+    _lock_session(session)
     ids = db.session.scalars(
         sa.select(Vote.application_id)
         .where(Vote.session_id == session.id, Vote.closed_at.is_(None))
@@ -164,7 +182,6 @@ def _open_items(session: CommitteeSession) -> list[Application]:
         vote = application.current_vote
         if vote is not None and vote.is_open and vote.session_id == session.id:
             applications.append(application)
-    _lock_session(session)
     return applications
 
 
@@ -181,12 +198,30 @@ def _item_event(application: Application, actor: User, reason: str, target: Comm
     )
 
 
-def _tell(session: CommitteeSession, actor: User, items: list[Application], subject: str, body: str) -> None:
-    """The committee's members, the (other) coordinators and the sponsors of the items concerned."""
+def _tell(
+    session: CommitteeSession,
+    actor: User,
+    items: list[Application],
+    subject: str,
+    news: str,
+    agenda: str,
+    sponsor_line,
+) -> None:
+    """The committee's members and the (other) coordinators read `news` with the whole `agenda`;
+    the sponsor of each item concerned reads `news` with `sponsor_line(application)` about their
+    own application only (the agenda names other sponsors' applications)."""
     people = members(session.alliance_id) + notifications.coordinators(session.alliance_id)
-    notifications.notify([p for p in people if p.id != actor.id], subject, body)
+    notifications.notify(
+        [p for p in people if p.id != actor.id], subject, news + agenda, kind=SESSION_CHANGED_KIND
+    )
     for application in items:
-        notifications.notify(notifications.sponsors(application), subject, body, application)
+        notifications.notify(
+            [u for u in notifications.sponsors(application) if u.id != actor.id],
+            subject,
+            f"{news}\n\n{sponsor_line(application)}",
+            application,
+            kind=SESSION_CHANGED_KIND,
+        )
 
 
 def reschedule(
@@ -198,7 +233,7 @@ def reschedule(
     place, agenda = _clean_place(place), (agenda or "").strip()
     _planned_time(starts_at)
     items = _open_items(session)  # locked first: no objection or recording runs meanwhile
-    _ensure_changeable(session)
+    ensure_changeable(session)
     before = {"starts_at": session.starts_at, "place": session.place}
     moved = session.starts_at != starts_at
     if not moved and session.place == place and (session.agenda or "") == agenda:
@@ -225,14 +260,18 @@ def reschedule(
         },
     )
     when = local_datetime(starts_at)
-    if moved:
-        subject = f"Sitzung verlegt: neu am {when}"
-        body = f"Die Sitzung vom {local_datetime(before['starts_at'])} ist verlegt auf den {when}: {place}."
-    else:
-        subject = f"Sitzung am {when} geändert"
-        body = f"Die Sitzung am {when} findet statt: {place}."
-    body += f"\n\nTagesordnung:\n{agenda or '—'}{_item_lines(items)}"
-    _tell(session, coordinator, items, subject, body)
+    change = moved_text(before["starts_at"], starts_at, before["place"], place)
+    subject = f"Sitzung verlegt: neu am {when}" if moved else f"Sitzung am {when} geändert"
+    news = f"{change}. Die Sitzung findet am {when} statt: {place}."
+    _tell(
+        session,
+        coordinator,
+        items,
+        subject,
+        news,
+        f"\n\nTagesordnung:\n{agenda or '—'}{_item_lines(items)}",
+        lambda a: f"Ihr Antrag „{a.title}“ ({a.reference}) wird {votes.session_text(session)} beraten.",
+    )
     db.session.commit()
     return True
 
@@ -245,7 +284,7 @@ def cancel(session: CommitteeSession, coordinator: User, reason: str) -> int:
     if not reason:
         raise RuleViolation("Bitte nennen Sie den Grund der Absage.", field="reason")
     items = _open_items(session)
-    _ensure_changeable(session)
+    ensure_changeable(session)
     session.cancelled_at = session.updated_at = utcnow()
     session.cancelled_by_id = coordinator.id
     session.cancel_reason = reason
@@ -264,13 +303,22 @@ def cancel(session: CommitteeSession, coordinator: User, reason: str) -> int:
         SESSION_CANCELLED,
         {"reason": reason, "moved": len(items), "to_session_id": target.id if target else None},
     )
-    body = f"Die Sitzung am {local_datetime(session.starts_at)} ({session.place}) ist abgesagt: {reason}"
-    if items:
-        body += (
-            f"\n\nDie Anträge auf ihrer Tagesordnung werden {votes.session_text(target)} beraten:"
-            f"{_item_lines(items)}"
-        )
-    _tell(session, coordinator, items, f"Sitzung am {local_datetime(session.starts_at)} abgesagt", body)
+    news = f"Die Sitzung am {local_datetime(session.starts_at)} ({session.place}) ist abgesagt: {reason}"
+    moved_items = (
+        f"\n\nDie Anträge auf ihrer Tagesordnung werden {votes.session_text(target)} beraten:"
+        f"{_item_lines(items)}"
+        if items
+        else ""
+    )
+    _tell(
+        session,
+        coordinator,
+        items,
+        f"Sitzung am {local_datetime(session.starts_at)} abgesagt",
+        news,
+        moved_items,
+        lambda a: f"Ihr Antrag „{a.title}“ ({a.reference}) wird {votes.session_text(target)} beraten.",
+    )
     db.session.commit()
     return len(items)
 
@@ -324,13 +372,13 @@ def enter_past(
     votes it takes leave their circulation: no deadline, reminder or `tick` applies to them."""
     _coordinator_only(coordinator)
     place, agenda, minutes = _clean_place(place), (agenda or "").strip(), (minutes or "").strip()
-    if starts_at.tzinfo is None:
-        raise RuleViolation("Ungültiger Zeitpunkt.", field="starts_at")
-    if starts_at > utcnow():
+    _valid_time(starts_at)
+    if deadlines.still_to_come(starts_at, utcnow()):
         raise RuleViolation(
             "Eine Sitzung, die noch bevorsteht, planen Sie über „Sitzung planen“.", field="day"
         )
     day = deadlines.local_date(starts_at)
+    lock_agenda(coordinator.alliance_id)  # the votes it takes leave their sessions
     session = CommitteeSession(
         alliance_id=coordinator.alliance_id,
         starts_at=starts_at,
@@ -376,6 +424,7 @@ def enter_past(
             "nachgetragen und erfasst ihr Ergebnis."
             + (" Das Umlaufverfahren ist damit beendet." if was_circulation else ""),
             application,
+            kind="moved_to_session",  # one application's notice: its own sponsor and voters only
         )
     _event(
         session,
@@ -395,6 +444,34 @@ def save_minutes(session: CommitteeSession, coordinator: User, minutes: str) -> 
     session.minutes = minutes
     _event(session, coordinator, SESSION_MINUTES, {"length": len(minutes)})
     db.session.commit()
+
+
+def moved_text(starts_before: datetime, starts_at: datetime, place_before: str, place: str) -> str:
+    """A change of a session as its history and its mails tell it."""
+    text = "Geändert"
+    if starts_before != starts_at:
+        text = f"Verlegt vom {local_datetime(starts_before)} auf den {local_datetime(starts_at)}"
+    if place != place_before:
+        text += f"; Ort: {place}"
+    return text
+
+
+def describe(event: Event) -> str:
+    """One event of a session, in German (its page's history)."""
+    data = event.data or {}
+    if event.kind == SESSION_MOVED:
+        return moved_text(
+            datetime.fromisoformat(data["from"]),
+            datetime.fromisoformat(data["to"]),
+            data.get("place_before"),
+            data.get("place"),
+        )
+    return {
+        SESSION_SCHEDULED: "Geplant",
+        SESSION_ENTERED: "Nachgetragen (die Sitzung war nicht in Antragsweg geplant)",
+        SESSION_MINUTES: "Protokoll gespeichert",
+        SESSION_CANCELLED: f"Abgesagt: {data.get('reason', '')}",
+    }.get(event.kind, event.kind)
 
 
 def history(session: CommitteeSession) -> list[Event]:
@@ -430,7 +507,8 @@ def _item_lines(items: list[Application]) -> str:
 
 
 def is_past(session: CommitteeSession) -> bool:
-    return deadlines.local_date(session.starts_at) <= deadlines.local_date(utcnow())
+    """Its day has come (today or earlier, Berlin's day): its results can be recorded."""
+    return not deadlines.is_future_day(deadlines.local_date(session.starts_at), utcnow())
 
 
 def members(alliance_id: int) -> list[User]:

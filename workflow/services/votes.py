@@ -3,7 +3,8 @@ declaring conflicts, objecting to a circulation, recording a session's ballots, 
 tally, and the `tick` jobs that close due circulations and send reminders.
 
 Every change here takes the application's lock first (`lifecycle.lock`), so casting, objecting and
-closing are serialised per application and can never interleave.
+closing are serialised per application and can never interleave. What moves a vote onto a session
+takes the alliance's agenda before it (`lifecycle.lock_agenda`; the lock order is in lifecycle.py).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from workflow.models.vote import OUTCOME_LABELS
 from workflow.rules import deadlines, voting
 from workflow.services import jobs, notifications, vote_mails
 from workflow.services.errors import DomainError, InvalidTransition, NotAllowed, RuleViolation
-from workflow.services.lifecycle import commit_as_written, effect, fire, jsonable, lock
+from workflow.services.lifecycle import commit_as_written, effect, fire, jsonable, lock, lock_agenda
 
 OBJECTION, MOVED_TO_SESSION, SESSION_RECORD = "objection", "moved_to_session", "session_record"
 VOTE_ASKS = ("vote_opened", "vote_reminder")  # what asks a partner to vote: done once it has
@@ -532,7 +533,8 @@ def move_to_session(
     application: Application, vote: Vote, reason: str, actor: User | None, details: str = ""
 ) -> None:
     """The circulation becomes an item on the agenda of the next session (state stays
-    `partner_vote`). Runs inside the caller's lock and transaction."""
+    `partner_vote`). Runs inside the caller's locks (the agenda, then the application) and
+    transaction."""
     upcoming = upcoming_sessions(application.alliance_id)
     session = upcoming[0] if upcoming else None
     ended_deadline = vote.deadline_at
@@ -572,6 +574,7 @@ def move_to_session(
 def object_to_circulation(application: Application, user: User, reason: str) -> Objection:
     """An eligible partner objects to the circulation before its deadline: the vote becomes an item
     on the agenda of the next session."""
+    lock_agenda(application.alliance_id)
     lock(application)
     vote = application.current_vote
     if application.state != "partner_vote" or vote is None or not vote.is_open:
@@ -613,9 +616,10 @@ def object_to_circulation(application: Application, user: User, reason: str) -> 
 
 def attach_waiting_votes(session: CommitteeSession) -> int:
     """Votes waiting for the next session go onto this one's agenda (inside the caller's
-    transaction)."""
-    waiting = db.session.scalars(
-        sa.select(Vote)
+    transaction, which holds the alliance's agenda: each application is locked in id order and
+    looked at again)."""
+    ids = db.session.scalars(
+        sa.select(Vote.application_id)
         .join(Application, Vote.application_id == Application.id)
         .where(
             Vote.mode == voting.SESSION,
@@ -624,11 +628,19 @@ def attach_waiting_votes(session: CommitteeSession) -> int:
             Application.alliance_id == session.alliance_id,
             Application.state == "partner_vote",
         )
+        .order_by(Vote.application_id)
     ).all()
-    for vote in waiting:
-        vote.session_id = session.id
-        vote.session_date = deadlines.local_date(session.starts_at)
-    return len(waiting)
+    attached = 0
+    for application_id in ids:
+        application = db.session.get(Application, application_id)
+        lock(application)
+        vote = application.current_vote
+        still_waiting = vote is not None and vote.is_open and vote.mode == voting.SESSION
+        if application.state == "partner_vote" and still_waiting and vote.session_id is None:
+            vote.session_id = session.id
+            vote.session_date = deadlines.local_date(session.starts_at)
+            attached += 1
+    return attached
 
 
 # -- the session --------------------------------------------------------------------------------
@@ -654,7 +666,7 @@ def record_session_item(
         _refuse(InvalidTransition("Zu diesem Antrag läuft keine Abstimmung."))
     if vote.mode != voting.SESSION or vote.session_id != session.id:
         _refuse(InvalidTransition("Dieser Antrag steht nicht auf der Tagesordnung dieser Sitzung."))
-    if deadlines.local_date(session.starts_at) > deadlines.local_date(utcnow()):
+    if deadlines.is_future_day(deadlines.local_date(session.starts_at), utcnow()):
         _refuse(RuleViolation("Die Sitzung hat noch nicht stattgefunden."))
     eligible = {o.id for o in vote.eligible_organisations()}
     for entry in entries:
@@ -844,6 +856,7 @@ def panel(vote: Vote, user: User) -> dict:
 def settle_deadline(application: Application) -> str | None:
     """After a circulation's deadline: close it with quorum, else move it to the next session.
     Returns what was done, or None when there was nothing to do (already settled by another run)."""
+    lock_agenda(application.alliance_id)
     lock(application)
     vote = application.current_vote
     if (

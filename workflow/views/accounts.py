@@ -38,12 +38,9 @@ def _attach(form, refusal: RuleViolation) -> None:
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("applications.index"))
-    # The alliance's own address (`?buendnis=<slug>`, the link each alliance publishes) decides;
-    # without one the sponsor chooses, when the instance holds more than one alliance.
-    fixed = accounts.registration_alliance(request.args.get("buendnis"))
-    choices = [] if fixed else accounts.alliances_open_for_registration()
-    form = RegistrationForm(alliances=choices if len(choices) > 1 else ())
-    shown = fixed or (choices[0] if len(choices) == 1 else None)
+    # `?buendnis=<slug>`: the link each alliance publishes (services/accounts.registration_choice).
+    shown, choices = accounts.registration_choice(request.args.get("buendnis"))
+    form = RegistrationForm(alliances=choices)
     if shown is not None:
         g.page_alliance = shown
     if form.validate_on_submit():
@@ -56,7 +53,7 @@ def register():
                 legal_form=form.legal_form.data,
                 address=form.address.data,
                 contact_person=form.contact_person.data,
-                alliance_slug=fixed.slug if fixed else (form.alliance.data if "alliance" in form else None),
+                alliance_slug=shown.slug if shown else (form.alliance.data if "alliance" in form else None),
             )
         except RuleViolation as refusal:
             _attach(form, refusal)
@@ -84,8 +81,7 @@ def _page_alliance():
                 if current_user.is_authenticated:
                     g.page_alliance = current_user.organisation.alliance
                 else:
-                    found = accounts.alliances_open_for_registration()
-                    g.page_alliance = found[0] if len(found) == 1 else None
+                    g.page_alliance = accounts.registration_choice()[0]
             except SQLAlchemyError:  # an error page while the database fails: no name, no second error
                 db.session.rollback()
         return g.page_alliance

@@ -14,7 +14,7 @@ from forms.ballot import ObjectionForm
 from forms.sessions import CancelSessionForm, MinutesForm, PastSessionForm, SessionForm, record_form
 from workflow.rules.deadlines import BERLIN
 from workflow.services import access, sessions, votes
-from workflow.services.errors import InvalidTransition, RuleViolation
+from workflow.services.errors import RuleViolation
 from workflow.views import navigation, vote_page
 from workflow.views.lookup import visible_application
 
@@ -102,10 +102,7 @@ def edit(session_id: int):
     session = _session(session_id)
     if not current_user.is_coordinator:
         abort(403)
-    if not sessions.may_change(session):
-        raise InvalidTransition(
-            "Die Sitzung hat bereits stattgefunden oder ist abgesagt; sie kann nicht mehr geändert werden."
-        )
+    sessions.ensure_changeable(session)
     local = session.starts_at.astimezone(BERLIN)
     form = SessionForm(
         data={"day": local.date(), "starts": local.time(), "place": session.place, "agenda": session.agenda}
@@ -194,37 +191,15 @@ def _render_show(session, minutes_form=None, cancel_form=None, status: int = 200
 
 
 def session_history(session) -> list[dict]:
-    """The session's own events, told in German (planned, moved, cancelled, entered afterwards)."""
-    from workflow.formatting import local_datetime
-
-    told = []
-    for event in sessions.history(session):
-        data = event.data or {}
-        what = {
-            sessions.SESSION_SCHEDULED: "Geplant",
-            sessions.SESSION_ENTERED: "Nachgetragen (die Sitzung war nicht in Antragsweg geplant)",
-            sessions.SESSION_MINUTES: "Protokoll gespeichert",
-            sessions.SESSION_CANCELLED: f"Abgesagt: {data.get('reason', '')}",
-        }.get(event.kind)
-        if event.kind == sessions.SESSION_MOVED:
-            start, end = data.get("from"), data.get("to")
-            what = "Geändert"
-            if start != end:
-                what = (
-                    f"Verlegt vom {local_datetime(datetime.fromisoformat(start))} "
-                    f"auf den {local_datetime(datetime.fromisoformat(end))}"
-                )
-            if data.get("place") != data.get("place_before"):
-                what += f"; Ort: {data.get('place')}"
-        actor = event.actor
-        told.append(
-            {
-                "what": what,
-                "when": event.created_at,
-                "who": f"{actor.name} ({actor.organisation.name})" if actor else "Antragsweg",
-            }
-        )
-    return told
+    """The session's own events as its page lists them (the texts: services/sessions.describe)."""
+    return [
+        {
+            "what": sessions.describe(event),
+            "when": event.created_at,
+            "who": f"{event.actor.name} ({event.actor.organisation.name})" if event.actor else "Antragsweg",
+        }
+        for event in sessions.history(session)
+    ]
 
 
 @bp.post("/sitzungen/<int:session_id>/protokoll")

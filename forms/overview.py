@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, Form, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -16,7 +17,7 @@ CHOICE_INVALID = "Bitte wählen Sie einen der angebotenen Werte."
 
 class FilterForm(CleanInput, Form):
     status = SelectField(
-        "Status", choices=options([("", "alle")] + [(s.name, s.label) for s in STATES]), default=""
+        "Status", choices=options([("", "alle")] + [(s.name, _l(s.label)) for s in STATES]), default=""
     )
     foerdergegenstand = SelectField("Fördergegenstand", choices=options([("", "alle")]), default="")
     handlungsfeld = SelectField(
@@ -35,7 +36,7 @@ class FilterForm(CleanInput, Form):
         validators=[Optional(), Length(max=200, message="Höchstens 200 Zeichen.")],
     )
     sortierung = SelectField(
-        "Sortierung", choices=options((s, SORT_LABELS[s]) for s in SORTS), default="deadline"
+        "Sortierung", choices=options((s, _l(SORT_LABELS[s])) for s in SORTS), default="deadline"
     )
     absteigend = BooleanField("absteigend")
     seite = IntegerField("Seite", validators=[Optional(), NumberRange(1, 10**6, "Ungültige Seite.")])

@@ -48,7 +48,6 @@ def test_every_string_of_the_sources_is_in_the_catalogue(tmp_path):
         [
             *babel,
             "extract",
-            "-q",
             "-F",
             "workflow/babel.cfg",
             "-k",
@@ -131,12 +130,38 @@ def english_pages(world, login):
     return rendered
 
 
+def _typed_texts() -> str:
+    """Everything people typed (and the demo wrote): every text column and the events' data. A
+    German source string that is also a piece of the data (a consultation note that says
+    „Projektskizze einreichen; …") is the data's, not an untranslated label."""
+    import json
+
+    import sqlalchemy as sa
+
+    from workflow.extensions import db
+
+    texts = []
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, (sa.String, sa.Text, sa.JSON))]
+        for row in db.session.execute(sa.select(*columns)) if columns else ():
+            texts += [json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v for v in row if v]
+    return "\n".join(texts)
+
+
 def test_pages_in_english_hold_none_of_the_catalogues_german_strings(english_pages):
-    pieces = _german_pieces()
-    assert len(pieces) > 300
+    typed = _typed_texts()
+    pieces = {piece for piece in _german_pieces() if piece not in typed}
+    assert len(pieces) > 300, len(pieces)
     found = {page: sorted(piece for piece in pieces if piece in text) for page, text in english_pages.items()}
-    left = {page: hits for page, hits in found.items() if hits}
+    left = {
+        page: [f"{hit} (…{_around(english_pages[page], hit)}…)" for hit in hits] for page, hits in found.items() if hits
+    }
     assert left == {}, "\n".join(f"{page}: {hits}" for page, hits in left.items())
+
+
+def _around(text: str, piece: str, width: int = 40) -> str:
+    at = text.index(piece)
+    return text[max(0, at - width) : at + len(piece) + width]
 
 
 def test_times_in_english_have_no_uhr(english_pages):

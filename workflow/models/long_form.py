@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
+from workflow.lifecycle import N_
 from workflow.models.organisation import Organisation
 from workflow.models.types import UTCDateTime, checked_enum, utcnow
 
@@ -45,17 +46,17 @@ class Section:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("partners", "Antragsteller und Projektpartner"),
-    Section("classification", "Fördergegenstand, Handlungsfelder und Landkreise"),
-    Section("need", "Ausgangslage, Bedarf und Ziele"),
-    Section("target_groups", "Zielgruppen und geplante Teilnehmendenzahlen"),
-    Section("activities", "Maßnahmen, Meilensteine und Laufzeit"),
-    Section("costs", "Kostenplan"),
-    Section("financing", "Finanzierungsplan und Förderquote"),
-    Section("principles", "Querschnittsprinzipien"),
-    Section("indicators", "ESF+-Indikatoren"),
-    Section("agency", "Abstimmung mit der Agentur für Arbeit oder dem Jobcenter"),
-    Section("sustainability", "Nachhaltigkeit nach Förderende"),
+    Section("partners", N_("Antragsteller und Projektpartner")),
+    Section("classification", N_("Fördergegenstand, Handlungsfelder und Landkreise")),
+    Section("need", N_("Ausgangslage, Bedarf und Ziele")),
+    Section("target_groups", N_("Zielgruppen und geplante Teilnehmendenzahlen")),
+    Section("activities", N_("Maßnahmen, Meilensteine und Laufzeit")),
+    Section("costs", N_("Kostenplan")),
+    Section("financing", N_("Finanzierungsplan und Förderquote")),
+    Section("principles", N_("Querschnittsprinzipien")),
+    Section("indicators", N_("ESF+-Indikatoren")),
+    Section("agency", N_("Abstimmung mit der Agentur für Arbeit oder dem Jobcenter")),
+    Section("sustainability", N_("Nachhaltigkeit nach Förderende")),
 )
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
 

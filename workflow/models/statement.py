@@ -6,12 +6,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
+from workflow.lifecycle import N_
 from workflow.models.types import UTCDateTime, checked_enum, utcnow
 
 DECISIONS = {
-    "endorse": "Positive Stellungnahme",
-    "revise": "Überarbeitung der Langfassung erbeten",
-    "reject": "Negative Stellungnahme",
+    "endorse": N_("Positive Stellungnahme"),
+    "revise": N_("Überarbeitung der Langfassung erbeten"),
+    "reject": N_("Negative Stellungnahme"),
 }
 
 

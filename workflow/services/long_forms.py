@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from workflow.extensions import db
 from workflow.formatting import percent
-from workflow.lifecycle import APPLICANT
+from workflow.lifecycle import APPLICANT, N_
 from workflow.models import (
     Application,
     CostLine,
@@ -172,15 +172,15 @@ def carried(application: Application) -> dict | None:
 
 
 CARRIED_LABELS = {
-    "project_partners": "Projektpartner",
-    "starting_situation": "Ausgangslage und Bedarf",
-    "objectives": "Ziele",
-    "target_groups": "Zielgruppen",
-    "participants_planned": "geplante Teilnehmendenzahl",
-    "activities": "Maßnahmen",
-    "start_on": "Projektbeginn",
-    "end_on": "Projektende",
-    "esf_grant": "beantragte Förderung als ESF+-Zuschuss im Finanzierungsplan",
+    "project_partners": N_("Projektpartner"),
+    "starting_situation": N_("Ausgangslage und Bedarf"),
+    "objectives": N_("Ziele"),
+    "target_groups": N_("Zielgruppen"),
+    "participants_planned": N_("geplante Teilnehmendenzahl"),
+    "activities": N_("Maßnahmen"),
+    "start_on": N_("Projektbeginn"),
+    "end_on": N_("Projektende"),
+    "esf_grant": N_("beantragte Förderung als ESF+-Zuschuss im Finanzierungsplan"),
 }
 
 

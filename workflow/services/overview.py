@@ -20,7 +20,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from workflow.extensions import db
 from workflow.formatting import local_date, local_datetime, money
-from workflow.lifecycle import STATE_NAMES, STATES_BY_NAME
+from workflow.lifecycle import N_, STATE_NAMES, STATES_BY_NAME
 from workflow.models import (
     Alliance,
     Application,
@@ -43,20 +43,21 @@ from workflow.services import access, deadlines, reminders
 PER_PAGE = 50
 MAX_PER_PAGE = 200
 
-# The columns of the table, the CSV and the XLSX export (key, German heading).
+# The columns of the table, the CSV and the XLSX export (key, German heading; the page
+# translates the headings, the exports keep them German).
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("reference", "Aktenzeichen"),
-    ("title", "Projekt"),
-    ("sponsor", "Antragsteller"),
-    ("state", "Status"),
-    ("funding_object", "Fördergegenstand"),
-    ("fields", "Handlungsfelder"),
-    ("districts", "Landkreise"),
-    ("requested_grant", "Beantragte Förderung"),
-    ("deadline", "Nächste Frist"),
-    ("deadline_status", "Fristenstand"),
-    ("created", "Angelegt am"),
-    ("updated", "Zuletzt geändert"),
+    ("reference", N_("Aktenzeichen")),
+    ("title", N_("Projekt")),
+    ("sponsor", N_("Antragsteller")),
+    ("state", N_("Status")),
+    ("funding_object", N_("Fördergegenstand")),
+    ("fields", N_("Handlungsfelder")),
+    ("districts", N_("Landkreise")),
+    ("requested_grant", N_("Beantragte Förderung")),
+    ("deadline", N_("Nächste Frist")),
+    ("deadline_status", N_("Fristenstand")),
+    ("created", N_("Angelegt am")),
+    ("updated", N_("Zuletzt geändert")),
 )
 FIELD_SHORT = {
     "I": "I",
@@ -69,14 +70,14 @@ FIELD_SHORT = {
 
 SORTS = ("deadline", "reference", "title", "sponsor", "state", "grant", "created", "updated")
 SORT_LABELS = {
-    "deadline": "Nächste Frist",
-    "reference": "Aktenzeichen",
-    "title": "Projekt",
-    "sponsor": "Antragsteller",
-    "state": "Status",
-    "grant": "Beantragte Förderung",
-    "created": "Angelegt am",
-    "updated": "Zuletzt geändert",
+    "deadline": N_("Nächste Frist"),
+    "reference": N_("Aktenzeichen"),
+    "title": N_("Projekt"),
+    "sponsor": N_("Antragsteller"),
+    "state": N_("Status"),
+    "grant": N_("Beantragte Förderung"),
+    "created": N_("Angelegt am"),
+    "updated": N_("Zuletzt geändert"),
 }
 
 

@@ -8,7 +8,7 @@ from flask_babel import gettext
 
 from forms.transitions import FORMS
 from workflow import formatting
-from workflow.lifecycle import STATES_BY_NAME, TRIGGERS_BY_NAME
+from workflow.lifecycle import N_, STATES_BY_NAME, TRIGGERS_BY_NAME
 from workflow.models import DOCUMENT_KINDS, Application, Event, Organisation, User
 from workflow.models.event import BALLOT_CAST, CREATED, RECUSAL
 from workflow.models.statement import DECISIONS
@@ -17,54 +17,54 @@ from workflow.rules.voting import CHOICE_LABELS, CRITERIA, MODE_LABELS
 
 # Labels of recorded values that are not fields of a trigger's form.
 EXTRA_LABELS = {
-    "tally": "Ergebnis",
-    "outcome": "Ergebnis der Abstimmung",
-    "deadline": "Frist",
-    "deadline_days": "Fristlänge (Kalendertage)",
-    "deadline_counted": "Rechnerisches Fristende (kein Werktag, daher verschoben)",
-    "choice": "Votum",
-    "comment": "Kommentar",
-    "reason": "Grund",
-    "title": "Titel",
-    "changed": "Geänderte Angaben",
-    "filename": "Datei",
-    "pages": "Seiten",
-    "session": "Sitzung",
-    "section": "Abschnitt",
-    "cost_total": "Summe Kostenplan",
-    "financing_total": "Summe Finanzierungsplan",
-    "present": "Anwesend",
-    "absent": "Abwesend",
-    "statement_reference": "Stellungnahme",
-    "statement_version": "Fassung",
-    "sha256": "Prüfwert (SHA-256)",
-    "budget_remaining_cents": "Verbleibendes Budget vor der Stellungnahme",
-    "replaces": "Ersetzt",
-    "correction_reason": "Grund der Berichtigung",
-    "kind": "Dokumentart",
-    "version": "Fassung",
-    "carried_from_sketch": "Aus der Skizze in die Langfassung übernommen",
+    "tally": N_("Ergebnis"),
+    "outcome": N_("Ergebnis der Abstimmung"),
+    "deadline": N_("Frist"),
+    "deadline_days": N_("Fristlänge (Kalendertage)"),
+    "deadline_counted": N_("Rechnerisches Fristende (kein Werktag, daher verschoben)"),
+    "choice": N_("Votum"),
+    "comment": N_("Kommentar"),
+    "reason": N_("Grund"),
+    "title": N_("Titel"),
+    "changed": N_("Geänderte Angaben"),
+    "filename": N_("Datei"),
+    "pages": N_("Seiten"),
+    "session": N_("Sitzung"),
+    "section": N_("Abschnitt"),
+    "cost_total": N_("Summe Kostenplan"),
+    "financing_total": N_("Summe Finanzierungsplan"),
+    "present": N_("Anwesend"),
+    "absent": N_("Abwesend"),
+    "statement_reference": N_("Stellungnahme"),
+    "statement_version": N_("Fassung"),
+    "sha256": N_("Prüfwert (SHA-256)"),
+    "budget_remaining_cents": N_("Verbleibendes Budget vor der Stellungnahme"),
+    "replaces": N_("Ersetzt"),
+    "correction_reason": N_("Grund der Berichtigung"),
+    "kind": N_("Dokumentart"),
+    "version": N_("Fassung"),
+    "carried_from_sketch": N_("Aus der Skizze in die Langfassung übernommen"),
     **CRITERIA,
 }
 KIND_LABELS = {"statement_corrected": "Stellungnahme berichtigt", "document_uploaded": "Dokument hochgeladen"}
 DECISION_LABELS = DECISIONS
 CHANGED_LABELS = {
-    "title": "Titel",
-    "summary": "Projektidee",
-    "funding_object_id": "Fördergegenstand",
-    "total_cost_cents": "Gesamtkosten",
-    "requested_grant_cents": "Beantragte Förderung",
-    "fields_of_action": "Handlungsfelder",
-    "districts": "Landkreise",
-    "preferred_dates": "Wunschtermine",
-    "need": "Ausgangslage und Bedarf",
-    "objectives": "Ziele",
-    "target_groups": "Zielgruppen",
-    "participants_planned": "Geplante Teilnehmendenzahl",
-    "activities": "Maßnahmen und Aktivitäten",
-    "start_date": "Projektbeginn",
-    "end_date": "Projektende",
-    "project_partners": "Projektpartner",
+    "title": N_("Titel"),
+    "summary": N_("Projektidee"),
+    "funding_object_id": N_("Fördergegenstand"),
+    "total_cost_cents": N_("Gesamtkosten"),
+    "requested_grant_cents": N_("Beantragte Förderung"),
+    "fields_of_action": N_("Handlungsfelder"),
+    "districts": N_("Landkreise"),
+    "preferred_dates": N_("Wunschtermine"),
+    "need": N_("Ausgangslage und Bedarf"),
+    "objectives": N_("Ziele"),
+    "target_groups": N_("Zielgruppen"),
+    "participants_planned": N_("Geplante Teilnehmendenzahl"),
+    "activities": N_("Maßnahmen und Aktivitäten"),
+    "start_date": N_("Projektbeginn"),
+    "end_date": N_("Projektende"),
+    "project_partners": N_("Projektpartner"),
 }
 
 
@@ -72,7 +72,7 @@ def _label(trigger: str | None, key: str) -> str:
     form = FORMS.get(trigger) if trigger else None
     if form is not None and key in form.__dict__:
         return form.__dict__[key].args[0]
-    return EXTRA_LABELS.get(key, key)
+    return gettext(EXTRA_LABELS[key]) if key in EXTRA_LABELS else key
 
 
 def _value(key: str, value) -> str:
@@ -87,14 +87,16 @@ def _value(key: str, value) -> str:
     if key == "carried_from_sketch" and isinstance(value, dict):
         from workflow.services.long_forms import carried_labels
 
-        text = ", ".join(carried_labels(value)) or "nichts (die Skizze enthielt keine Angaben dazu)"
+        text = ", ".join(gettext(label) for label in carried_labels(value)) or gettext(
+            "nichts (die Skizze enthielt keine Angaben dazu)"
+        )
         if value.get("esf_grant_cents"):
             text += f" ({formatting.money(value['esf_grant_cents'])})"
         return text
     if key == "mode":
         return MODE_LABELS.get(value, value)
     if key == "decision":
-        return DECISION_LABELS.get(value, value)
+        return gettext(DECISION_LABELS[value]) if value in DECISION_LABELS else value
     if key == "outcome":
         return OUTCOME_LABELS.get(value, value)
     if key == "choice":
@@ -137,7 +139,7 @@ def _vote_and_long_form_event(kind: str, data: dict, organisations: dict) -> tup
             "absent": names(data.get("absent", [])),
         }
     section = SECTIONS_BY_KEY.get(data.get("section"))
-    shown = {"section": section.title if section else data.get("section")}
+    shown = {"section": gettext(section.title) if section else data.get("section")}
     for key in ("cost_total", "financing_total"):
         if key in data:
             shown[key] = data[key]
@@ -177,32 +179,43 @@ def timeline(
         }
         data = dict(event.data or {})
         if event.kind == CREATED:
-            entry["what"] = "Beratung angefragt (Antrag angelegt)"
+            entry["what"] = gettext("Beratung angefragt (Antrag angelegt)")
         elif event.kind == "updated":
-            entry["what"] = "Angaben bearbeitet"
-            data = {"changed": ", ".join(CHANGED_LABELS.get(k, k) for k in data.get("changed", []))}
+            entry["what"] = gettext("Angaben bearbeitet")
+            data = {
+                "changed": ", ".join(
+                    gettext(CHANGED_LABELS[k]) if k in CHANGED_LABELS else k for k in data.get("changed", [])
+                )
+            }
         elif event.kind == "document_uploaded":
             kind = DOCUMENT_KINDS.get(data.get("kind"), data.get("kind"))
-            entry["what"] = f"Dokument hochgeladen: {kind}, Fassung {data.get('version')}"
+            entry["what"] = gettext(
+                "Dokument hochgeladen: %(kind)s, Fassung %(version)s", kind=kind, version=data.get("version")
+            )
             data = {"filename": data.get("filename"), "pages": data.get("pages")}
         elif event.kind == BALLOT_CAST:
             org = organisations.get(data.get("organisation_id"))
-            entry["what"] = f"Votum abgegeben für {org.name if org else 'eine Partnerorganisation'}"
+            entry["what"] = gettext(
+                "Votum abgegeben für %(organisation)s",
+                organisation=org.name if org else gettext("eine Partnerorganisation"),
+            )
             if not show_choices:
                 data = {}
             data.pop("organisation_id", None)
             data.pop("vote_id", None)
             if data.pop("session_id", None):
-                entry["what"] += " (in der Sitzung erfasst)"
+                entry["what"] += " " + gettext("(in der Sitzung erfasst)")
         elif event.kind in ("objection", "moved_to_session", "session_record", "long_form_saved"):
             entry["what"], data = _vote_and_long_form_event(event.kind, data, organisations)
         elif event.kind == RECUSAL:
             org = organisations.get(data.get("organisation_id"))
-            entry["what"] = f"Befangenheit erklärt: {org.name if org else ''}"
+            entry["what"] = gettext(
+                "Befangenheit erklärt: %(organisation)s", organisation=org.name if org else ""
+            )
             data = {"reason": data.get("reason")}
         else:
             trigger = TRIGGERS_BY_NAME.get(event.trigger)
-            entry["what"] = trigger.label if trigger else KIND_LABELS.get(event.kind, event.kind)
+            entry["what"] = gettext(trigger.label) if trigger else KIND_LABELS.get(event.kind, event.kind)
             data.pop("session_id", None)  # shown as "session" (date and place)
             data.pop("recused", None)  # the vote panel names the recused partners
         entry["items"] = [

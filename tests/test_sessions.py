@@ -357,7 +357,8 @@ def test_a_recused_partner_cannot_vote_and_a_double_submit_keeps_one_ballot(worl
             == 303
         )
     assert db.session.query(Ballot).count() == 1
-    assert db.session.query(Event).filter_by(kind="ballot_cast").count() == 2
+    # The same ballot sent again (a double click, a retry after a node died) records nothing new.
+    assert db.session.query(Event).filter_by(kind="ballot_cast").count() == 1
 
 
 def test_no_vote_is_closed_twice_when_the_last_ballot_and_a_close_meet(world):

@@ -4,6 +4,8 @@ services/storage.py: the reader holds back the end of a file that does not match
 
 from __future__ import annotations
 
+import io
+
 from flask import send_file
 
 from workflow.models import Document
@@ -21,5 +23,20 @@ def send_document(document: Document):
         conditional=False,
     )
     response.content_length = document.size
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def send_pdf(data: bytes, filename: str):
+    """A PDF made on request (a protocol, a session's papers): an attachment, never cached."""
+    response = send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=filename,
+        max_age=0,
+        etag=False,
+        conditional=False,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

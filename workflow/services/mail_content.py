@@ -20,8 +20,8 @@ MIME_START = "MIME-Version: 1.0\n"  # how a stored MIME source begins (a plain t
 
 @dataclass(frozen=True)
 class Attachment:
-    data: str  # text: a calendar file
-    subtype: str  # of text/…
+    data: str | bytes  # text (a calendar file) or bytes (a PDF)
+    subtype: str  # of text/… or, for bytes, of application/…
     filename: str
     params: dict = field(default_factory=dict)
 
@@ -65,6 +65,11 @@ def compose(text: str, html_text: str, attachments: tuple[Attachment, ...] = ())
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(html_text, subtype="html", cte="quoted-printable")
     for attachment in attachments:
+        if isinstance(attachment.data, bytes):  # base64, as every mail client expects a PDF
+            message.add_attachment(
+                attachment.data, maintype="application", subtype=attachment.subtype, filename=attachment.filename
+            )
+            continue
         message.add_attachment(
             attachment.data,
             subtype=attachment.subtype,

@@ -523,15 +523,11 @@ def members(alliance_id: int) -> list[User]:
 
 
 def invite(session: CommitteeSession) -> int:
-    """Tell the committee's members about a new session (inside the caller's transaction)."""
-    return notifications.notify(
-        members(session.alliance_id),
-        f"Sitzung ({db.session.get(Alliance, session.alliance_id).committee_name}) am "
-        f"{local_datetime(session.starts_at)}",
-        f"Die nächste Sitzung findet am {local_datetime(session.starts_at)} statt: {session.place}.\n\n"
-        f"Tagesordnung:\n{session.agenda or '—'}",
-        kind="session_invitation",
-    )
+    """Tell the committee's members about a new session (inside the caller's transaction), with
+    the invitation as PDF and the session as a calendar event."""
+    from workflow.services import session_papers
+
+    return session_papers.send_invitation(session, members(session.alliance_id), _session_link(session))
 
 
 # -- the calendar feeds -------------------------------------------------------------------------
@@ -571,34 +567,32 @@ def _calendar_entries(user: User) -> list[dict]:
             .order_by(Application.reference)
         ):
             items[session_id].append((reference, title))
-    entries = []
-    for session in found:
-        when = local_datetime(session.starts_at)
-        lines = [f"Sitzung: {alliance.committee_name}, {when}, {session.place}."]
-        if session.cancelled:
-            lines.append(f"ABGESAGT: {session.cancel_reason}")
-        if session.entered_afterwards:
-            lines.append(f"Nachgetragen am {local_datetime(session.created_at)}.")
-        if session.agenda:
-            lines += ["", "Tagesordnung:", session.agenda]
-        if items[session.id]:
-            lines += ["", "Anträge zur Abstimmung:"] + [
-                f"- {ref} – {title}" for ref, title in items[session.id]
-            ]
-        entries.append(
-            {
-                "uid": f"{alliance.slug}-session-{session.id}@antragsweg",
-                "summary": ("Abgesagt: " if session.cancelled else "")
-                + f"Sitzung: {alliance.committee_name}",
-                "description": "\n".join(lines),
-                "url": _session_link(session),
-                "start": session.starts_at,
-                "end": session.starts_at + CALENDAR_DURATION,
-                "location": session.place,
-                "sequence": session.sequence,
-                "status": "CANCELLED" if session.cancelled else "CONFIRMED",
-                "started_at": session.created_at,
-                "last_modified": session.updated_at or session.created_at,
-            }
-        )
-    return entries
+    return [calendar_entry(session, alliance, items[session.id]) for session in found]
+
+
+def calendar_entry(session: CommitteeSession, alliance: Alliance, items: list[tuple[str, str]]) -> dict:
+    """A session as calendar event (the feed's, and the invitation's attachment: the same UID,
+    so a calendar that has both keeps one entry). `items`: (reference, title) on its agenda."""
+    when = local_datetime(session.starts_at)
+    lines = [f"Sitzung: {alliance.committee_name}, {when}, {session.place}."]
+    if session.cancelled:
+        lines.append(f"ABGESAGT: {session.cancel_reason}")
+    if session.entered_afterwards:
+        lines.append(f"Nachgetragen am {local_datetime(session.created_at)}.")
+    if session.agenda:
+        lines += ["", "Tagesordnung:", session.agenda]
+    if items:
+        lines += ["", "Anträge zur Abstimmung:"] + [f"- {ref} – {title}" for ref, title in items]
+    return {
+        "uid": f"{alliance.slug}-session-{session.id}@antragsweg",
+        "summary": ("Abgesagt: " if session.cancelled else "") + f"Sitzung: {alliance.committee_name}",
+        "description": "\n".join(lines),
+        "url": _session_link(session),
+        "start": session.starts_at,
+        "end": session.starts_at + CALENDAR_DURATION,
+        "location": session.place,
+        "sequence": session.sequence,
+        "status": "CANCELLED" if session.cancelled else "CONFIRMED",
+        "started_at": session.created_at,
+        "last_modified": session.updated_at or session.created_at,
+    }

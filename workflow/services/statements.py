@@ -216,6 +216,15 @@ def _address_lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+def letterhead(alliance) -> dict:
+    """The head of every document the coordination issues (templates/pdf/_letterhead.html)."""
+    return {
+        "alliance": alliance.name,
+        "committee": alliance.committee_name,
+        "address": _address_lines(alliance.coordination_address),
+    }
+
+
 def pdf_context(application: Application, record: dict, vote: Vote | None) -> dict:
     """Plain data for templates/pdf/statement.html."""
     alliance = application.alliance
@@ -224,11 +233,7 @@ def pdf_context(application: Application, record: dict, vote: Vote | None) -> di
     statement = record["statement"]
     facts = vote_facts(vote) if vote else None
     return {
-        "letterhead": {
-            "alliance": alliance.name,
-            "committee": alliance.committee_name,
-            "address": address,
-        },
+        "letterhead": letterhead(alliance),
         "reference": statement["reference"],
         "version": statement["version"],
         "replaces": statement["replaces"],
@@ -584,11 +589,7 @@ def protocol(application: Application, user: User) -> bytes:
     facts = vote_facts(vote)
     counted = {b.organisation_id for b in vote.ballots}
     context = {
-        "letterhead": {
-            "alliance": application.alliance.name,
-            "committee": application.alliance.committee_name,
-            "address": _address_lines(application.alliance.coordination_address),
-        },
+        "letterhead": letterhead(application.alliance),
         "application": application_facts(application),
         "vote": {
             "mode_label": facts["mode_label"],

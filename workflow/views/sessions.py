@@ -12,8 +12,9 @@ from flask_login import current_user, login_required
 
 from forms.ballot import ObjectionForm
 from forms.sessions import CancelSessionForm, MinutesForm, PastSessionForm, SessionForm, record_form
+from workflow.downloads import send_pdf
 from workflow.rules.deadlines import BERLIN
-from workflow.services import access, sessions, votes
+from workflow.services import access, session_papers, sessions, votes
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation, vote_page
 from workflow.views.lookup import visible_application
@@ -187,6 +188,7 @@ def _render_show(session, minutes_form=None, cancel_form=None, status: int = 200
         may_edit=current_user.is_coordinator,
         may_change=current_user.is_coordinator and sessions.may_change(session),
         history=session_history(session),
+        has_minutes=session_papers.has_minutes(session),
     ), status
 
 
@@ -200,6 +202,24 @@ def session_history(session) -> list[dict]:
         }
         for event in sessions.history(session)
     ]
+
+
+@bp.get("/sitzungen/<int:session_id>/einladung.pdf")
+@login_required
+def invitation_pdf(session_id: int):
+    session = _session(session_id)
+    data = session_papers.invitation_pdf(session, current_user)
+    return send_pdf(data, session_papers.file_name(session_papers.INVITATION_FILE, session))
+
+
+@bp.get("/sitzungen/<int:session_id>/protokoll.pdf")
+@login_required
+def minutes_pdf(session_id: int):
+    session = _session(session_id)
+    if not session_papers.has_minutes(session):
+        abort(404)
+    data = session_papers.minutes_pdf(session, current_user)
+    return send_pdf(data, session_papers.file_name(session_papers.MINUTES_FILE, session))
 
 
 @bp.post("/sitzungen/<int:session_id>/protokoll")

@@ -24,7 +24,7 @@ from pypdf import PdfReader
 
 from bench.ballots import check_after_kill, fire_with_retries, kill_once, seed_ballots
 from tests.conftest import make_pdf
-from tests.live import HttpApi, HttpUser
+from tests.live import HttpApi, HttpUser, _children
 from tests.nginx import Nginx, proxied_env, require_nginx
 from tests.test_webhooks import receiver  # noqa: F401, F811 - the fixture
 from workflow.extensions import db
@@ -159,7 +159,7 @@ def pin(proxy, node, timeout: float = 10.0) -> None:
     """Only `node` upstream (and nginx reloaded, as an administrator drains the other): the
     next requests through the proxy are answered by it. Waits until fresh connections land there."""
     proxy.set_upstreams([node.url])
-    proxy.reload()
+    reload_and_wait(proxy, timeout)
     deadline, landed = time.monotonic() + timeout, 0
     while landed < 3:
         assert time.monotonic() < deadline, f"nginx does not send to {node.url} after the reload"
@@ -183,7 +183,18 @@ def served_by(nodes, request_id: str, timeout: float = 5.0):
 
 def round_robin(proxy) -> None:
     proxy.set_upstreams([node.url for node in proxy.nodes])
+    reload_and_wait(proxy)
+
+
+def reload_and_wait(proxy, timeout: float = 10.0) -> None:
+    """Reload nginx and wait until its old workers are gone: a connection a browser keeps alive
+    to one of them would still be sent to the upstreams of before."""
+    before = set(_children(proxy.process.pid))
     proxy.reload()
+    deadline = time.monotonic() + timeout
+    while before & set(_children(proxy.process.pid)):
+        assert time.monotonic() < deadline, "nginx's old workers did not finish"
+        time.sleep(0.05)
 
 
 def _folder(app) -> Path:

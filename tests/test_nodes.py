@@ -14,15 +14,17 @@ import io
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
 import requests
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from bench.ballots import check_after_kill, fire_with_retries, kill_once, seed_ballots
 from tests.conftest import make_pdf
-from tests.live import HttpApi, HttpUser
+from tests.live import HttpApi, HttpUser, _children
 from tests.nginx import Nginx, proxied_env, require_nginx
 from tests.test_webhooks import receiver  # noqa: F401, F811 - the fixture
 from workflow.extensions import db
@@ -133,6 +135,68 @@ def _served(node, path: str) -> int:
     return count
 
 
+def _requests(node) -> list[dict]:
+    """The lines of the node's JSON request log."""
+    entries = []
+    for line in node.log().splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and "path" in entry:
+            entries.append(entry)
+    return entries
+
+
+def answered(node, path: str, method: str | None = None) -> list[int]:
+    """The statuses this node answered for `path` (and `method`), from its request log."""
+    return [
+        e.get("status") for e in _requests(node) if e["path"] == path and method in (None, e.get("method"))
+    ]
+
+
+def pin(proxy, node, timeout: float = 10.0) -> None:
+    """Only `node` upstream (and nginx reloaded, as an administrator drains the other): the
+    next requests through the proxy are answered by it. Waits until fresh connections land there."""
+    proxy.set_upstreams([node.url])
+    reload_and_wait(proxy, timeout)
+    deadline, landed = time.monotonic() + timeout, 0
+    while landed < 3:
+        assert time.monotonic() < deadline, f"nginx does not send to {node.url} after the reload"
+        rid = requests.get(proxy.url + "/anmelden", verify=str(proxy.ca.cert), timeout=10).headers[
+            "X-Request-ID"
+        ]
+        landed = landed + 1 if served_by(proxy.nodes, rid) is node else 0
+
+
+def served_by(nodes, request_id: str, timeout: float = 5.0):
+    """The node whose request log has this request id (nginx's $request_id, echoed as X-Request-ID);
+    it writes the line once the response is sent, so wait a moment for it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [node for node in nodes if any(e.get("request_id") == request_id for e in _requests(node))]
+        if found:
+            return found[0]
+        time.sleep(0.02)
+    raise AssertionError(f"no node logged request {request_id}")
+
+
+def round_robin(proxy) -> None:
+    proxy.set_upstreams([node.url for node in proxy.nodes])
+    reload_and_wait(proxy)
+
+
+def reload_and_wait(proxy, timeout: float = 10.0) -> None:
+    """Reload nginx and wait until its old workers are gone: a connection a browser keeps alive
+    to one of them would still be sent to the upstreams of before."""
+    before = set(_children(proxy.process.pid))
+    proxy.reload()
+    deadline = time.monotonic() + timeout
+    while before & set(_children(proxy.process.pid)):
+        assert time.monotonic() < deadline, "nginx's old workers did not finish"
+        time.sleep(0.05)
+
+
 def _folder(app) -> Path:
     return Path(app.config.get("DOCUMENT_STORAGE") or Path(app.instance_path) / "documents")
 
@@ -178,6 +242,51 @@ def test_documents_and_statements_are_served_by_either_node(app, ctx, proxied_pa
     assert db.session.get(StoredFile, document.storage_key) is not None
     after = set(_folder(app).iterdir()) if _folder(app).exists() else set()
     assert after == before  # not a byte on a node's disk
+
+
+@POSTGRES
+def test_a_statement_issued_on_one_node_is_served_by_the_other(app, ctx, proxied_pair, world):
+    """The coordinator issues the statement with the form, through the proxy with node A alone
+    upstream; node B serves its PDF (directly, to the API) and so does the proxy with B alone and
+    with both: the same bytes, the stored SHA-256, a PDF pypdf reads."""
+    a, b = proxied_pair.nodes
+    application = world.application("statement_pending")
+    coordinator = world.user("coordinator")
+    token = tokens.create(coordinator, "Zwei Knoten")[1]
+    db.session.commit()
+    pin(proxied_pair, a)
+    browser = HttpUser(proxied_pair.url, verify=str(proxied_pair.ca.cert)).login(coordinator.email)
+    action = f"/antraege/{application.id}/aktion/issue_statement"
+    issued = browser.post_form(
+        action,
+        {
+            "decision": "endorse",
+            "budget_confirmed": "y",
+            "statement": "Der Lenkungskreis befürwortet das Projekt.",
+        },
+    )
+    assert issued.status_code in (302, 303), issued.text[:500]
+    assert served_by(proxied_pair.nodes, issued.headers["X-Request-ID"]) is a
+    db.session.expire_all()
+    statement = statements.latest(db.session.get(type(application), application.id))
+    assert statement is not None and statement.sha256
+    page_path = f"/antraege/{application.id}/stellungnahme/{statement.version}.pdf"
+    api_path = f"/api/v1/applications/{application.id}/statement.pdf"
+    answers = {"B directly (API)": HttpApi(b.url, token).get(api_path)}
+    pin(proxied_pair, b)
+    answers["proxy, B alone"] = browser.get(page_path)
+    assert served_by(proxied_pair.nodes, answers["proxy, B alone"].headers["X-Request-ID"]) is b
+    round_robin(proxied_pair)
+    for n in range(4):
+        answers[f"proxy, both ({n})"] = browser.get(page_path)
+    assert {name: r.status_code for name, r in answers.items()} == dict.fromkeys(answers, 200)
+    assert {hashlib.sha256(r.content).hexdigest() for r in answers.values()} == {statement.sha256}
+    text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(answers["proxy, B alone"].content)).pages
+    )
+    assert statement.reference in text and "befürwortet" in text
+    assert 200 in answered(b, page_path, "GET") and 200 in answered(b, api_path, "GET")
+    assert answered(a, action, "POST") and not answered(b, action, "POST")  # issued on A only
 
 
 BALLOT_VOTES = 8  # 112 ballots: enough to kill a node in the middle, small enough for ~30 s

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextvars
 import io
+import json
 import re
 
 import pytest
@@ -80,10 +81,37 @@ def test_schemas_and_tags_have_stable_ascii_names_for_generated_clients(app):
     schema = body["content"]["application/json"]["schema"]
     assert schema["title"] == "PutBallotInput"
     choice = schema["properties"]["choice"]
-    assert choice["title"] == "Choice" and "Votum" in choice["description"]
+    assert choice["title"] == "PutBallotInputChoice" and "Votum" in choice["description"]
     rating = next(p for name, p in schema["properties"].items() if name.startswith("rating_"))
-    assert IDENTIFIER.match(rating["title"]) and rating["title"].startswith("Rating")
+    assert IDENTIFIER.match(rating["title"]) and rating["title"].startswith("PutBallotInputRating")
     assert "Fachkräftesicherung" in str(schema["properties"])  # the German text is still there
+
+
+def _shapes(node, found: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Each schema title and the shapes (the schema without its texts) it stands for."""
+    if isinstance(node, dict):
+        if isinstance(node.get("title"), str) and ("type" in node or "enum" in node or "properties" in node):
+            shape = {k: v for k, v in node.items() if k not in ("title", "description")}
+            found.setdefault(node["title"], set()).add(json.dumps(shape, sort_keys=True, default=str))
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                for schema in value.values():
+                    _shapes(schema, found)
+            elif key != "title":
+                _shapes(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _shapes(item, found)
+    return found
+
+
+def test_each_schema_title_names_one_shape(app):
+    """A generator makes one type per title: two shapes under one title would be merged or
+    numbered at random."""
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    shapes = _shapes(document["paths"], {})
+    _shapes(document["components"], shapes)
+    assert {title: len(s) for title, s in shapes.items() if len(s) > 1} == {}
 
 
 def test_the_api_page_shows_the_german_names_of_fields_and_groups(app, login):

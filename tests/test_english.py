@@ -166,5 +166,6 @@ def _around(text: str, piece: str, width: int = 40) -> str:
 
 def test_times_in_english_have_no_uhr(english_pages):
     for page, text in english_pages.items():
-        assert not re.search(r"\d\d:\d\d Uhr", text), page
+        found = re.search(r"\d\d:\d\d Uhr", text)
+        assert not found, (page, text[max(0, found.start() - 80) : found.end()] if found else "")
     assert any(re.search(r"\d\d\.\d\d\.\d{4}, \d\d:\d\d", text) for text in english_pages.values())

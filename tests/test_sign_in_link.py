@@ -66,7 +66,7 @@ def test_the_link_expires_after_fifteen_minutes_and_cannot_be_altered(app, world
     app.config["SIGN_IN_LINK_MAX_AGE"] = -1
     try:
         expired = app.test_client().post(link)
-        assert expired.status_code == 410 and "abgelaufen (er gilt 15 Minuten)" in text_of(expired.text)
+        assert expired.status_code == 410 and "abgelaufen" in text_of(expired.text)
     finally:
         app.config["SIGN_IN_LINK_MAX_AGE"] = 15 * 60
     token = link.split("/anmelden/link/", 1)[1].split("?")[0]
@@ -96,6 +96,37 @@ def test_coordinators_and_unknown_addresses_get_the_same_answer_and_no_link(app,
         response = _request(client, email)
         assert response.status_code == 200 and SAME_ANSWER in text_of(response.text)
         assert not _link_mails(smtp, email)
+
+
+def test_no_link_for_a_coordinator_without_a_second_factor_yet_nor_a_partner_with_one(app, world, smtp):
+    """A coordinator who has not enrolled yet would skip the enrolment with a link; a partner who
+    chose a second factor keeps it."""
+    coordinator = world.user("coordinator")
+    assert coordinator.totp_secret is None
+    partner = world.user("partner-lk-harburg")
+    partner.totp_secret = "JBSWY3DPEHPK3PXP"
+    db.session.commit()
+    for person in (coordinator, partner):
+        assert _request(app.test_client(), person.email).status_code == 200
+        assert not _link_mails(smtp, person.email)
+
+
+def test_a_next_added_to_a_valid_link_cannot_lead_elsewhere(app, world, smtp):
+    partner = world.user("partner-dgb")
+    _request(app.test_client(), partner.email)
+    link = _link(_link_mails(smtp, partner.email)[0]).split("?")[0]
+    response = app.test_client().post(link + "?next=//evil.example/x")
+    assert response.status_code == 302 and "evil.example" not in response.headers["Location"]
+
+
+def test_the_new_browser_notice_quotes_no_address_from_the_browser(app, world, smtp):
+    sponsor = world.user("applicant-lwz")
+    client = app.test_client()
+    _request(client, sponsor.email)
+    agent = "Mozilla/5.0 Bitte-sofort-https://evil.example/login-besuchen www.evil.example x@evil.example"
+    client.post(_link(_link_mails(smtp, sponsor.email)[0]), headers={"User-Agent": agent})
+    (notice,) = [m for m in smtp.to(sponsor.email) if m["Subject"] == "Neue Anmeldung bei Antragsweg"]
+    assert "evil.example" not in notice.get_content() and "Mozilla/5.0" in notice.get_content()
 
 
 def test_a_link_of_an_account_that_enrolled_a_second_factor_since_is_refused(app, world, smtp):

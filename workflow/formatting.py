@@ -13,12 +13,17 @@ from workflow.rules.deadlines import BERLIN
 
 
 def local_datetime(value: datetime | None) -> str:
-    """'03.12.2026, 23:59 Uhr'; in English without the 'Uhr' ('03.12.2026, 23:59')."""
+    """'03.12.2026, 23:59 Uhr': the German of stored and issued texts (mails, PDFs, events)."""
     if value is None:
         return ""
+    return value.astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M Uhr")
+
+
+def page_datetime(value: datetime | None) -> str:
+    """The pages' `datetime` filter: as local_datetime, in English without the 'Uhr'."""
+    text = local_datetime(value)
     locale = get_locale()
-    clock = "%H:%M" if locale is not None and locale.language == "en" else "%H:%M Uhr"
-    return value.astimezone(BERLIN).strftime(f"%d.%m.%Y, {clock}")
+    return text.removesuffix(" Uhr") if locale is not None and locale.language == "en" else text
 
 
 def local_date(value: date | datetime | str | None) -> str:
@@ -84,7 +89,7 @@ def in_record_language():
 
 
 def register(app) -> None:
-    app.add_template_filter(local_datetime, "datetime")
+    app.add_template_filter(page_datetime, "datetime")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(money, "money")
     app.add_template_filter(euro_input, "euro_input")

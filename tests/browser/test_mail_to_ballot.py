@@ -81,7 +81,7 @@ def test_signed_in_from_the_vote_mail_to_a_ballot_in_three_page_loads(
         page.fill("#email", partner.email)
         page.fill("#password", "Antragsweg-Demo1")
         with page.expect_navigation():
-            page.click("form:not([action]) button[type=submit]")
+            page.click("form:has(#password) button[type=submit]")
         loads.clear()
         page.goto(link)
         _cast(page)

@@ -151,7 +151,7 @@ def _named(schema, name: str):
     schema["title"] = name
     if "properties" in schema:
         schema["properties"] = {
-            key: _named(value, _camel(key)) for key, value in schema["properties"].items()
+            key: _named(value, name + _camel(key)) for key, value in schema["properties"].items()
         }
     for key in ("items", "additionalProperties"):
         if isinstance(schema.get(key), dict):

@@ -120,7 +120,7 @@ LINK_EXPIRED = (
     "(„Passwort vergessen?“ auf der Anmeldeseite oder „Bestätigungslink erneut senden“)."
 )
 SIGN_IN_LINK_EXPIRED = (
-    "Dieser Anmeldelink ist abgelaufen (er gilt 15 Minuten). Bitte fordern Sie auf der "
+    "Dieser Anmeldelink ist abgelaufen (er gilt {minutes} Minuten). Bitte fordern Sie auf der "
     "Anmeldeseite einen neuen an."
 )
 LINK_USED = "Dieser Link wurde bereits verwendet. Jeder Link gilt nur einmal."
@@ -157,7 +157,10 @@ def read_link(token: str, purpose: str) -> tuple[User, str]:
     try:
         payload = _serializer().loads(token, max_age=current_app.config[LINK_AGES[purpose]])
     except SignatureExpired as exc:
-        raise LinkInvalid(SIGN_IN_LINK_EXPIRED if purpose == SIGN_IN else LINK_EXPIRED) from exc
+        if purpose == SIGN_IN:
+            minutes = current_app.config["SIGN_IN_LINK_MAX_AGE"] // 60
+            raise LinkInvalid(SIGN_IN_LINK_EXPIRED.format(minutes=minutes)) from exc
+        raise LinkInvalid(LINK_EXPIRED) from exc
     except BadSignature as exc:
         raise LinkInvalid(LINK_BROKEN) from exc
     if not isinstance(payload, dict) or payload.get("p") != purpose:

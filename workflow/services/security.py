@@ -72,10 +72,11 @@ def check_throttle(email: str, address: str | None, scope: str = LOGIN) -> None:
             )
 
 
-def record_failure(email: str, address: str | None, scope: str = LOGIN) -> None:
+def record_failure(email: str, address: str | None, scope: str = LOGIN, *, commit: bool = True) -> None:
     for key in _keys(email, address, scope):
         db.session.add(LoginFailure(key=key))
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def clear_failures(email: str) -> None:

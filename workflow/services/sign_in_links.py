@@ -5,6 +5,7 @@ cannot sign in this way: a link would be a way around it."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -39,9 +40,11 @@ def request_link(email: str, address: str | None, next_path: str | None) -> None
     throttle, since each one may send a mail."""
     security.check_throttle(email, address)  # an account under password attack gets no link either
     security.check_throttle(email, address, security.SIGN_IN_LINK)
-    security.record_failure(email, address, security.SIGN_IN_LINK)
+    # One commit in either case: an address with an account must not answer measurably later.
+    security.record_failure(email, address, security.SIGN_IN_LINK, commit=False)
     user = db.session.scalar(sa.select(User).where(User.email == accounts.normalise_email(email)))
     if not may_use(user):
+        db.session.commit()
         return
     query = {"next": next_path} if next_path else {}
     url = accounts.link_url(user, accounts.SIGN_IN, **query)
@@ -79,7 +82,7 @@ def sign_in(token: str) -> User:
 
 def announce_new_browser(user: User, user_agent: str) -> None:
     """Tell the account that a sign-in link was used in a browser it had not been used in."""
-    browser = " ".join((user_agent or "unbekannt").split())[:USER_AGENT_SHOWN]
+    browser = _browser_name(user_agent)
     mail_to(
         user,
         "Neue Anmeldung bei Antragsweg",
@@ -89,6 +92,14 @@ def announce_new_browser(user: User, user_agent: str) -> None:
         "(„Passwort vergessen?“ auf der Anmeldeseite) und verständigen Sie die Netzwerkkoordination.",
     )
     db.session.commit()
+
+
+def _browser_name(user_agent: str) -> str:
+    """The browser's self-description as the notice quotes it: words, versions and brackets
+    only, never an address (the header is the client's to choose, the mail is a security notice)."""
+    words = [w for w in (user_agent or "").split() if "://" not in w and "www." not in w.lower() and "@" not in w]
+    text = re.sub(r"[^A-Za-z0-9 ._();,/+-]", "", " ".join(words))[:USER_AGENT_SHOWN].strip()
+    return text or "unbekannter Browser"
 
 
 def _ensure_allowed(user: User) -> None:

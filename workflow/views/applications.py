@@ -135,11 +135,7 @@ def _render_show(application: Application, status: int = 200, **form_overrides):
                 )
             )
         }
-    sections = render_data(application, current_user)
-    for item in sections:
-        for name, form in form_overrides.items():
-            if name in item["data"]:
-                item["data"][name] = form
+    sections = render_data(application, current_user, form_overrides)
     return render_template(
         "applications/show.html",
         application=application,

@@ -170,7 +170,7 @@ def timeline(
         actor: User | None = event.actor
         entry = {
             "id": event.id,
-            "when": formatting.local_datetime(event.created_at),
+            "when": formatting.page_datetime(event.created_at),
             "when_iso": event.created_at.isoformat(timespec="seconds"),
             "who": f"{actor.name} ({actor.organisation.name})" if actor else "Antragsweg (automatisch)",
             "from": gettext(STATES_BY_NAME[event.from_state].label) if event.from_state else None,

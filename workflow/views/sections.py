@@ -52,14 +52,18 @@ def _has_errors(data: dict) -> bool:
     return any(getattr(value, "errors", None) for value in data.values() if hasattr(value, "validate"))
 
 
-def render_data(application, user) -> list[dict]:
+def render_data(application, user, form_overrides: dict | None = None) -> list[dict]:
     """The sections to show, in order, each as {"name", "template", "data", "title", "anchor",
-    "folded", "summary", "open"}."""
+    "folded", "summary", "open"}. `form_overrides` replace a section's form by name (a refused
+    submission shown again with its errors), before it is decided whether the section is open."""
     shown = []
     for item in sorted(_SECTIONS.values(), key=lambda s: s.order):
         data = item.provider(application, user)
         if data is None:
             continue
+        for name, form in (form_overrides or {}).items():
+            if name in data:
+                data[name] = form
         folded = item.summary is not None
         shown.append(
             {

@@ -4,8 +4,8 @@ from wtforms.validators import DataRequired, Email, Length
 from forms.base import CleanForm
 
 
-class LoginForm(CleanForm):
-    email = EmailField(
+def _account_email() -> EmailField:
+    return EmailField(
         "E-Mail-Adresse",
         validators=[
             DataRequired("Bitte geben Sie Ihre E-Mail-Adresse ein."),
@@ -13,6 +13,10 @@ class LoginForm(CleanForm):
             Email("Bitte geben Sie eine gültige E-Mail-Adresse ein."),
         ],
     )
+
+
+class LoginForm(CleanForm):
+    email = _account_email()
     password = PasswordField(
         "Passwort", validators=[DataRequired("Bitte geben Sie Ihr Passwort ein."), Length(max=200)]
     )
@@ -21,14 +25,7 @@ class LoginForm(CleanForm):
 class SignInLinkForm(CleanForm):
     """On the login page beside the password form, with the prefix "link" (ids stay unique)."""
 
-    email = EmailField(
-        "E-Mail-Adresse",
-        validators=[
-            DataRequired("Bitte geben Sie Ihre E-Mail-Adresse ein."),
-            Length(max=254),
-            Email("Bitte geben Sie eine gültige E-Mail-Adresse ein."),
-        ],
-    )
+    email = _account_email()
 
 
 class CodeForm(CleanForm):

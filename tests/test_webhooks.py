@@ -27,12 +27,15 @@ class Receiver:
     def __init__(self):
         self.requests: list[dict] = []
         self.statuses = [204]
+        self.while_first_answer = None  # called before the first answer goes back
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's hook name
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.requests.append({"headers": dict(self.headers), "body": body})
+                if len(outer.requests) == 1 and outer.while_first_answer:
+                    outer.while_first_answer()
                 status = outer.statuses[min(len(outer.requests) - 1, len(outer.statuses) - 1)]
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -131,6 +134,38 @@ def test_a_failing_receiver_is_retried_with_back_off(app, world, receiver):
     assert all(
         webhooks.verify(SECRET, s, r["body"]) for s, r in zip(signatures, receiver.requests, strict=True)
     )
+
+
+def test_a_second_tick_while_the_first_is_sending_sends_nothing_twice(app, world, receiver):
+    """Two `tick`s at once (two nodes, or a slow receiver and the next timer): the second finds the
+    deliveries the first is sending already taken, on SQLite as on PostgreSQL."""
+    webhooks.register_receiver(
+        world.user("coordinator"),
+        name="Langsam",
+        url=receiver.url,
+        kind="generic",
+        events=["created"],
+        secret=SECRET,
+    )
+    world.application("consultation")
+    world.application("consultation", applicant="applicant-lwz")
+    webhooks.enqueue()
+    second_tick = []
+
+    def tick_elsewhere():  # a second process's tick, in its own app context and connection
+        def run():
+            with app.app_context():
+                second_tick.append(webhooks.deliver_due())
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join(timeout=30)
+
+    receiver.while_first_answer = tick_elsewhere
+    assert webhooks.deliver_due() == 2
+    assert second_tick == [0]
+    assert len(receiver.requests) == 2  # each delivery once
+    assert {d.status for d in db.session.query(WebhookDelivery)} == {"delivered"}
 
 
 def test_a_receiver_that_never_answers_is_given_up_after_the_last_attempt(app, world, receiver):

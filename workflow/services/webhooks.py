@@ -42,6 +42,7 @@ SIGNATURE_HEADER = "X-Antragsweg-Signature"
 TOLERANCE_SECONDS = 300
 MAX_ATTEMPTS = 8
 BATCH = 50
+LEASE_SECONDS = 15 * 60  # longer than a batch of sends takes (BATCH × WEBHOOK_TIMEOUT at most)
 USER_AGENT = "Antragsweg-Webhooks/1"
 
 # What a receiver can subscribe to: every trigger of the lifecycle and the other kinds of events.
@@ -377,16 +378,41 @@ def _post(receiver: WebhookReceiver, delivery: WebhookDelivery, body: bytes) -> 
         return None, f"{type(error).__name__}: {error}"[:2000]
 
 
-def deliver_due(now: datetime | None = None, limit: int = BATCH) -> int:
-    """Send what is due; returns how many were delivered (2xx). Failures wait 1, 2, 4 … minutes."""
-    now = now or utcnow()
-    due = db.session.scalars(
-        sa.select(WebhookDelivery)
-        .where(WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= now)
+def _claim(now: datetime, limit: int) -> list[WebhookDelivery]:
+    """Take the due deliveries for this `tick` before sending any: their next attempt moves a lease
+    ahead in one conditional UPDATE, committed at once, so a second `tick` at the same moment finds
+    them no longer due. (SKIP LOCKED alone holds on PostgreSQL only; SQLite locks no rows, but its
+    writers take turns and the UPDATE re-reads what the other committed.) A tick that dies while
+    sending leaves its deliveries to be tried again when the lease ends."""
+    due = sa.and_(WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= now)
+    candidates = db.session.scalars(
+        sa.select(WebhookDelivery.id)
+        .where(due)
         .order_by(WebhookDelivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
+    if not candidates:
+        db.session.commit()
+        return []
+    lease = now + timedelta(seconds=LEASE_SECONDS)
+    claimed = db.session.scalars(
+        sa.update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(candidates), due)
+        .values(next_attempt_at=lease)
+        .returning(WebhookDelivery.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return db.session.scalars(
+        sa.select(WebhookDelivery).where(WebhookDelivery.id.in_(claimed)).order_by(WebhookDelivery.id)
+    ).all()
+
+
+def deliver_due(now: datetime | None = None, limit: int = BATCH) -> int:
+    """Send what is due; returns how many were delivered (2xx). Failures wait 1, 2, 4 … minutes."""
+    now = now or utcnow()
+    due = _claim(now, limit)
     delivered = 0
     for delivery in due:
         receiver = delivery.receiver

@@ -16,8 +16,10 @@ from tests.concurrency import in_thread, second_while_first_holds
 from workflow.extensions import db
 from workflow.models import Application, CommitteeSession, User, Vote
 from workflow.rules.deadlines import BERLIN
-from workflow.services import sessions, votes
+from workflow.services import sessions
 from workflow.services.lifecycle import fire
+from workflow.votes import jobs as vote_jobs
+from workflow.votes import to_session
 
 NOW = datetime.now(UTC)
 
@@ -41,7 +43,7 @@ def _on_session(world, session) -> Application:
 
 def _object(application_id: int, user_id: int):
     def call():
-        votes.object_to_circulation(
+        to_session.object_to_circulation(
             db.session.get(Application, application_id), db.session.get(User, user_id), "Im Gremium."
         )
         return "objected"
@@ -99,7 +101,7 @@ def test_cancelling_moving_objecting_and_tick_at_once_end_without_a_deadlock(app
     calls = {
         "cancel first": _cancel(session_ids[0], coordinator_id),
         "move second": reschedule,
-        "tick": votes.close_due_votes,
+        "tick": vote_jobs.close_due_votes,
         **{f"object {a.id}": _object(a.id, partner) for a in objected},
     }
     outcomes: dict = {}

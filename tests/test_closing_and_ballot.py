@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from tests.conftest import text_of
 from workflow.extensions import db
 from workflow.models import Application, Ballot
-from workflow.services import votes
+from workflow.votes import closing
 
 
 def test_the_comment_is_labelled_without_contradiction_and_still_needed_on_reject(world, login):
@@ -69,7 +69,7 @@ def test_the_close_confirmation_shows_the_tally_and_the_outcome_it_would_freeze(
 def test_a_tie_would_freeze_no_approval_and_without_quorum_a_circulation_cannot_close(world, login):
     tie = world.application("partner_vote")
     world.walker.vote(tie, ["approve"] * 4 + ["reject"] * 4)
-    preview = votes.closing_preview(tie)
+    preview = closing.closing_preview(tie)
     assert (preview["outcome"], preview["tally"]["quorum_reached"], preview["closable"]) == (
         "not_approved",
         True,

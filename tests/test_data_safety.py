@@ -16,11 +16,12 @@ from tests.conftest import _empty_tables, make_pdf
 from workflow import create_app
 from workflow.extensions import db
 from workflow.models import Application, Ballot, Document, Event, Statement, User
-from workflow.services import documents, statements, votes
+from workflow.services import documents, statements
 from workflow.services.backup import backup, restore
 from workflow.services.errors import RuleViolation
 from workflow.services.integrity import verify_log
 from workflow.services.privacy import export_person
+from workflow.votes import casting
 
 
 def test_every_event_is_chained_to_its_predecessor(world):
@@ -80,7 +81,7 @@ def test_two_events_cannot_claim_the_same_predecessor(world):
 def test_backup_destroy_restore_finds_everything(app, world, tmp_path):
     application = world.application("partner_vote")
     application_id = application.id
-    votes.cast_ballot(application, world.user("partner-dgb"), "reject", "Zu teuer.")
+    casting.cast_ballot(application, world.user("partner-dgb"), "reject", "Zu teuer.")
     document = documents.store(
         application,
         "long_form",
@@ -112,7 +113,7 @@ def test_backup_destroy_restore_finds_everything(app, world, tmp_path):
     assert stored.raw(db.session.get(Document, document_id).storage_key) == original
     assert verify_log()[1] is None
     # the app goes on working after a restore (sequences continue after the restored ids)
-    votes.cast_ballot(
+    casting.cast_ballot(
         db.session.get(Application, application_id), db.session.get(User, partner_id), "approve"
     )
     assert Ballot.query.count() == 2
@@ -155,7 +156,7 @@ def test_gdpr_export_and_erasure_keep_the_decision_records(app, world):
     application = world.application("partner_vote")
     partner = world.user("partner-dgb")
     email, name = partner.email, partner.name
-    votes.cast_ballot(application, partner, "reject", "Nicht überzeugend.")
+    casting.cast_ballot(application, partner, "reject", "Nicht überzeugend.")
     exported = export_person(partner)
     assert exported["account"]["email"] == partner.email
     assert exported["ballots"][0]["comment"] == "Nicht überzeugend."

@@ -14,9 +14,10 @@ from workflow import demo
 from workflow.extensions import db
 from workflow.models import Event, Notification
 from workflow.rules import deadlines as calendar
-from workflow.services import alliances, notifications, sessions, votes
+from workflow.services import alliances, notifications, sessions
 from workflow.services import deadlines as deadline_service
 from workflow.services.lifecycle import fire
+from workflow.votes import timing
 
 # A year ahead whose Christmas Day is a Friday: the count ends on 25.12., the deadline is Monday 28.12.
 YEAR = next(y for y in range(date.today().year + 1, 2200) if date(y, 12, 25).weekday() == 4)
@@ -61,7 +62,7 @@ def test_holiday_names_are_german_whatever_the_systems_language(monkeypatch):
 
 
 def test_the_open_vote_form_and_the_vote_explain_a_deadline_moved_off_christmas(world, login, monkeypatch):
-    monkeypatch.setattr(votes, "utcnow", lambda: _morning(date(YEAR, 12, 18)))  # 7 days: 25.12.
+    monkeypatch.setattr(timing, "utcnow", lambda: _morning(date(YEAR, 12, 18)))  # 7 days: 25.12.
     application = world.application("long_form_submitted")
     form = login("coordinator").get(f"/antraege/{application.id}/aktion/open_vote")
     assert f'value="{YEAR}-12-28"' in form.text
@@ -90,7 +91,7 @@ def test_the_open_vote_form_and_the_vote_explain_a_deadline_moved_off_christmas(
 
 
 def test_a_chosen_saturday_says_so(world, login, monkeypatch):
-    monkeypatch.setattr(votes, "utcnow", lambda: _morning(date(YEAR, 12, 10)))
+    monkeypatch.setattr(timing, "utcnow", lambda: _morning(date(YEAR, 12, 10)))
     application = world.application("long_form_submitted")
     response = login("coordinator").post(
         f"/antraege/{application.id}/aktion/open_vote",
@@ -181,7 +182,7 @@ def test_a_statement_deadline_before_the_votes_deadline_is_flagged_when_the_vote
     form = text_of(login("coordinator").get(f"/antraege/{application.id}/aktion/open_vote").text)
     assert f"Achtung: Die Frist für Rückmeldung und Stellungnahme endet am {due}" in form
     assert f"(nach Ablauf der Frist für die Stellungnahme am {due})" in form
-    deadline = votes.default_circulation_deadline(world.alliance)
+    deadline = timing.default_circulation_deadline(world.alliance)
     response = login("coordinator").post(
         f"/antraege/{application.id}/aktion/open_vote",
         data={"mode": "circulation", "deadline": deadline.isoformat()},

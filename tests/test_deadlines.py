@@ -157,11 +157,11 @@ def test_the_stored_next_due_day_agrees_with_the_computation(world):
 
 
 def test_a_circulation_moved_to_a_session_has_no_deadline_any_more(world):
-    from workflow.services import votes
+    from workflow.votes import to_session
 
     application = world.application("partner_vote")
     assert CIRCULATION in [d.kind for d in deadlines.running(deadlines.for_application(application))]
-    votes.object_to_circulation(application, world.user("partner-dgb"), "Bitte in der Sitzung beraten.")
+    to_session.object_to_circulation(application, world.user("partner-dgb"), "Bitte in der Sitzung beraten.")
     assert CIRCULATION not in [d.kind for d in deadlines.running(deadlines.for_application(application))]
     # … and the stored day the cockpit filters and sorts by moved to the statement deadline.
     db.session.expire_all()

@@ -23,8 +23,9 @@ from workflow.models import (
     SessionAttendance,
     Statement,
 )
-from workflow.services import documents, integrity, jobs, sessions, votes
+from workflow.services import documents, integrity, jobs, sessions
 from workflow.services.integrity import Break, Mismatch, verify_log
+from workflow.votes import casting, session_items, to_session
 
 
 @pytest.fixture
@@ -34,13 +35,13 @@ def record(world):
     application with a running deadline, a long form and a document."""
     endorsed = world.application("endorsed")
     voting = world.application("partner_vote", applicant="applicant-lwz")
-    votes.cast_ballot(voting, world.user("partner-dgb"), "approve", "Gut.", rating_feasibility=4)
-    votes.declare_conflict(voting, world.user("partner-hwk"), "Geschäftsführer im Projektbeirat.")
-    votes.object_to_circulation(voting, world.user("partner-agv"), "Bitte in der Sitzung beraten.")
+    casting.cast_ballot(voting, world.user("partner-dgb"), "approve", "Gut.", rating_feasibility=4)
+    casting.declare_conflict(voting, world.user("partner-hwk"), "Geschäftsführer im Projektbeirat.")
+    to_session.object_to_circulation(voting, world.user("partner-agv"), "Bitte in der Sitzung beraten.")
     session = sessions.schedule(
         world.user("coordinator"), datetime.now(UTC), "IHK Lüneburg, Saal 3", "1. Anträge"
     )
-    votes.record_session_item(
+    session_items.record_session_item(
         voting,
         world.user("coordinator"),
         session,
@@ -253,7 +254,7 @@ def test_every_kind_of_derived_row_is_held_to_the_log(record, monkeypatch):
 
 def _a_ballot(world) -> Ballot:
     application = world.application("partner_vote")
-    return votes.cast_ballot(application, world.user("partner-dgb"), "abstain")
+    return casting.cast_ballot(application, world.user("partner-dgb"), "abstain")
 
 
 def test_a_changed_event_is_named_before_any_row(world):

@@ -13,9 +13,10 @@ from workflow import demo
 from workflow.demo import placeholder_pdf
 from workflow.extensions import db
 from workflow.models import CommitteeSession, Event, FundingObject
-from workflow.services import access, long_forms, sessions, votes
+from workflow.services import access, long_forms, sessions
 from workflow.services.errors import InvalidTransition, NotAllowed, RuleViolation
 from workflow.services.lifecycle import fire
+from workflow.votes import timing
 
 TODAY = date.today()
 ROLE_USER = {
@@ -222,7 +223,7 @@ def test_a_deadline_on_a_holiday_moves_to_the_next_working_day(world):
         world.user("coordinator"),
         {"mode": "circulation", "deadline": christmas_eve + timedelta(days=1)},
     )
-    deadline = application.current_vote.deadline_at.astimezone(votes.deadlines.BERLIN)
+    deadline = application.current_vote.deadline_at.astimezone(timing.deadlines.BERLIN)
     assert deadline.date() > date(TODAY.year + 1, 12, 26)
     assert deadline.weekday() < 5
     assert (deadline.hour, deadline.minute) == (23, 59)

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from tests.conftest import text_of
 from workflow.extensions import db
 from workflow.models import Notification
-from workflow.services import notifications, votes
+from workflow.services import notifications
+from workflow.votes import casting, to_session
 
 
 def _rows(user) -> int:
@@ -58,13 +59,13 @@ def test_a_partner_is_asked_until_the_organisation_has_voted(world):
     application = world.application("partner_vote")
     ihk, deputy = world.user("partner-ihk"), world.user("partner-ihk-deputy")
     assert notifications.unread_count(ihk) == 1 and notifications.unread_count(deputy) == 1
-    votes.cast_ballot(application, deputy, "approve")
+    casting.cast_ballot(application, deputy, "approve")
     assert notifications.unread_count(ihk) == 0 and notifications.unread_count(deputy) == 0
     dgb = world.user("partner-dgb")
     assert notifications.unread_count(dgb) == 1  # has not voted yet
     # an objection moves the vote to a session: nobody is asked to vote in writing any more; that
     # it moved is one piece of news
-    votes.object_to_circulation(application, world.user("partner-agv"), "Bitte in der Sitzung beraten.")
+    to_session.object_to_circulation(application, world.user("partner-agv"), "Bitte in der Sitzung beraten.")
     assert notifications.unread_count(dgb) == 1
     assert [(n.kind, n.resolved_at is None) for n in notifications.unread(dgb)] == [
         ("moved_to_session", True)

@@ -10,9 +10,10 @@ from tests.conftest import text_of
 from workflow import demo
 from workflow.extensions import db
 from workflow.models import EventText, Organisation, User
-from workflow.services import notifications, privacy, votes
+from workflow.services import notifications, privacy
 from workflow.services.integrity import verify_log
 from workflow.services.lifecycle import fire
+from workflow.votes import casting
 
 
 def _text_columns():
@@ -79,7 +80,7 @@ def test_erasure_takes_the_person_out_of_every_place_and_the_log_still_verifies(
         if trigger == "submit_long_form":
             demo.fill_long_form(application, sponsor)
         fire(application, trigger, *world.walker.step(trigger, sponsor))
-    votes.cast_ballot(application, world.user("partner-dgb"), "reject", "Frau Beispiel sollte nachbessern.")
+    casting.cast_ballot(application, world.user("partner-dgb"), "reject", "Frau Beispiel sollte nachbessern.")
     notifications.notify([coordinator], "Rückruf", "Berta Beispiel bittet um Rückruf.")
     db.session.commit()
     matcher = privacy.Matcher(sponsor)

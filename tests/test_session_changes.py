@@ -15,9 +15,10 @@ from workflow.extensions import db
 from workflow.formatting import local_datetime
 from workflow.models import Application, CommitteeSession, Event, Notification, Vote
 from workflow.rules.deadlines import BERLIN
-from workflow.services import deadlines, jobs, notifications, sessions, votes
+from workflow.services import deadlines, jobs, notifications, sessions
 from workflow.services.errors import InvalidTransition, RuleViolation
 from workflow.services.lifecycle import fire
+from workflow.votes import timing, to_session
 
 NOW = datetime.now(UTC)
 
@@ -131,7 +132,7 @@ def test_a_moved_and_then_cancelled_session_keeps_its_uid_and_counts_each_change
     assert login("coordinator").get(f"/sitzungen/{session.id}/bearbeiten").status_code == 409
     again = login("coordinator").post(f"/sitzungen/{session.id}/absagen", data={"cancel-reason": "x"})
     assert again.status_code == 409
-    assert votes.upcoming_sessions(world.alliance.id)[0].id == later.id
+    assert timing.upcoming_sessions(world.alliance.id)[0].id == later.id
     # Once its day is over, the cancelled session leaves the feeds; a held one stays.
     db.session.execute(
         sa.update(CommitteeSession)
@@ -339,7 +340,7 @@ def test_the_coordinator_records_a_session_that_was_not_planned_here(world, logi
     circulation.current_vote.deadline_at = NOW + timedelta(hours=10)
     db.session.commit()
     waiting = world.application("partner_vote", applicant="applicant-lwz")
-    votes.object_to_circulation(waiting, world.user("partner-dgb"), "Bitte im Gremium beraten.")
+    to_session.object_to_circulation(waiting, world.user("partner-dgb"), "Bitte im Gremium beraten.")
     _backdate(waiting, 6)
     too_new = world.application("partner_vote", applicant="applicant-elbtal")  # opened today
     held = _at(-2, hour=15)  # two days ago
@@ -402,7 +403,7 @@ def test_the_coordinator_records_a_session_that_was_not_planned_here(world, logi
     assert "In einer nachgetragenen Sitzung beraten" in history
     # It has taken place: an objection elsewhere does not put a vote on it.
     other = world.application("partner_vote", applicant="applicant-bildungswerk")
-    votes.object_to_circulation(other, world.user("partner-dgb"), "Beratungsbedarf.")
+    to_session.object_to_circulation(other, world.user("partner-dgb"), "Beratungsbedarf.")
     assert _reload(other).current_vote.session_id is None
 
     # Each item is recorded as in any session: presence and ballots, closed in the same step by
@@ -477,7 +478,7 @@ def test_a_vote_moved_by_an_objection_shows_its_session_everywhere(app, world, l
     old = application.current_vote.deadline_at
     page = text_of(login("partner-hwk").get("/start").text)
     assert _old_deadline_shown(page, old)  # while it runs, it shows
-    votes.object_to_circulation(application, world.user("partner-dgb"), "Bitte im Gremium beraten.")
+    to_session.object_to_circulation(application, world.user("partner-dgb"), "Bitte im Gremium beraten.")
     when = f"Sitzung am {local_datetime(_at(12))}"
     for key in ("coordinator", "partner-hwk", "applicant-bildungswerk"):
         text = text_of(login(key).get(f"/antraege/{application.id}").text)

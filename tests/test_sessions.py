@@ -10,9 +10,11 @@ import pytest
 from tests.conftest import text_of
 from workflow.extensions import db
 from workflow.models import Application, Ballot, Event, Notification, SessionAttendance
-from workflow.services import jobs, mail, sessions, votes
+from workflow.services import jobs, mail, sessions
 from workflow.services.errors import InvalidTransition
 from workflow.services.lifecycle import fire
+from workflow.votes import casting, queries, session_items, timing, to_session
+from workflow.votes import jobs as vote_jobs
 
 NOW = datetime.now(UTC)
 
@@ -130,7 +132,7 @@ def test_a_session_in_the_future_cannot_be_recorded(world):
     fire(application, "open_vote", coordinator, {"mode": "session", "session_id": session.id})
     org = application.current_vote.eligible_organisations()[0]
     with pytest.raises(Exception, match="noch nicht stattgefunden"):
-        votes.record_session_item(
+        session_items.record_session_item(
             application,
             coordinator,
             session,
@@ -142,7 +144,7 @@ def test_a_session_in_the_future_cannot_be_recorded(world):
 def test_an_objection_turns_the_circulation_into_an_item_of_the_next_session(world, login, smtp):
     later, sooner = _session(world, days=20), _session(world, days=6, place="HWK Lüneburg")
     application = world.application("partner_vote")
-    votes.cast_ballot(application, world.user("partner-ihk"), "approve")
+    casting.cast_ballot(application, world.user("partner-ihk"), "approve")
     mail.send_pending()
     smtp.messages.clear()
     response = login("partner-dgb").post(
@@ -190,9 +192,9 @@ def test_objections_are_refused_without_reason_after_the_deadline_and_from_outsi
 
 def test_an_objection_without_a_scheduled_session_waits_for_the_next_one(world):
     application = world.application("partner_vote")
-    votes.object_to_circulation(application, world.user("partner-dgb"), "Bitte im Gremium beraten.")
+    to_session.object_to_circulation(application, world.user("partner-dgb"), "Bitte im Gremium beraten.")
     assert application.current_vote.session_id is None
-    assert votes.panel(application.current_vote, world.user("partner-hwk"))["waiting_for_session"]
+    assert queries.panel(application.current_vote, world.user("partner-hwk"))["waiting_for_session"]
     session = _session(world, days=9)
     assert _reload(application).current_vote.session_id == session.id
 
@@ -244,8 +246,8 @@ def test_tick_moves_a_due_circulation_without_quorum_to_the_next_session(world, 
 
 def test_reminders_go_only_to_partners_that_have_not_voted_each_once(world, smtp):
     application = world.application("partner_vote")
-    votes.cast_ballot(application, world.user("partner-ihk-deputy"), "approve")  # IHK has voted
-    votes.cast_ballot(application, world.user("partner-dgb"), "abstain")
+    casting.cast_ballot(application, world.user("partner-ihk-deputy"), "approve")  # IHK has voted
+    casting.cast_ballot(application, world.user("partner-dgb"), "abstain")
     vote = application.current_vote
     vote.opened_at = NOW - timedelta(days=5)
     vote.deadline_at = NOW + timedelta(days=2, hours=12)  # the 3-day reminder is due, not the 1-day
@@ -284,16 +286,16 @@ def test_a_deadline_on_a_holiday_is_extended_and_tick_waits_for_it(world):
     application = world.application("partner_vote")
     # Opened on 24.10.: seven days later is Reformationstag (31.10., a holiday in Lower Saxony).
     year = NOW.year + 1
-    deadline = votes.default_circulation_deadline(application.alliance, datetime(year, 10, 24).date())
+    deadline = timing.default_circulation_deadline(application.alliance, datetime(year, 10, 24).date())
     assert deadline > datetime(year, 10, 31).date() and deadline.weekday() < 5
     application.current_vote.deadline_at = calendar.end_of_day(deadline)
     db.session.commit()
     # The night after the holiday, `tick` leaves the vote open; the night after the extended day,
     # it is due.
     after_holiday = calendar.end_of_day(datetime(year, 10, 31).date()) + timedelta(hours=1)
-    assert application.id not in votes._due_circulations(after_holiday)
+    assert application.id not in vote_jobs._due_circulations(after_holiday)
     after_deadline = calendar.end_of_day(deadline) + timedelta(hours=1)
-    assert application.id in votes._due_circulations(after_deadline)
+    assert application.id in vote_jobs._due_circulations(after_deadline)
 
 
 # -- bad ballots through the browser ------------------------------------------------------------
@@ -345,7 +347,7 @@ def test_bad_ballots_in_the_browser_are_4xx_in_german_and_store_nothing(
 
 def test_a_recused_partner_cannot_vote_and_a_double_submit_keeps_one_ballot(world, login):
     application = world.application("partner_vote")
-    votes.declare_conflict(application, world.user("partner-agv"), "Beirat.")
+    casting.declare_conflict(application, world.user("partner-agv"), "Beirat.")
     response = login("partner-agv").post(
         f"/antraege/{application.id}/votum", data={"ballot-choice": "approve"}
     )

@@ -16,9 +16,10 @@ from workflow import demo
 from workflow.extensions import db
 from workflow.formatting import local_datetime
 from workflow.models import Application, Document, Event, LongForm, ProjectPartner, Sketch, User
-from workflow.services import integrity, long_forms, sketches, votes
+from workflow.services import integrity, long_forms, sketches
 from workflow.services.errors import NotAllowed, NotFound, RuleViolation
 from workflow.services.lifecycle import fire
+from workflow.votes import casting, opening
 
 SPONSOR = "applicant-bildungswerk"
 SKETCH_COLUMNS = [c.name for c in Sketch.__table__.columns]
@@ -186,17 +187,17 @@ def test_recusal_follows_the_long_form_partners_once_it_exists(world):
     vote = application.current_vote
     assert vote.recused_ids == {world.orgs["lk-celle"].id, ostfalia}
     # Dropped from the long form's partners (named in the sketch): it votes.
-    votes.cast_ballot(application, world.user("partner-leuphana"), "approve", "")
+    casting.cast_ballot(application, world.user("partner-leuphana"), "approve", "")
     # Added in the long form: recused.
     with pytest.raises(NotAllowed, match="befangen"):
-        votes.cast_ballot(application, world.user("partner-ostfalia"), "approve", "")
-    assert votes.project_partner_ids(application) == sorted([world.orgs["lk-celle"].id, ostfalia])
+        casting.cast_ballot(application, world.user("partner-ostfalia"), "approve", "")
+    assert opening.project_partner_ids(application) == sorted([world.orgs["lk-celle"].id, ostfalia])
 
 
 def test_without_a_long_form_the_sketch_partners_are_recused(world):
     application = _in_assessment_with_partners(world, alliance=("leuphana",))
     assert application.long_form is None
-    assert votes.project_partner_ids(application) == [world.orgs["leuphana"].id]
+    assert opening.project_partner_ids(application) == [world.orgs["leuphana"].id]
 
 
 # -- 2. an open revision request in the status box -------------------------------------------------

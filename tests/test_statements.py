@@ -15,9 +15,10 @@ from tests import stored
 from tests.conftest import make_pdf, text_of
 from workflow.extensions import db
 from workflow.models import Application, Event, Notification, Statement
-from workflow.services import pdf, statements, votes
+from workflow.services import pdf, statements
 from workflow.services.errors import RuleViolation
 from workflow.services.lifecycle import fire
+from workflow.votes import casting
 
 
 def _closed_vote(world, choices=("approve",) * 6 + ("reject", "abstain"), attributed=True):
@@ -26,9 +27,9 @@ def _closed_vote(world, choices=("approve",) * 6 + ("reject", "abstain"), attrib
         world.alliance.rules = {**world.alliance.rules, "attributed_comments": False}
         db.session.commit()
     application = world.application("partner_vote")
-    votes.declare_conflict(application, world.user("partner-agv"), "Mitglied des Projektbeirats.")
+    casting.declare_conflict(application, world.user("partner-agv"), "Mitglied des Projektbeirats.")
     # The DGB first approves, then changes its mind: both casts are kept, the last counts.
-    votes.cast_ballot(application, world.user("partner-dgb"), "approve", "Erst dafür.", rating_feasibility=5)
+    casting.cast_ballot(application, world.user("partner-dgb"), "approve", "Erst dafür.", rating_feasibility=5)
     eligible = {o.id for o in application.current_vote.eligible_organisations()}
     voters = [
         p
@@ -37,10 +38,10 @@ def _closed_vote(world, choices=("approve",) * 6 + ("reject", "abstain"), attrib
     ]
     for partner, choice in zip(voters, choices, strict=False):
         comment = "Die Zielgruppe ist gut versorgt." if choice == "reject" else None
-        votes.cast_ballot(
+        casting.cast_ballot(
             application, partner, choice, comment, rating_skilled_labour=4, rating_feasibility=3
         )
-    votes.cast_ballot(
+    casting.cast_ballot(
         application,
         world.user("partner-dgb"),
         "approve",

@@ -11,9 +11,10 @@ import pytest
 
 from workflow.extensions import db
 from workflow.models import Application, Ballot, Event, User
-from workflow.services import votes
 from workflow.services.errors import DomainError
 from workflow.services.lifecycle import fire
+from workflow.votes import casting
+from workflow.votes import jobs as vote_jobs
 
 
 def _run_together(app, calls):
@@ -46,7 +47,7 @@ def _ballot(application_id, user_id, choice):
         application = db.session.get(Application, application_id)
         user = db.session.get(User, user_id)
         comment = "Nicht überzeugend." if choice == "reject" else None
-        votes.cast_ballot(application, user, choice, comment, rating_feasibility=3)
+        casting.cast_ballot(application, user, choice, comment, rating_feasibility=3)
         return user.organisation_id
 
     return call
@@ -105,7 +106,7 @@ def test_two_ticks_at_once_settle_a_due_vote_once(app, world):
     world.walker.vote(application, ["approve"] * 8)
     application.current_vote.deadline_at = datetime.now(UTC) - timedelta(minutes=1)
     db.session.commit()
-    outcomes = _run_together(app, [votes.close_due_votes for _ in range(4)])
+    outcomes = _run_together(app, [vote_jobs.close_due_votes for _ in range(4)])
     assert not [o for o in outcomes if o[0] == "error"], outcomes
     assert sum(o[1] for o in outcomes) == 1
     assert db.session.query(Event).filter_by(application_id=application.id, trigger="close_vote").count() == 1
@@ -122,10 +123,10 @@ def test_a_ballot_sent_again_is_stored_once(world):
     (last,) = [p for p in world.walker.partners if p.organisation_id not in voted]
     casts = lambda: db.session.query(Event).filter_by(application_id=application.id, kind="ballot_cast").count()  # noqa: E731
     before = casts()
-    first = votes.cast_ballot(application, last, "approve", None, rating_feasibility=3)
+    first = casting.cast_ballot(application, last, "approve", None, rating_feasibility=3)
     assert db.session.get(Application, application.id).state == "statement_pending"  # it closed the vote
-    again = votes.cast_ballot(application, last, "approve", None, rating_feasibility=3)
+    again = casting.cast_ballot(application, last, "approve", None, rating_feasibility=3)
     assert again.id == first.id and casts() == before + 1
     with pytest.raises(DomainError):
-        votes.cast_ballot(application, last, "approve", None, rating_feasibility=4)
+        casting.cast_ballot(application, last, "approve", None, rating_feasibility=4)
     assert casts() == before + 1

@@ -15,8 +15,10 @@ from workflow.extensions import db
 from workflow.formatting import local_datetime
 from workflow.models.types import utcnow
 from workflow.rules import deadlines
-from workflow.services import jobs, sessions, votes
+from workflow.services import jobs, sessions
 from workflow.services.lifecycle import fire
+from workflow.votes import casting, timing, to_session
+from workflow.votes import jobs as vote_jobs
 
 TITLE = 'Pflege & <Technik> "2027"'
 
@@ -58,7 +60,7 @@ def test_the_opening_mail_is_multipart_with_the_deadline_and_leads_to_the_vote_p
         application,
         "open_vote",
         world.user("coordinator"),
-        {"mode": "circulation", "deadline": votes.default_circulation_deadline(application.alliance)},
+        {"mode": "circulation", "deadline": timing.default_circulation_deadline(application.alliance)},
     )
     vote = application.current_vote
     deadline = local_datetime(vote.deadline_at)  # "10.12.2026, 23:59 Uhr": local time with the date
@@ -88,12 +90,12 @@ def test_the_opening_mail_is_multipart_with_the_deadline_and_leads_to_the_vote_p
 def test_a_reminder_names_the_deadline_and_carries_the_same_calendar_entry(world, smtp):
     application = world.application("partner_vote")
     vote = application.current_vote
-    votes.cast_ballot(application, world.user("partner-ihk"), "approve")
+    casting.cast_ballot(application, world.user("partner-ihk"), "approve")
     now = utcnow()
     vote.opened_at = now - timedelta(days=5)
     vote.deadline_at = now + timedelta(days=2, hours=12)  # the 3-day reminder is due
     db.session.commit()
-    assert votes.send_reminders() > 0
+    assert vote_jobs.send_reminders() > 0
     deadline = local_datetime(vote.deadline_at)
     (message,) = _vote_mails(smtp, world.user("partner-dgb").email, "Erinnerung")
     assert message["Subject"] == f"Erinnerung: Abstimmung „{application.title}“ endet am {deadline}"
@@ -115,7 +117,7 @@ def test_the_move_to_a_session_names_its_day_and_cancels_the_deadline_entry(worl
         deadlines.local_date(utcnow()) + timedelta(days=20), datetime.min.time(), tzinfo=deadlines.BERLIN
     ).replace(hour=10)
     session = sessions.schedule(world.user("coordinator"), starts, "IHK Lüneburg, Saal 1", "Anträge")
-    votes.object_to_circulation(application, world.user("partner-agv"), "Bitte im Lenkungskreis beraten.")
+    to_session.object_to_circulation(application, world.user("partner-agv"), "Bitte im Lenkungskreis beraten.")
     subject = (
         f"Umlaufverfahren beendet: {application.reference} kommt in die Sitzung am {local_datetime(starts)}"
     )

@@ -15,7 +15,7 @@ from tests.test_cockpit import _queries
 from workflow.extensions import db
 from workflow.formatting import local_datetime
 from workflow.models import Ballot, Objection, Recusal
-from workflow.services import votes
+from workflow.votes import casting
 
 REJECT_COMMENT = "Die Zielgruppe ist bereits gut versorgt."
 
@@ -79,7 +79,7 @@ def test_a_partner_reads_what_to_decide_in_order_and_no_salary_line(world, login
 
 def test_who_has_voted_shows_while_open_never_how(world, login):
     application = world.application("partner_vote")
-    votes.cast_ballot(application, world.user("partner-ihk"), "reject", REJECT_COMMENT, rating_feasibility=2)
+    casting.cast_ballot(application, world.user("partner-ihk"), "reject", REJECT_COMMENT, rating_feasibility=2)
     status, html = _page(login("partner-dgb"), application)
     text = text_of(html)
     assert status == 200
@@ -140,7 +140,7 @@ def test_a_refused_ballot_is_shown_on_the_page_in_german_and_keeps_what_was_ente
     )
     assert db.session.scalar(sa.select(sa.func.count(Ballot.id))) == 0
     # A ballot for another organisation is refused (403, in German); what the organisation cast stays.
-    votes.cast_ballot(application, world.user("partner-dgb"), "approve")
+    casting.cast_ballot(application, world.user("partner-dgb"), "approve")
     response = partner.post(
         f"/antraege/{application.id}/votum",
         data={

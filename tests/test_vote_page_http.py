@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from tests.conftest import text_of
 from workflow.extensions import db
 from workflow.models import Ballot
-from workflow.services import votes
+from workflow.votes import timing
 
 LINK = re.compile(r"Jetzt abstimmen: (\S+)")
 
@@ -34,7 +34,7 @@ def test_a_partner_follows_the_mail_to_the_vote_page_and_votes(
     application = world.application("long_form_submitted")
     coordinator = http("coordinator")
     act = f"/antraege/{application.id}/aktion/open_vote"
-    deadline = votes.default_circulation_deadline(application.alliance)
+    deadline = timing.default_circulation_deadline(application.alliance)
     opened = coordinator.post_form(
         act, {"mode": "circulation", "deadline": deadline.isoformat(), "session_id": "0"}
     )

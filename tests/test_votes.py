@@ -7,9 +7,9 @@ import pytest
 from workflow.extensions import db
 from workflow.models import Ballot, Event
 from workflow.rules.voting import tally
-from workflow.services import votes
 from workflow.services.errors import InvalidTransition, NotAllowed, RuleViolation
 from workflow.services.lifecycle import fire
+from workflow.votes import casting, queries
 
 
 @pytest.mark.parametrize(
@@ -43,13 +43,13 @@ def test_the_sponsors_own_partner_organisation_is_recused(world):
     assert district.id in vote.recused_ids
     assert len(vote.eligible_organisations()) == 13
     with pytest.raises(NotAllowed, match="befangen"):
-        votes.cast_ballot(application, world.user("partner-lk-lueneburg"), "approve")
+        casting.cast_ballot(application, world.user("partner-lk-lueneburg"), "approve")
 
 
 def test_one_ballot_per_organisation_the_last_counts_every_change_kept(world):
     application = world.application("partner_vote")
-    votes.cast_ballot(application, world.user("partner-ihk"), "approve")
-    votes.cast_ballot(application, world.user("partner-ihk-deputy"), "reject", "Zu teuer.")
+    casting.cast_ballot(application, world.user("partner-ihk"), "approve")
+    casting.cast_ballot(application, world.user("partner-ihk-deputy"), "reject", "Zu teuer.")
     ballots = db.session.query(Ballot).filter_by(vote_id=application.current_vote.id).all()
     assert len(ballots) == 1
     assert (ballots[0].choice, ballots[0].cast_by_id) == ("reject", world.user("partner-ihk-deputy").id)
@@ -77,7 +77,7 @@ def test_one_ballot_per_organisation_the_last_counts_every_change_kept(world):
 def test_bad_ballots_are_refused_and_nothing_is_stored(world, who, choice, comment, ratings, error):
     application = world.application("partner_vote")
     with pytest.raises(error):
-        votes.cast_ballot(application, world.user(who), choice, comment, **ratings)
+        casting.cast_ballot(application, world.user(who), choice, comment, **ratings)
     assert db.session.query(Ballot).count() == 0
 
 
@@ -87,27 +87,27 @@ def test_no_ballot_after_the_deadline(world):
     vote.deadline_at = vote.opened_at.replace(year=vote.opened_at.year - 1)
     db.session.commit()
     with pytest.raises(InvalidTransition, match="Frist"):
-        votes.cast_ballot(application, world.user("partner-dgb"), "approve")
+        casting.cast_ballot(application, world.user("partner-dgb"), "approve")
 
 
 def test_no_ballot_when_no_vote_is_open(world):
     application = world.application("long_form_submitted")
     with pytest.raises(InvalidTransition):
-        votes.cast_ballot(application, world.user("partner-dgb"), "approve")
+        casting.cast_ballot(application, world.user("partner-dgb"), "approve")
 
 
 def test_declared_conflict_recuses_and_voids_an_earlier_ballot(world):
     application = world.application("partner_vote")
     partner = world.user("partner-agv")
-    votes.cast_ballot(application, partner, "approve")
-    votes.declare_conflict(application, partner, "Mitglied des Projektbeirats.")
+    casting.cast_ballot(application, partner, "approve")
+    casting.declare_conflict(application, partner, "Mitglied des Projektbeirats.")
     vote = application.current_vote
     assert partner.organisation_id in vote.recused_ids
     assert vote.tally().cast == 0 and vote.tally().eligible == 13
     with pytest.raises(NotAllowed):
-        votes.cast_ballot(application, partner, "approve")
+        casting.cast_ballot(application, partner, "approve")
     with pytest.raises(RuleViolation):
-        votes.declare_conflict(application, world.user("partner-dgb"), "  ")
+        casting.declare_conflict(application, world.user("partner-dgb"), "  ")
 
 
 def test_the_vote_closes_by_itself_when_everyone_has_voted(world):
@@ -184,16 +184,16 @@ def test_a_revision_must_name_the_requested_changes(world):
 
 def test_secrecy_while_open(world):
     application = world.application("partner_vote")
-    votes.cast_ballot(application, world.user("partner-ihk"), "reject", "Nicht überzeugend.")
+    casting.cast_ballot(application, world.user("partner-ihk"), "reject", "Nicht überzeugend.")
     vote = application.current_vote
-    partner_view = votes.panel(vote, world.user("partner-dgb"))
-    coordinator_view = votes.panel(vote, world.user("coordinator"))
+    partner_view = queries.panel(vote, world.user("partner-dgb"))
+    coordinator_view = queries.panel(vote, world.user("coordinator"))
     assert partner_view["tally"] is None
     ihk = next(p for p in partner_view["partners"] if p["name"] == "IHK Lüneburg-Wolfsburg")
     assert ihk["voted"] is True and ihk["choice"] is None and ihk["comment"] is None
     assert coordinator_view["tally"]["reject"] == 1
     world.walker.vote(application, ["approve"] * 14)  # closes
-    closed_view = votes.panel(application.current_vote, world.user("partner-dgb"))
+    closed_view = queries.panel(application.current_vote, world.user("partner-dgb"))
     assert closed_view["tally"] is not None
 
 
@@ -209,7 +209,7 @@ def test_a_vote_keeps_the_rules_it_was_opened_under(world):
 
 def test_the_application_page_keeps_ballots_secret_while_open(world, login):
     application = world.application("partner_vote")
-    votes.cast_ballot(application, world.user("partner-ihk"), "reject", "Nicht überzeugend.")
+    casting.cast_ballot(application, world.user("partner-ihk"), "reject", "Nicht überzeugend.")
     for key in ("partner-dgb", "applicant-bildungswerk", "observer-nbank"):
         page = login(key).get(f"/antraege/{application.id}").text
         assert "Nicht überzeugend." not in page, key
@@ -220,10 +220,10 @@ def test_sponsors_and_observers_see_the_counts_not_the_ballots_after_closing(wor
     application = world.application("partner_vote")
     world.walker.vote(application, ["reject"] + ["approve"] * 13)
     vote = application.current_vote
-    sponsor_view = votes.panel(vote, world.user("applicant-bildungswerk"))
+    sponsor_view = queries.panel(vote, world.user("applicant-bildungswerk"))
     assert sponsor_view["tally"]["approve"] == 13
     assert all(p["choice"] is None and p["comment"] is None for p in sponsor_view["partners"])
-    partner_view = votes.panel(vote, world.user("partner-dgb"))
+    partner_view = queries.panel(vote, world.user("partner-dgb"))
     assert any(p["comment"] == "Die Zielgruppe ist bereits gut versorgt." for p in partner_view["partners"])
 
 
@@ -238,5 +238,5 @@ def test_a_recusal_of_the_last_partner_missing_closes_the_vote(world):
         and application.current_vote.ballot_of(p.organisation_id) is None
     )
     assert application.state == "partner_vote"
-    votes.declare_conflict(application, missing, "Beratend am Projekt beteiligt.")
+    casting.declare_conflict(application, missing, "Beratend am Projekt beteiligt.")
     assert application.state == "statement_pending"

@@ -13,9 +13,10 @@ import pytest
 from workflow.extensions import db
 from workflow.models import WebhookDelivery
 from workflow.models.types import utcnow
-from workflow.services import votes, webhooks
+from workflow.services import webhooks
 from workflow.services.errors import NotAllowed, RuleViolation
 from workflow.services.lifecycle import fire, history
+from workflow.votes import casting
 
 SECRET = "geheimnis-fuer-tests-0123456789"
 
@@ -216,7 +217,7 @@ def test_ballots_reach_receivers_without_their_content(app, world, receiver):
         secret=SECRET,
     )
     application = world.application("partner_vote")
-    votes.cast_ballot(application, world.user("partner-dgb"), "reject", "Geheim bleibt geheim.")
+    casting.cast_ballot(application, world.user("partner-dgb"), "reject", "Geheim bleibt geheim.")
     _tick(app)
     (body,) = receiver.bodies()
     assert body["event"]["data"] == {

@@ -17,8 +17,8 @@ from workflow.models import (
     User,
 )
 from workflow.passwords import hash_password
-from workflow.services import votes
 from workflow.services.lifecycle import create_application, fire
+from workflow.votes import casting, timing, to_session
 
 # The documented demo login (README), never a production password.
 DEMO_PASSWORD = "Antragsweg-Demo1"  # noqa: S105  # nosec B105
@@ -233,7 +233,7 @@ class Walker:
                 coordinator,
                 {
                     "mode": "circulation",
-                    "deadline": votes.default_circulation_deadline(applicant.organisation.alliance),
+                    "deadline": timing.default_circulation_deadline(applicant.organisation.alliance),
                     "session_id": None,
                 },
             ),
@@ -286,7 +286,7 @@ class Walker:
         voters = [p for p in self.partners if p.organisation_id in eligible]
         for partner, choice in zip(voters, choices, strict=False):
             comment = "Die Zielgruppe ist bereits gut versorgt." if choice == "reject" else "Gut begründet."
-            votes.cast_ballot(application, partner, choice, comment, **RATINGS)
+            casting.cast_ballot(application, partner, choice, comment, **RATINGS)
 
     def walk_to(self, application: Application, target: str, applicant: User) -> Application:
         approve = target != "not_endorsed"
@@ -509,7 +509,7 @@ def _seed_sessions(people: dict[str, User], walker: Walker) -> list[Application]
     objected = new_application(sponsor, "Quereinstieg Kita Heidekreis", number=2)
     walker.walk_to(objected, "partner_vote", sponsor)
     walker.vote(objected, ["approve", "reject", "approve"])
-    votes.object_to_circulation(
+    to_session.object_to_circulation(
         objected,
         people["partner-dgb"],
         "Die Abgrenzung zu den Angeboten des Jobcenters sollte im Lenkungskreis beraten werden.",

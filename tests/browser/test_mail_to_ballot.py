@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from tests.test_vote_page_http import LINK, _vote_mail
 from workflow.extensions import db
 from workflow.models import Ballot
-from workflow.services import votes
+from workflow.votes import timing
 
 PHONE = {"width": 390, "height": 844}
 
@@ -30,7 +30,7 @@ def _sign_in_mail(live_smtp, address: str, timeout: float = 20.0):
 
 
 def _open_vote(world, http, application) -> None:
-    deadline = votes.default_circulation_deadline(application.alliance)
+    deadline = timing.default_circulation_deadline(application.alliance)
     opened = http("coordinator").post_form(
         f"/antraege/{application.id}/aktion/open_vote",
         {"mode": "circulation", "deadline": deadline.isoformat(), "session_id": "0"},

@@ -37,12 +37,12 @@ from workflow.services import (
     sessions,
     sketches,
     statements,
-    votes,
 )
 from workflow.services import lifecycle as lifecycle_service
 from workflow.services.documents import DOCX, PDF, XLSX
 from workflow.services.errors import NotAllowed
 from workflow.services.nbank import DOCUMENT_KINDS as NBANK_DOCUMENT_KINDS
+from workflow.votes import casting, timing, to_session
 
 APP = f"/applications/<{ID}:application_id>"
 RENAME = {"funding_object_id": "funding_object"}
@@ -269,9 +269,9 @@ def _transition_form(application: Application, trigger: str, body: dict, files=N
     """The trigger's form (the views' form), filled and validated; a 422 if it refuses."""
     kwargs = {}
     if trigger == "open_vote":
-        kwargs["sessions"] = votes.session_choices(application.alliance_id)
+        kwargs["sessions"] = timing.session_choices(application.alliance_id)
         if body.get("mode") == "circulation" and not body.get("deadline"):
-            body = {**body, "deadline": votes.default_circulation_deadline(application.alliance).isoformat()}
+            body = {**body, "deadline": timing.default_circulation_deadline(application.alliance).isoformat()}
     return validated_form(FORMS[trigger], body, files=files, **kwargs)
 
 
@@ -605,7 +605,7 @@ def put_ballot(application_id: int, load_body):
     application = _visible(application_id)
     vote = _vote_of(application)
     form = validated_form(BallotForm, load_body())
-    votes.cast_ballot(application, user, form.choice.data, form.comment.data, **form.ratings())
+    casting.cast_ballot(application, user, form.choice.data, form.comment.data, **form.ratings())
     return jsonify(serializers.vote(vote, user))
 
 
@@ -624,7 +624,7 @@ def declare_conflict(application_id: int, load_body):
     application = _visible(application_id)
     vote = _vote_of(application)
     form = validated_form(ConflictForm, load_body())
-    votes.declare_conflict(application, user, form.reason.data)
+    casting.declare_conflict(application, user, form.reason.data)
     response = jsonify(serializers.vote(vote, user))
     response.status_code = 201
     return response
@@ -646,7 +646,7 @@ def object_to_circulation(application_id: int, load_body):
     application = _visible(application_id)
     vote = _vote_of(application)
     form = validated_form(ObjectionForm, load_body())
-    votes.object_to_circulation(application, user, form.reason.data)
+    to_session.object_to_circulation(application, user, form.reason.data)
     response = jsonify(serializers.vote(vote, user))
     response.status_code = 201
     return response

@@ -11,8 +11,9 @@ from workflow.models import Application, CommitteeSession, Document, Event, Fund
 from workflow.models.event import BALLOT_CAST
 from workflow.models.long_form import SECTIONS
 from workflow.rules.voting import CRITERIA
-from workflow.services import access, deadlines, documents, long_forms, sessions, sketches, votes
+from workflow.services import access, deadlines, documents, long_forms, sessions, sketches
 from workflow.services import lifecycle as lifecycle_service
+from workflow.votes import queries, timing
 
 EVENT_LABELS = {
     "created": "Beratung angefragt (Antrag angelegt)",
@@ -226,7 +227,7 @@ def session(item: CommitteeSession, user: User) -> dict:
                 "reference": application.reference,
                 "title": application.title,
                 "state": application.state,
-                "vote_status": votes.status(current_vote) if current_vote is not None else None,
+                "vote_status": timing.status(current_vote) if current_vote is not None else None,
                 "url": url_for("api.get_application", application_id=application.id),
             }
         )
@@ -290,7 +291,7 @@ def event(item: Event, user: User, votes_by_id: dict[int, Vote]) -> dict:
     data = dict(item.data or {})
     if item.kind == BALLOT_CAST:
         vote = votes_by_id.get(data.get("vote_id"))
-        if vote is None or not votes.can_see_choices(user, vote):
+        if vote is None or not queries.sees_how_partners_voted(user, vote):
             for key in SECRET_BALLOT_KEYS:
                 data.pop(key, None)
     label = TRIGGERS_BY_NAME[item.trigger].label if item.trigger else EVENT_LABELS.get(item.kind, item.kind)
@@ -385,8 +386,8 @@ def _plain(value):
 
 
 def vote(item: Vote, user: User) -> dict:
-    """The vote as the caller may see it (votes.panel: secrecy while open), with codes beside labels."""
-    panel = _plain(votes.panel(item, user))
+    """The vote as the caller may see it (queries.panel: secrecy while open), with codes beside labels."""
+    panel = _plain(queries.panel(item, user))
     own = panel.get("own_ballot")
     if own:
         own.update({k: int(own[k]) if own.get(k) else None for k in CRITERIA})

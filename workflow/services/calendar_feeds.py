@@ -147,7 +147,7 @@ def ics(user: User, now: datetime | None = None) -> bytes:
 
 def calendar_file(entries: list[dict], name: str, now: datetime | None = None) -> bytes:
     """An iCalendar file (METHOD:PUBLISH) of `entries` (see `source`): the feed, and the calendar
-    event a mail carries (services/vote_mails.py)."""
+    event a mail carries (workflow/votes/mails.py)."""
     now = now or utcnow()
     calendar = Calendar()
     calendar.add("prodid", PRODID)

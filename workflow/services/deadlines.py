@@ -111,7 +111,7 @@ KINDS_OF_ROLE = {
 _BY_START = {k.start_trigger: k for k in KINDS}
 _TRIGGERS = tuple({t for k in KINDS for t in (k.start_trigger, *k.end_triggers)})
 # A circulation that becomes an item of a committee session (an objection, no quorum at the
-# deadline) has no circulation deadline any more: the session decides (votes.move_to_session).
+# deadline) has no circulation deadline any more: the session decides (votes/to_session.move_to_session).
 MOVED_TO_SESSION = "moved_to_session"
 
 
@@ -226,7 +226,7 @@ def _recorder(kind: Kind):
 
 effect(ASSESSMENT.start_trigger)(_recorder(ASSESSMENT))
 effect(STATEMENT.start_trigger)(_recorder(STATEMENT))
-# The circulation deadline is chosen when the vote opens and recorded by votes.py (`deadline`).
+# The circulation deadline is chosen when the vote opens and recorded by votes/opening.py (`deadline`).
 
 
 # -- reading deadlines back from the events --------------------------------------------------------

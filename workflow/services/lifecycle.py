@@ -134,38 +134,49 @@ def fire(application: Application, trigger_name: str, actor: User | None, data: 
     (409) when the trigger does not apply in the current state, RuleViolation (422) when a guard
     refuses the data. Nothing is changed when it raises.
     """
-    data = dict(data or {})
-    # Lock the row and read the state as it is now, so that two requests cannot both fire from the
-    # same state.
     try:
-        if trigger_name in AGENDA_TRIGGERS:
-            lock_agenda(application.alliance_id)
-        lock(application)
-        trigger = ensure_may_fire(application, trigger_name, actor)
-        from_state = application.state
-        candidates = transitions_of(trigger.name, from_state)
-        if not MACHINE.events[trigger.name].trigger(application, data=data):
-            messages = _refusals(application, candidates, data)
-            raise RuleViolation(" ".join(messages), messages=messages)
-        recorded = {k: v for k, v in data.items() if k in trigger.records}
-        for fn in _EFFECTS[trigger.name]:
-            recorded |= fn(application, actor, data) or {}
-        event = Event(
-            alliance_id=application.alliance_id,
-            application_id=application.id,
-            actor_id=actor.id if actor else None,
-            kind=TRANSITION,
-            trigger=trigger.name,
-            from_state=from_state,
-            to_state=application.state,
-            data=jsonable(recorded),
-        )
-        db.session.add(event)
-        notifications.state_changed(application, trigger.name, actor)
+        event = transition(application, trigger_name, actor, data)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    return event
+
+
+def transition(
+    application: Application, trigger_name: str, actor: User | None, data: dict | None = None
+) -> Event:
+    """`fire` inside the caller's transaction, which commits (or rolls back) it with its own work:
+    a closing that follows from a ballot is committed with the ballot. Raises as `fire` does,
+    leaving the rollback to the caller."""
+    data = dict(data or {})
+    # Lock the row and read the state as it is now, so that two requests cannot both fire from the
+    # same state.
+    if trigger_name in AGENDA_TRIGGERS:
+        lock_agenda(application.alliance_id)
+    lock(application)
+    trigger = ensure_may_fire(application, trigger_name, actor)
+    from_state = application.state
+    candidates = transitions_of(trigger.name, from_state)
+    if not MACHINE.events[trigger.name].trigger(application, data=data):
+        messages = _refusals(application, candidates, data)
+        raise RuleViolation(" ".join(messages), messages=messages)
+    recorded = {k: v for k, v in data.items() if k in trigger.records}
+    for fn in _EFFECTS[trigger.name]:
+        recorded |= fn(application, actor, data) or {}
+    event = Event(
+        alliance_id=application.alliance_id,
+        application_id=application.id,
+        actor_id=actor.id if actor else None,
+        kind=TRANSITION,
+        trigger=trigger.name,
+        from_state=from_state,
+        to_state=application.state,
+        data=jsonable(recorded),
+    )
+    db.session.add(event)
+    notifications.state_changed(application, trigger.name, actor)
+    db.session.flush()
     return event
 
 

@@ -4,7 +4,7 @@
   resubmitted), `procedure.revision_reminder_days` after the request;
 - each coordinator's daily digest of what is overdue and what falls due in the next seven days.
 
-(Reminders to partners who have not voted belong to the vote: services/votes.py.)
+(Reminders to partners who have not voted belong to the vote: workflow/votes/jobs.py.)
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Committee sessions: the coordination schedules them (date, place or link, agenda), moves or
 cancels them before they take place, records one that took place without being planned here
-("entered afterwards") and keeps their minutes; votes are put on their agenda (see votes.py for
+("entered afterwards") and keeps their minutes; votes are put on their agenda (see workflow/votes/ for
 what happens to a vote there). Every change is an event of the alliance; a change that moves an
 agenda item is also an event of its application. The committee's members (partners) and the
 coordination find each session in their calendar feed (one entry per session, stable UID, its
@@ -19,9 +19,10 @@ from workflow.lifecycle import COORDINATOR, PARTNER
 from workflow.models import Alliance, Application, CommitteeSession, Event, Organisation, User, Vote
 from workflow.models.types import utcnow
 from workflow.rules import deadlines, voting
-from workflow.services import calendar_feeds, notifications, votes
+from workflow.services import calendar_feeds, notifications
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
 from workflow.services.lifecycle import jsonable, lock, lock_agenda
+from workflow.votes import timing, to_session
 
 SESSION_SCHEDULED, SESSION_MINUTES = "session_scheduled", "session_minutes"
 SESSION_MOVED, SESSION_CANCELLED, SESSION_ENTERED = "session_moved", "session_cancelled", "session_entered"
@@ -116,8 +117,8 @@ def schedule(coordinator: User, starts_at: datetime, place: str, agenda: str) ->
     )
     db.session.add(session)
     db.session.flush()
-    upcoming = votes.upcoming_sessions(coordinator.alliance_id)
-    attached = votes.attach_waiting_votes(session) if upcoming and upcoming[0].id == session.id else 0
+    upcoming = timing.upcoming_sessions(coordinator.alliance_id)
+    attached = to_session.attach_waiting_votes(session) if upcoming and upcoming[0].id == session.id else 0
     _event(
         session,
         coordinator,
@@ -192,8 +193,8 @@ def _item_event(application: Application, actor: User, reason: str, target: Comm
             alliance_id=application.alliance_id,
             application_id=application.id,
             actor_id=actor.id,
-            kind=votes.MOVED_TO_SESSION,
-            data=jsonable({"vote_id": vote.id, "reason": reason, "session": votes.session_text(target)}),
+            kind=to_session.MOVED_TO_SESSION,
+            data=jsonable({"vote_id": vote.id, "reason": reason, "session": timing.session_text(target)}),
         )
     )
 
@@ -270,7 +271,7 @@ def reschedule(
         subject,
         news,
         f"\n\nTagesordnung:\n{agenda or '—'}{_item_lines(items)}",
-        lambda a: f"Ihr Antrag „{a.title}“ ({a.reference}) wird {votes.session_text(session)} beraten.",
+        lambda a: f"Ihr Antrag „{a.title}“ ({a.reference}) wird {timing.session_text(session)} beraten.",
     )
     db.session.commit()
     return True
@@ -290,7 +291,7 @@ def cancel(session: CommitteeSession, coordinator: User, reason: str) -> int:
     session.cancel_reason = reason
     session.sequence += 1
     db.session.flush()
-    upcoming = votes.upcoming_sessions(session.alliance_id)
+    upcoming = timing.upcoming_sessions(session.alliance_id)
     target = upcoming[0] if upcoming else None
     for application in items:
         vote = application.current_vote
@@ -305,7 +306,7 @@ def cancel(session: CommitteeSession, coordinator: User, reason: str) -> int:
     )
     news = f"Die Sitzung am {local_datetime(session.starts_at)} ({session.place}) ist abgesagt: {reason}"
     moved_items = (
-        f"\n\nDie Anträge auf ihrer Tagesordnung werden {votes.session_text(target)} beraten:"
+        f"\n\nDie Anträge auf ihrer Tagesordnung werden {timing.session_text(target)} beraten:"
         f"{_item_lines(items)}"
         if items
         else ""
@@ -317,7 +318,7 @@ def cancel(session: CommitteeSession, coordinator: User, reason: str) -> int:
         f"Sitzung am {local_datetime(session.starts_at)} abgesagt",
         news,
         moved_items,
-        lambda a: f"Ihr Antrag „{a.title}“ ({a.reference}) wird {votes.session_text(target)} beraten.",
+        lambda a: f"Ihr Antrag „{a.title}“ ({a.reference}) wird {timing.session_text(target)} beraten.",
     )
     db.session.commit()
     return len(items)
@@ -349,7 +350,7 @@ def attachable_votes(alliance_id: int, day, exclude_session_id: int | None = Non
         if vote is None or not vote.is_open or deadlines.local_date(vote.opened_at) > day:
             continue
         if vote.mode == voting.CIRCULATION:
-            usable = votes.status(vote) != "closed"  # past its deadline with quorum: it decides itself
+            usable = timing.status(vote) != "closed"  # past its deadline with quorum: it decides itself
         else:
             held = vote.session
             usable = held is None or held.id == exclude_session_id or not has_taken_place(held, now)
@@ -420,7 +421,7 @@ def enter_past(
             + notifications.sponsors(application),
             f"{application.reference}: in der Sitzung am {local_datetime(starts_at)} beraten",
             f"Über „{application.title}“ ({application.reference}) hat das Gremium "
-            f"„{application.alliance.committee_name}“ {votes.session_text(session)} beraten. Die Netzwerkkoordination hat die Sitzung "
+            f"„{application.alliance.committee_name}“ {timing.session_text(session)} beraten. Die Netzwerkkoordination hat die Sitzung "
             "nachgetragen und erfasst ihr Ergebnis."
             + (" Das Umlaufverfahren ist damit beendet." if was_circulation else ""),
             application,

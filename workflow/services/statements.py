@@ -25,7 +25,7 @@ from workflow.services import documents, notifications, pdf, signing, storage
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
 from workflow.services.lifecycle import effect, jsonable
 from workflow.services.storage import StoredFileChanged  # noqa: F401 - the error's old home
-from workflow.services.votes import statement_decisions
+from workflow.votes.closing import statement_decisions
 
 RECORD_FORMAT = "antragsweg-stellungnahme/1"
 RECORD_NAME = "entscheidungsdatensatz.json"

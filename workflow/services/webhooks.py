@@ -32,9 +32,11 @@ from workflow.models import Application, Event, Organisation, User, WebhookDeliv
 from workflow.models.event import BALLOT_CAST, RECUSAL, TRANSITION
 from workflow.models.types import utcnow
 from workflow.models.webhook import DELIVERED, FAILED, PENDING, RECEIVER_KINDS, TEAMS
-from workflow.services import notifications, vote_mails
+from workflow.services import notifications
 from workflow.services.errors import NotAllowed, NotFound, RuleViolation
 from workflow.services.jobs import periodic
+from workflow.votes import mails as vote_mails
+from workflow.votes.queries import ballot_as_seen
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +177,8 @@ def deliveries_of(receiver: WebhookReceiver, limit: int = 50) -> list[WebhookDel
 def _public_data(event: Event) -> dict:
     """What an event records, less what must stay secret: never how a partner voted."""
     data = dict(event.data or {})
+    if event.kind == BALLOT_CAST:  # a receiver is nobody in particular: who voted, never how
+        data = ballot_as_seen(None, None, data)
     if event.kind in (BALLOT_CAST, RECUSAL):
         organisation = db.session.get(Organisation, data.get("organisation_id") or 0)
         return {

@@ -58,17 +58,17 @@ def register_blueprints(app: Flask) -> None:
         signing,
         sketches,
         statements,
-        vote_page,
         webhooks,
     )
     from workflow.views import accounts as registration
+    from workflow.votes import views as votes  # also the vote's forms on the two blueprints above
 
     for module in (
         assets,
         auth,
         registration,  # stage 1: registration, confirmation, invitations, password reset
         applications,
-        vote_page,  # the vote page (its forms post to the applications' operations)
+        votes,  # the vote page
         sketches,
         assessment,
         notifications,

@@ -1,4 +1,5 @@
-"""The applications: lists, the application page, editing, the lifecycle actions, ballots."""
+"""The applications: lists, the application page, editing, the lifecycle actions (the vote's
+section and forms: workflow/votes/views.py)."""
 
 from __future__ import annotations
 
@@ -9,44 +10,25 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
 from forms.application import ApplicationForm
-from forms.ballot import BallotForm, ConflictForm, ObjectionForm
 from forms.transitions import FORMS
 from workflow.extensions import db
 from workflow.lifecycle import STATES, STATES_BY_NAME
 from workflow.models import Application, FundingObject, Organisation, Vote
 from workflow.models.organisation import partners_of
-from workflow.rules.voting import CRITERIA
-from workflow.services import access, applications, revisions, votes
+from workflow.services import access, applications, revisions
 from workflow.services import lifecycle as lifecycle_service
-from workflow.services import vote_page as vote_page_service
 from workflow.services.errors import RuleViolation
-from workflow.views import navigation, vote_page
+from workflow.views import navigation
 from workflow.views.lookup import visible_application
 from workflow.views.presenters import organisations_named, timeline
-from workflow.views.sections import render_data, section
+from workflow.views.sections import render_data
+from workflow.votes import closing, timing
 
 bp = Blueprint("applications", __name__)
 
 navigation.register(_l("Anträge"), "applications.index", ("coordinator", "partner", "observer"), order=10)
 navigation.register(_l("Meine Anträge"), "applications.index", ("applicant",), order=10)
 navigation.register(_l("Beratung anfragen"), "applications.new", ("applicant",), order=20)
-
-
-@section("vote", "applications/_vote.html", order=50, title=_l("Votum der Bündnispartner"), anchor="votum")
-def _vote_section(application: Application, user) -> dict | None:
-    vote = application.current_vote
-    if vote is None:
-        return None
-    panel = votes.panel(vote, user)
-    ballot_data = (panel.get("own_ballot") or {}) | {"organisation_id": panel["own_organisation_id"]}
-    return {
-        "panel": panel,
-        "ballot_form": BallotForm(prefix="ballot", data=ballot_data),
-        "conflict_form": ConflictForm(prefix="conflict"),
-        "objection_form": ObjectionForm(prefix="objection"),
-        "criteria": CRITERIA,
-        "links_vote_page": vote_page_service.may_open(user, application),
-    }
 
 
 # What the application page's sections read, loaded with the application in one round trip (the
@@ -120,8 +102,6 @@ def show(application_id: int):
 def _render_show(application: Application, status: int = 200, **form_overrides):
     """The application page; `form_overrides` replace a section's form (a refused submission
     shown again with its errors), e.g. ballot_form=form."""
-    vote = application.current_vote
-    show_choices = vote is None or votes.can_see_choices(current_user, vote)
     events = lifecycle_service.history(application)  # read first: the sections find it
     # The timeline names partners (ballots, recusals, session records): read with the vote panel's.
     organisations = {o.id: o for o in partners_of(application.alliance_id)}
@@ -144,7 +124,7 @@ def _render_show(application: Application, status: int = 200, **form_overrides):
         may_edit=access.may_edit(current_user, application),
         sections=sections,
         revision=revisions.open_request(application, current_user),
-        timeline=timeline(application, events, organisations, show_choices),
+        timeline=timeline(application, events, organisations, current_user),
     ), status
 
 
@@ -184,12 +164,12 @@ def act(application_id: int, trigger: str):
     notes = None
     if trigger == "open_vote":
         form = FORMS[trigger](
-            sessions=votes.session_choices(application.alliance_id, application),
+            sessions=timing.session_choices(application.alliance_id, application),
             committee=application.alliance.committee_name,
         )
         if request.method == "GET":  # the rules' deadline, prefilled and editable
-            form.deadline.data = votes.default_circulation_deadline(application.alliance)
-        notes = votes.open_vote_notes(
+            form.deadline.data = timing.default_circulation_deadline(application.alliance)
+        notes = timing.open_vote_notes(
             application, form.mode.data, form.deadline.data, form.session_id.data or None
         )
     else:
@@ -207,59 +187,12 @@ def act(application_id: int, trigger: str):
     elif form.errors:
         status = 422
     # Closing freezes the tally: the coordinator sees it, and the outcome, before confirming.
-    closing = votes.closing_preview(application) if trigger == "close_vote" else None
+    preview = closing.closing_preview(application) if trigger == "close_vote" else None
     return render_template(
         "applications/act.html",
         application=application,
         trigger=definition,
         form=form,
         notes=notes,
-        closing=closing,
+        closing=preview,
     ), status
-
-
-@bp.post("/antraege/<int:application_id>/votum")
-@login_required
-def cast_ballot(application_id: int):
-    application = visible_application(application_id)
-    form = BallotForm(prefix="ballot")
-    if form.validate_on_submit():
-        try:
-            votes.cast_ballot(
-                application,
-                current_user,
-                form.choice.data,
-                form.comment.data,
-                organisation_id=form.organisation_id.data,
-                **form.ratings(),
-            )
-        except RuleViolation as refusal:
-            form.form_errors.extend(refusal.messages)
-        else:
-            flash("Ihr Votum ist gespeichert. Sie können es bis zum Ende der Frist ändern.", "success")
-            if vote_page.from_here():
-                return vote_page.back_here(application)
-            return redirect(url_for(".show", application_id=application.id) + "#votum", 303)
-    if vote_page.from_here():
-        return vote_page.render(application, ballot_form=form, status=422)
-    return _render_show(application, ballot_form=form, status=422)
-
-
-@bp.post("/antraege/<int:application_id>/befangenheit")
-@login_required
-def declare_conflict(application_id: int):
-    application = visible_application(application_id)
-    form = ConflictForm(prefix="conflict")
-    if form.validate_on_submit():
-        try:
-            votes.declare_conflict(application, current_user, form.reason.data)
-        except RuleViolation as refusal:
-            form.form_errors.extend(refusal.messages)
-        else:
-            flash("Ihre Befangenheit ist vermerkt; Ihre Organisation stimmt nicht ab.", "success")
-            if vote_page.from_here():
-                return vote_page.back_here(application)
-            return redirect(url_for(".show", application_id=application.id) + "#votum", 303)
-    if vote_page.from_here():
-        return vote_page.render(application, conflict_form=form, status=422)
-    return _render_show(application, conflict_form=form, status=422)

@@ -14,6 +14,8 @@ from workflow.models.event import BALLOT_CAST, CREATED, RECUSAL
 from workflow.models.statement import DECISIONS
 from workflow.models.vote import OUTCOME_LABELS
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, MODE_LABELS
+from workflow.votes.queries import ballot_as_seen
+from workflow.votes.to_session import REASON_LABELS
 
 # Labels of recorded values that are not fields of a trigger's form.
 EXTRA_LABELS = {
@@ -126,8 +128,6 @@ def _vote_and_long_form_event(kind: str, data: dict, organisations: dict) -> tup
             "reason": data.get("reason")
         }
     if kind == "moved_to_session":
-        from workflow.services.votes import REASON_LABELS
-
         return "Abstimmung in die Sitzung verlegt", {
             "reason": REASON_LABELS.get(data.get("reason"), data.get("reason")),
             "session": data.get("session"),
@@ -162,9 +162,11 @@ def timeline(
     application: Application,
     events: list[Event],
     organisations: dict[int, Organisation],
-    show_choices: bool,
+    user: User,
 ) -> list[dict]:
-    """One entry per event, oldest first. Ballot contents only where the viewer may see them."""
+    """One entry per event, oldest first. Of a ballot, what `user` may see of it in its own vote
+    (votes/queries.ballot_as_seen)."""
+    votes_by_id = {v.id: v for v in application.votes}
     entries = []
     for event in events:
         actor: User | None = event.actor
@@ -199,8 +201,7 @@ def timeline(
                 "Votum abgegeben für %(organisation)s",
                 organisation=org.name if org else gettext("eine Partnerorganisation"),
             )
-            if not show_choices:
-                data = {}
+            data = ballot_as_seen(user, votes_by_id.get(data.get("vote_id")), data)
             data.pop("organisation_id", None)
             data.pop("vote_id", None)
             if data.pop("session_id", None):

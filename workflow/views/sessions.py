@@ -1,5 +1,5 @@
-"""Committee sessions (plan, agenda, minutes, recording an agenda item's ballots) and the partners'
-objection to a circulation."""
+"""Committee sessions: plan, agenda, minutes (recording an agenda item's ballots and the partners'
+objection to a circulation: workflow/votes/views.py)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from forms.ballot import ObjectionForm
-from forms.sessions import CancelSessionForm, MinutesForm, PastSessionForm, SessionForm, record_form
+from forms.sessions import CancelSessionForm, MinutesForm, PastSessionForm, SessionForm
 from workflow.downloads import send_pdf
 from workflow.rules.deadlines import BERLIN
-from workflow.services import access, session_papers, sessions, votes
+from workflow.services import access, session_papers, sessions
 from workflow.services.errors import RuleViolation
-from workflow.views import navigation, vote_page
-from workflow.views.lookup import visible_application
+from workflow.views import navigation
+from workflow.votes import timing
 
 bp = Blueprint("sessions", __name__)
 
@@ -168,7 +167,7 @@ def _render_show(session, minutes_form=None, cancel_form=None, status: int = 200
             {
                 "application": application,
                 "visible": access.can_view(current_user, application),
-                "status": votes.STATUS_LABELS[votes.status(vote)] if vote else "",
+                "status": timing.STATUS_LABELS[timing.status(vote)] if vote else "",
                 "outcome": vote.outcome_label if vote else None,
                 "may_record": current_user.is_coordinator
                 and vote is not None
@@ -234,75 +233,3 @@ def minutes(session_id: int):
         flash("Das Protokoll ist gespeichert.", "success")
         return redirect(url_for(".show", session_id=session.id), 303)
     return _render_show(session, minutes_form=form, status=422)
-
-
-@bp.route("/sitzungen/<int:session_id>/antraege/<int:application_id>", methods=["GET", "POST"])
-@login_required
-def record(session_id: int, application_id: int):
-    session = _session(session_id)
-    application = visible_application(application_id)
-    if not current_user.is_coordinator:
-        abort(403)
-    vote = application.current_vote
-    if vote is None or vote.session_id != session.id:
-        abort(404)
-    organisations = vote.eligible_organisations()
-    form_class = record_form(organisations)
-    existing = {b.organisation_id: b for b in vote.ballots}
-    attendance = {a.organisation_id: a.present for a in session.attendance}
-    data = {}
-    for org in organisations:
-        ballot = existing.get(org.id)
-        data[f"p{org.id}_attendance"] = "present" if attendance.get(org.id) else "absent"
-        if ballot is not None:
-            data[f"p{org.id}_choice"] = ballot.choice
-            data[f"p{org.id}_comment"] = ballot.comment or ""
-            for name, value in ballot.ratings().items():
-                data[f"p{org.id}_{name}"] = str(value) if value else ""
-    form = form_class(data=data)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            votes.record_session_item(
-                application, current_user, session, form.entries(), close=form.close.data
-            )
-        except RuleViolation as refusal:
-            form.form_errors.extend(refusal.messages)
-            status = 422
-        else:
-            flash("Das Ergebnis der Sitzung ist erfasst.", "success")
-            return redirect(url_for(".show", session_id=session.id), 303)
-    elif form.errors:
-        status = 422
-    return render_template(
-        "sessions/record.html",
-        session=session,
-        application=application,
-        form=form,
-        earlier={org.name: existing[org.id].choice_label for org in organisations if org.id in existing},
-    ), status
-
-
-@bp.post("/antraege/<int:application_id>/widerspruch")
-@login_required
-def object_to_circulation(application_id: int):
-    from workflow.views.applications import _render_show
-
-    application = visible_application(application_id)
-    form = ObjectionForm(prefix="objection")
-    if form.validate_on_submit():
-        try:
-            votes.object_to_circulation(application, current_user, form.reason.data)
-        except RuleViolation as refusal:
-            form.form_errors.extend(refusal.messages)
-        else:
-            flash(
-                "Ihr Widerspruch ist vermerkt: Über den Antrag wird in der nächsten Sitzung abgestimmt.",
-                "success",
-            )
-            if vote_page.from_here():
-                return vote_page.back_here(application)
-            return redirect(url_for("applications.show", application_id=application.id) + "#votum", 303)
-    if vote_page.from_here():
-        return vote_page.render(application, objection_form=form, status=422)
-    return _render_show(application, objection_form=form, status=422)

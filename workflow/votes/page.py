@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from workflow.formatting import local_datetime, percent
+from workflow.formatting import percent
 from workflow.lifecycle import COORDINATOR, PARTNER
 from workflow.models import DOCUMENT_KINDS, Application, Document, User
 from workflow.models.event import BALLOT_CAST, RECUSAL
 from workflow.models.long_form import COST_CATEGORIES, FINANCING_SOURCES
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA
-from workflow.services import access, assessment, votes
+from workflow.services import access, assessment
 from workflow.services import lifecycle as lifecycle_service
-
-NOT_CAST = "noch nicht abgegeben"
+from workflow.votes import queries
 
 
 def may_open(user: User, application: Application) -> bool:
@@ -137,23 +136,19 @@ def _own_history(application: Application, vote, organisation_id: int | None) ->
     return entries
 
 
-def _ballot_state(panel: dict, vote, ballot) -> dict:
+def _ballot_state(own: queries.OwnBallot) -> dict:
     """Either "noch nicht abgegeben" or "abgegeben am …, Sie können es bis … ändern"."""
-    if ballot is None or ballot.cast_at is None:
-        return {"cast": False, "text": NOT_CAST}
-    text = f"abgegeben am {local_datetime(ballot.cast_at)}"
-    if panel["may_vote"] and vote.deadline_at is not None:
-        text += f", Sie können es bis {local_datetime(vote.deadline_at)} ändern"
-    return {"cast": True, "text": text, "cast_at": ballot.cast_at}
+    if not own.cast:
+        return {"cast": False, "text": own.state}
+    return {"cast": True, "text": own.state, "cast_at": own.cast_at}
 
 
 def read(application: Application, user: User) -> dict:
     """The vote page's data for `user` (see may_open)."""
     lifecycle_service.history(application)  # read first, once: the deadlines and the letter find it
     vote = application.current_vote
-    panel = votes.panel(vote, user)
+    seen = queries.vote_as_seen_by(user, vote)
     own_org = user.organisation_id if user.role == PARTNER else None
-    ballot = vote.ballot_of(own_org) if own_org is not None else None
     return {
         "facts": {
             "title": application.title,
@@ -168,7 +163,7 @@ def read(application: Application, user: User) -> dict:
         "plans": _plans(application),
         "assessment": _assessment(application),
         "documents": _documents(application, user),
-        "panel": panel,
-        "ballot": _ballot_state(panel, vote, ballot) if own_org is not None else None,
+        "panel": queries.panel(vote, user, seen),
+        "ballot": _ballot_state(seen.own) if seen.own is not None else None,
         "history": _own_history(application, vote, own_org),
     }

@@ -1,8 +1,8 @@
 """The mails of a vote: it is open, a reminder before its deadline, it moved to a session. They lead
 the partners straight to the vote page, are multipart (plain text and HTML), name the deadline in
 the subject, give local times with the date, and carry the deadline (or the session) as a calendar
-event, so that it lands in the partner's calendar. The texts and who gets them are unchanged from
-services/votes.py, which decides when they go out."""
+event, so that it lands in the partner's calendar. Who gets them: the vote's writes and jobs, which
+decide when they go out."""
 
 from __future__ import annotations
 

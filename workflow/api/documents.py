@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from typing import Literal
 
-from workflow.api import bp, serializers
+from flask import jsonify, request, url_for
+
+from workflow import models
+from workflow.api import bp
 from workflow.api.loading import APP, answer, caller, visible
 from workflow.api.problems import ApiError, field_errors
 from workflow.api.registry import ID, ok, route
+from workflow.api.shapes import DateTime, Named, Shape, named
 from workflow.api.validation import MAX_ID
 from workflow.downloads import send_document
 from workflow.extensions import db
-from workflow.models import Document
+from workflow.models.document import DOCUMENT_KINDS
 from workflow.services import access, documents, long_forms, sketches
 from workflow.services.documents import DOCX, PDF, XLSX
 
@@ -28,26 +32,61 @@ UPLOAD = {
 FILE = {"type": "string", "format": "binary"}
 
 
+class Document(Shape):
+    """Eine Fassung eines Dokuments des Antrags."""
+
+    id: int
+    kind: Literal[tuple(DOCUMENT_KINDS)]
+    kind_label: str
+    version: int
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    pages: int | None
+    uploaded_at: DateTime
+    uploaded_by: Named
+    url: str
+
+
+class DocumentList(Shape):
+    items: list[Document]
+
+
+def document_of(item: models.Document) -> Document:
+    return Document(
+        id=item.id,
+        kind=item.kind,
+        kind_label=str(item.kind_label),
+        version=item.version,
+        filename=item.filename,
+        media_type=item.media_type,
+        size=item.size,
+        sha256=item.sha256,
+        pages=item.pages,
+        uploaded_at=item.uploaded_at,
+        uploaded_by=named(item.uploaded_by),
+        url=url_for("api.download_document", application_id=item.application_id, document_id=item.id),
+    )
+
+
 @route(
     bp,
     "GET",
     f"{APP}/documents",
     summary="Dokumente des Antrags (alle Fassungen)",
     tag="Dokumente",
-    responses=ok("DocumentList"),
+    responses=ok(DocumentList),
 )
 def list_documents(application_id: int):
     user = caller()
     application = visible(application_id)
-    return jsonify(
-        {
-            "items": [
-                serializers.document(d)
-                for d in documents.versions(application)
-                if long_forms.may_see_document(user, application, d)
-            ]
-        }
-    )
+    items = [
+        document_of(d)
+        for d in documents.versions(application)
+        if long_forms.may_see_document(user, application, d)
+    ]
+    return jsonify(DocumentList(items=items).plain())
 
 
 @route(
@@ -63,7 +102,7 @@ def list_documents(application_id: int):
     tag="Dokumente",
     multipart=UPLOAD,
     errors=(403, 404),
-    responses=ok("Document", "Gespeichert", 201),
+    responses=ok(Document, "Gespeichert", 201),
 )
 def upload_document(application_id: int):
     user = caller()
@@ -89,8 +128,8 @@ def upload_document(application_id: int):
         document = long_forms.store_document(application, user, upload.stream, upload.filename)
     else:
         document = documents.upload(application, kind, upload.stream, upload.filename, user)
-    data = serializers.document(document)
-    return answer(data, 201, data["url"])
+    data = document_of(document)
+    return answer(data.plain(), 201, data.url)
 
 
 @route(
@@ -103,7 +142,7 @@ def upload_document(application_id: int):
 )
 def download_document(application_id: int, document_id: int):
     application = visible(application_id)
-    document = db.session.get(Document, document_id) if 0 < document_id <= MAX_ID else None
+    document = db.session.get(models.Document, document_id) if 0 < document_id <= MAX_ID else None
     if (
         document is None
         or document.application_id != application.id

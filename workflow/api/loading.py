@@ -22,6 +22,13 @@ FUNDING_OBJECT = {
     "maximum": 99,
     "title": "Fördergegenstand (Nummer: 1 Strukturprojekte, 2 Projekte für Arbeitslose, 3 Weiterbildung)",
 }
+# Organisations by id (the project partners of a sketch or a long form).
+IDS = {
+    "type": "array",
+    "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    "uniqueItems": True,
+    "maxItems": 100,
+}
 
 
 def caller():

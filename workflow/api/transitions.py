@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from forms.transitions import FORMS
-from workflow.api import bp, serializers
+from workflow import models
+from workflow.api import bp
+from workflow.api.applications import Application, detail
 from workflow.api.loading import APP, caller, visible
 from workflow.api.registry import ok, route
 from workflow.api.validation import form_schema, validated_form
 from workflow.api.vote import open_vote_input
 from workflow.lifecycle import TRIGGERS_BY_NAME
-from workflow.models import Application
 from workflow.services import lifecycle as lifecycle_service
 from workflow.services.nbank import DOCUMENT_KINDS as NBANK_DOCUMENT_KINDS
 
@@ -24,7 +25,7 @@ NBANK_NOTE = (
 )
 
 
-def _transition_form(application: Application, trigger: str, body: dict, files=None):
+def _transition_form(application: models.Application, trigger: str, body: dict, files=None):
     """The trigger's form (the views' form), filled and validated; a 422 if it refuses."""
     kwargs = {}
     if trigger == "open_vote":
@@ -39,7 +40,7 @@ def _transition(application_id: int, trigger: str, load):
     files = request.files if trigger in NBANK_TRIGGERS else None
     form = _transition_form(application, trigger, load(), files)
     lifecycle_service.fire(application, trigger, user, form.recorded())
-    return jsonify(serializers.detail(application, user))
+    return jsonify(detail(application, user).plain())
 
 
 def _declare_transition(name: str) -> None:
@@ -75,7 +76,7 @@ def _declare_transition(name: str) -> None:
         description=f"Auslöser `{name}`: für {roles}; aus {sources}.{extra}",
         tag="Lebenszyklus",
         errors=(403, 404, 409),
-        responses=ok("Application", "Ausgeführt: der Antrag im neuen Status"),
+        responses=ok(Application, "Ausgeführt: der Antrag im neuen Status"),
         endpoint=f"transition_{name}",
         defaults={"trigger": name},
         **options,

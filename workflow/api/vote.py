@@ -3,20 +3,155 @@ the circulation. Every call into the vote's domain from the API is in this modul
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import jsonify
+from pydantic import create_model
 
 from forms.ballot import BallotForm, ConflictForm, ObjectionForm
-from workflow.api import bp, serializers
+from workflow.api import bp
 from workflow.api.loading import APP, answer, caller, visible
 from workflow.api.problems import ApiError
 from workflow.api.registry import ok, route
+from workflow.api.shapes import DateTime, Day, Plain, Shape
 from workflow.api.validation import form_schema, validated_form
-from workflow.models import Application
+from workflow.models import Application, Event, User
+from workflow.models.event import BALLOT_CAST
+from workflow.rules.voting import CRITERIA, MODES
 from workflow.services import votes
 
 BALLOT = form_schema(BallotForm)
 CONFLICT = form_schema(ConflictForm)
 OBJECTION = form_schema(ObjectionForm)
+# Ballot details that stay secret while a vote is open (partners see who voted, not how).
+SECRET_BALLOT_KEYS = ("choice", "comment", *CRITERIA)
+Choice = Literal["approve", "reject", "abstain"]
+
+
+class SessionRef(Shape):
+    id: int
+    starts_at: DateTime
+    place: str
+
+
+class Tally(Shape):
+    approve: int
+    reject: int
+    abstain: int
+    eligible: int
+    quorum_percent: int
+    cast: int
+    quorum: int
+    quorum_reached: bool
+    approved: bool
+
+
+class VotePartner(Shape):
+    """Ein stimmberechtigter Bündnispartner; wie er abgestimmt hat, erst wenn `show_choices`."""
+
+    name: str
+    voted: bool
+    cast_at: DateTime | None
+    choice: str | None
+    comment: str | None
+    ratings: list[int | None] | None
+
+
+class VoteRecusal(Shape):
+    name: str
+    reason: str
+
+
+class VoteObjection(Shape):
+    name: str
+    reason: str
+    at: DateTime
+
+
+OwnBallot = create_model(
+    "OwnBallot",
+    __base__=Shape,
+    __doc__="Das Votum der eigenen Organisation (Bewertungen 1 bis 5).",
+    choice=(Choice, ...),
+    comment=(str | None, ...),
+    **{name: (int | None, ...) for name in CRITERIA},
+)
+
+
+class Vote(Shape):
+    """Die Abstimmung, wie die anfragende Person sie sehen darf (geheim, solange sie läuft)."""
+
+    id: int
+    mode: Literal[MODES]
+    mode_label: str
+    status: Literal[tuple(votes.STATUS_LABELS)]
+    status_label: str
+    is_open: bool
+    opened_at: DateTime
+    deadline_at: DateTime | None
+    deadline_note: str | None
+    statement_warning: str | None
+    deadline_passed: bool
+    session_date: Day | None
+    session: SessionRef | None
+    waiting_for_session: bool
+    outcome: Literal["approved", "not_approved"] | None
+    outcome_label: str | None
+    show_choices: bool
+    tally: Tally | None
+    averages: dict[str, str] | None
+    criteria: list[str]
+    cast: int
+    eligible_count: int
+    quorum: int
+    quorum_reached: bool
+    partners: list[VotePartner]
+    recusals: list[VoteRecusal]
+    objections: list[VoteObjection]
+    may_vote: bool
+    may_declare_conflict: bool
+    may_object: bool
+    own_recused: bool
+    own_organisation_id: int | None
+    own_ballot: OwnBallot | None
+
+
+def vote_of(item, user: User) -> Vote:
+    """The vote as the caller may see it (votes.panel decides the secrecy), codes beside labels."""
+    panel = votes.panel(item, user)
+    own = panel["own_ballot"]
+    if own:
+        own = {**own, **{k: int(own[k]) if own.get(k) else None for k in CRITERIA}}
+    return Vote.model_validate(
+        {
+            **panel,
+            "own_ballot": own,
+            "tally": panel["tally"],
+            "id": item.id,
+            "mode": item.mode,
+            "mode_label": item.mode_label,
+            "outcome": item.outcome,
+            "outcome_label": item.outcome_label,
+            "opened_at": item.opened_at,
+        }
+    )
+
+
+def event_data(item: Event, user: User, votes_by_id: dict) -> Plain:
+    """What an event recorded, as `user` may see it: how a partner voted stays secret while the
+    vote is open (votes.can_see_choices)."""
+    data = dict(item.data or {})
+    if item.kind == BALLOT_CAST:
+        vote = votes_by_id.get(data.get("vote_id"))
+        if vote is None or not votes.can_see_choices(user, vote):
+            for key in SECRET_BALLOT_KEYS:
+                data.pop(key, None)
+    return data
+
+
+def status_of(item) -> str:
+    """open | session | awaiting_session | closed (votes.status)."""
+    return votes.status(item)
 
 
 def open_vote_input(application: Application, body: dict) -> tuple[dict, dict]:
@@ -40,11 +175,11 @@ def _vote_of(application: Application):
     f"{APP}/vote",
     summary="Die Abstimmung der Bündnispartner (geheim, solange sie läuft)",
     tag="Votum",
-    responses=ok("Vote"),
+    responses=ok(Vote),
 )
 def get_vote(application_id: int):
     application = visible(application_id)
-    return jsonify(serializers.vote(_vote_of(application), caller()))
+    return jsonify(vote_of(_vote_of(application), caller()).plain())
 
 
 @route(
@@ -57,7 +192,7 @@ def get_vote(application_id: int):
     tag="Votum",
     body=BALLOT,
     errors=(403, 404, 409),
-    responses=ok("Vote"),
+    responses=ok(Vote),
 )
 def put_ballot(application_id: int, load_body):
     user = caller()
@@ -65,7 +200,7 @@ def put_ballot(application_id: int, load_body):
     vote = _vote_of(application)
     form = validated_form(BallotForm, load_body())
     votes.cast_ballot(application, user, form.choice.data, form.comment.data, **form.ratings())
-    return jsonify(serializers.vote(vote, user))
+    return jsonify(vote_of(vote, user).plain())
 
 
 @route(
@@ -76,15 +211,10 @@ def put_ballot(application_id: int, load_body):
     tag="Votum",
     body=CONFLICT,
     errors=(403, 404, 409),
-    responses=ok("Vote", "Vermerkt", 201),
+    responses=ok(Vote, "Vermerkt", 201),
 )
 def declare_conflict(application_id: int, load_body):
-    user = caller()
-    application = visible(application_id)
-    vote = _vote_of(application)
-    form = validated_form(ConflictForm, load_body())
-    votes.declare_conflict(application, user, form.reason.data)
-    return answer(serializers.vote(vote, user), 201)
+    return _record(application_id, ConflictForm, load_body, votes.declare_conflict)
 
 
 @route(
@@ -96,12 +226,17 @@ def declare_conflict(application_id: int, load_body):
     tag="Votum",
     body=OBJECTION,
     errors=(403, 404, 409),
-    responses=ok("Vote", "Vermerkt", 201),
+    responses=ok(Vote, "Vermerkt", 201),
 )
 def object_to_circulation(application_id: int, load_body):
+    return _record(application_id, ObjectionForm, load_body, votes.object_to_circulation)
+
+
+def _record(application_id: int, form_class, load_body, operation):
+    """A partner's declaration with its reason (a conflict, an objection): 201 with the vote."""
     user = caller()
     application = visible(application_id)
     vote = _vote_of(application)
-    form = validated_form(ObjectionForm, load_body())
-    votes.object_to_circulation(application, user, form.reason.data)
-    return answer(serializers.vote(vote, user), 201)
+    form = validated_form(form_class, load_body())
+    operation(application, user, form.reason.data)
+    return answer(vote_of(vote, user).plain(), 201)

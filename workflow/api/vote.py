@@ -17,7 +17,7 @@ from workflow.api.shapes import DateTime, Day, Plain, Shape
 from workflow.api.validation import form_schema, validated_form
 from workflow.models import Application, Event, User
 from workflow.models.event import BALLOT_CAST
-from workflow.rules.voting import CRITERIA, MODES
+from workflow.rules.voting import CHOICES, CRITERIA, MODES
 from workflow.services import votes
 
 BALLOT = form_schema(BallotForm)
@@ -25,7 +25,6 @@ CONFLICT = form_schema(ConflictForm)
 OBJECTION = form_schema(ObjectionForm)
 # Ballot details that stay secret while a vote is open (partners see who voted, not how).
 SECRET_BALLOT_KEYS = ("choice", "comment", *CRITERIA)
-Choice = Literal["approve", "reject", "abstain"]
 
 
 class SessionRef(Shape):
@@ -72,7 +71,7 @@ OwnBallot = create_model(
     "OwnBallot",
     __base__=Shape,
     __doc__="Das Votum der eigenen Organisation (Bewertungen 1 bis 5).",
-    choice=(Choice, ...),
+    choice=(Literal[CHOICES], ...),
     comment=(str | None, ...),
     **{name: (int | None, ...) for name in CRITERIA},
 )
@@ -126,7 +125,6 @@ def vote_of(item, user: User) -> Vote:
         {
             **panel,
             "own_ballot": own,
-            "tally": panel["tally"],
             "id": item.id,
             "mode": item.mode,
             "mode_label": item.mode_label,

@@ -19,7 +19,19 @@ bp = Blueprint("api", __name__, url_prefix=PREFIX)
 
 
 def register(app: Flask) -> None:
-    from workflow.api import routes  # noqa: F401  (declares the operations on bp)
+    # Each area declares its operations on bp when imported, in the order the document lists them.
+    from workflow.api import (  # noqa: F401
+        account,
+        applications,
+        budget,
+        documents,
+        long_form,
+        sessions,
+        sketch,
+        statement,
+        transitions,
+        vote,
+    )
 
     csrf.exempt(bp)
     app.json.ensure_ascii = False  # German text as UTF-8, not \u escapes

@@ -6,8 +6,9 @@ import re
 
 from flask import current_app
 
-from workflow.api.registry import OPERATIONS
-from workflow.api.schemas import COMPONENTS
+from workflow.api.problems import Problem
+from workflow.api.registry import OPERATIONS, SHAPES
+from workflow.api.shapes import components
 
 # Each tag by its stable ASCII name (what generated clients name their modules after) and the
 # German label people read (`x-displayName`, and the API page's headings), in this order.
@@ -66,7 +67,7 @@ def _document() -> dict:
         "tags": [{"name": tag} for tag in TAG_ORDER if tag in used],
         "paths": paths,
         "components": {
-            "schemas": COMPONENTS,
+            "schemas": components([Problem, *SHAPES]),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "API-Token (aw_…)"}
             },

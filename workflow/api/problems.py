@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 from flask import current_app, request
+from pydantic import ConfigDict
 from werkzeug.exceptions import HTTPException
+
+from workflow.api.shapes import Shape
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -34,6 +37,23 @@ DETAILS = {
 }
 
 
+class FieldError(Shape):
+    field: str
+    detail: str
+
+
+class Problem(Shape):
+    """RFC 9457 Problem Details; `detail` auf Deutsch."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=False)  # `errors` may be missing
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[FieldError] | None = None  # only with input errors
+
+
 class ApiError(Exception):
     """An error the API answers with a problem document."""
 
@@ -46,17 +66,18 @@ class ApiError(Exception):
 
 
 def problem(status: int, detail: str | None = None, errors: list[dict] | None = None, headers=None):
-    body = {
-        "type": "about:blank",
-        "title": TITLES.get(status, "Fehler"),
-        "status": status,
-        "detail": detail or DETAILS.get(status, TITLES.get(status, "Fehler")),
-        "instance": request.path,
-    }
-    if errors:
-        body["errors"] = errors
+    body = Problem(
+        type="about:blank",
+        title=TITLES.get(status, "Fehler"),
+        status=status,
+        detail=detail or DETAILS.get(status, TITLES.get(status, "Fehler")),
+        instance=request.path,
+        errors=errors or None,
+    )
     response = current_app.response_class(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON
+        json.dumps(body.model_dump(mode="json", exclude_none=True), ensure_ascii=False),
+        status=status,
+        mimetype=PROBLEM_JSON,
     )
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="antragsweg"'

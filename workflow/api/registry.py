@@ -168,5 +168,12 @@ def route(
     return register
 
 
-def ok(schema_name: str, text: str = "Erfolg", status: int = 200) -> dict:
-    return {status: (text, {"$ref": f"#/components/schemas/{schema_name}"}, "application/json")}
+# The shapes that operations answer with: the OpenAPI document's components come from them.
+SHAPES: list[type] = []
+
+
+def ok(shape: type, text: str = "Erfolg", status: int = 200) -> dict:
+    """A JSON answer of `shape` (a model of shapes.py)."""
+    if shape not in SHAPES:
+        SHAPES.append(shape)
+    return {status: (text, {"$ref": f"#/components/schemas/{shape.__name__}"}, "application/json")}

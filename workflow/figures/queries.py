@@ -458,6 +458,12 @@ def _classification(application_ids: Iterable[int], alliance_ids: Sequence[int])
     return _Classified(requested, funding_object, fields, districts, labels)
 
 
+def field_label(code: str) -> str:
+    """'II – Neue Potenziale erschließen'; a cross-cutting field by its name alone."""
+    label = FIELDS_OF_ACTION[code]
+    return f"{code} – {label}" if code in ("I", "II", "III", "IV") else label
+
+
 def _amounts(walk: _Walk, classified: _Classified) -> tuple[Amounts, ...]:
     requested_ids = walk.reached["long_form"]
     endorsed_ids = walk.reached["endorsed"]
@@ -480,7 +486,7 @@ def _amounts(walk: _Walk, classified: _Classified) -> tuple[Amounts, ...]:
 
     total = row("total", N_("Gesamt"), lambda a: True)
     field_rows = tuple(
-        row(code, f"{code} – {label}", lambda a, c=code: c in classified.fields.get(a, ()))
+        row(code, field_label(code), lambda a, c=code: c in classified.fields.get(a, ()))
         for code, label in FIELDS_OF_ACTION.items()
     )
     district_rows = tuple(

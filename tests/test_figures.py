@@ -25,7 +25,7 @@ from openpyxl import load_workbook
 from tests.conftest import LoggedIn, text_of
 from workflow import demo
 from workflow.extensions import db
-from workflow.figures import queries
+from workflow.figures import data, queries
 from workflow.models import Application, Event, FundingObject, FundingPeriod, Organisation
 from workflow.models.application import ApplicationDistrict, ApplicationField
 from workflow.services import budget
@@ -251,7 +251,7 @@ def _expected_times(keys_and_stretches) -> dict:
     }
 
 
-def _times_of(times: queries.Times) -> dict:
+def _times_of(times: data.Times) -> dict:
     return {
         "count": times.count,
         "median_days": times.median_days,
@@ -287,7 +287,7 @@ def _expected_funnel(reached, declined, withdrawn) -> dict:
 
 
 def test_the_figures_of_a_year_are_what_the_record_holds(scenario):
-    figures = queries.figures([scenario.non.id], queries.year_span(YEAR))
+    figures = queries.figures([scenario.non.id], data.year_span(YEAR))
     assert _funnel(figures) == _expected_funnel(REACHED_2026, DECLINED_2026, WITHDRAWN_2026)
 
     times = {t.key: t for t in figures.times}
@@ -371,7 +371,7 @@ def test_the_figures_of_a_year_are_what_the_record_holds(scenario):
 
 
 def test_another_year_a_period_and_two_alliances(scenario):
-    figures_2025 = queries.figures([scenario.non.id], queries.year_span(2025))
+    figures_2025 = queries.figures([scenario.non.id], data.year_span(2025))
     assert _funnel(figures_2025) == _expected_funnel(
         {"consultation": "FH", "sketch": "FH"}, {"sketch": "H"}, {}
     )
@@ -380,7 +380,7 @@ def test_another_year_a_period_and_two_alliances(scenario):
     assert figures_2025.budgets == ()  # no period overlaps 2025
 
     # the period 2026/27: from 01.07.2026
-    span = queries.period_span(db.session.get(FundingPeriod, scenario.period.id))
+    span = data.period_span(db.session.get(FundingPeriod, scenario.period.id))
     in_period = {
         key: "".join(k for k in value if _reached_at(k, key) >= at("2026-07-01", 0))
         for key, value in REACHED_2026.items()
@@ -399,13 +399,13 @@ def test_another_year_a_period_and_two_alliances(scenario):
     )
 
     # the other alliance alone, and both together: the sums
-    weser = queries.figures([scenario.weser.id], queries.year_span(YEAR))
+    weser = queries.figures([scenario.weser.id], data.year_span(YEAR))
     weser_reached = {"consultation": "WX", "sketch": "WX", "invited": "W", "long_form": "W"}
     weser_reached |= {"endorsed": "W", "nbank": "W", "granted": "W"}
     assert _funnel(weser) == _expected_funnel(weser_reached, {}, {})
     assert weser.amounts[0].total.granted_cents == GRANTED["W"]
     assert [(b.name, b.granted_cents) for b in weser.budgets] == [("Weser 2026", GRANTED["W"])]
-    both = queries.figures([scenario.non.id, scenario.weser.id], queries.year_span(YEAR))
+    both = queries.figures([scenario.non.id, scenario.weser.id], data.year_span(YEAR))
     together = {k: REACHED_2026[k] + weser_reached[k] for k in REACHED_2026}
     assert _funnel(both) == _expected_funnel(together, DECLINED_2026, WITHDRAWN_2026)
     assert both.amounts[0].total.granted_cents == GRANTED["A"] + GRANTED["W"]
@@ -616,7 +616,7 @@ def _bulk(world, count: int) -> int:
     for i in ids:
         steps = route[:2] + [("decline_sketch", "sketch_declined", {})] if i % 3 == 0 else route
         steps = route[:3] + [("withdraw", "withdrawn", {})] if i % 3 == 1 else steps
-        for n, (trigger, to_state, data) in enumerate(steps):
+        for n, (trigger, to_state, recorded) in enumerate(steps):
             events.append(
                 {
                     "alliance_id": world.alliance.id,
@@ -624,7 +624,7 @@ def _bulk(world, count: int) -> int:
                     "kind": "transition",
                     "trigger": trigger,
                     "to_state": to_state,
-                    "data": data,
+                    "data": recorded,
                     "created_at": now + timedelta(days=5 * n, hours=i % 7),
                     "hash": f"{i:032d}{n:032d}",
                 }
@@ -657,7 +657,7 @@ def test_the_same_number_of_statements_for_10_and_1000_applications(app, world, 
 
     def direct():
         db.session.expire_all()
-        return queries.figures([world.alliance.id], queries.year_span(YEAR))
+        return queries.figures([world.alliance.id], data.year_span(YEAR))
 
     granted = _bulk(world, 10)
     client.get(url)  # warm up

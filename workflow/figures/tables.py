@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflow.figures.queries import Figures
+from workflow.figures.data import Figures
 from workflow.lifecycle import N_
 
 TEXT, COUNT, DAYS, MONEY, PERCENT, DATE = "text", "count", "days", "money", "percent", "date"

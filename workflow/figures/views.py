@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from workflow.extensions import db
-from workflow.figures import exports, queries
+from workflow.figures import data, exports, queries
 from workflow.figures.forms import SpanForm
 from workflow.figures.tables import MONEY, chart, tables
 from workflow.formatting import money
@@ -35,15 +35,15 @@ def _reader() -> Alliance:
     return db.session.get(Alliance, current_user.alliance_id)
 
 
-def _chosen(alliance: Alliance) -> tuple[SpanForm, queries.Span | None]:
+def _chosen(alliance: Alliance) -> tuple[SpanForm, data.Span | None]:
     form = SpanForm(request.args, periods=budget.alliance_periods(alliance))
     if not form.validate():
         return form, None
     period = form.period()
-    return form, queries.period_span(period) if period else queries.year_span(form.year())
+    return form, data.period_span(period) if period else data.year_span(form.year())
 
 
-def _figures(alliance: Alliance, span: queries.Span) -> tuple[list, bool]:
+def _figures(alliance: Alliance, span: data.Span) -> tuple[list, bool]:
     with_budget = budget.may_see(current_user)
     figures = queries.figures([alliance.id], span, with_budget=with_budget)
     return tables(figures, with_budget=with_budget), with_budget

@@ -304,6 +304,9 @@ EXPECTED = {
     "GET /readyz": "200 200 200 200 200 200 200 200",
     "GET /metrics": "404 404 404 404 404 404 404 404",  # served only to configured addresses or a token
     "GET /kalender": "302 200 200 200 200 200 200 200",
+    # The figures: the coordination and the alliance's observers (without the budget).
+    "GET /kennzahlen": "302 200 403 200 403 403 403 200",
+    "GET /kennzahlen.<any(csv, xlsx):fmt>": "302 200 403 200 403 403 403 200",
     "POST /kalender": "302 200 200 200 200 200 200 200",
     "GET /kalender/<token>.ics": "404 404 404 404 404 404 404 404",
     "POST /kalender/widerrufen": "302 302 302 302 302 302 302 302",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, joinedload, mapped_column
 
 from workflow.extensions import db
 from workflow.models.application import Application
@@ -70,7 +70,10 @@ class FundingPeriod(db.Model):
             return []
         endorsed_at = dict(endorsements)
         applications = db.session.scalars(
-            sa.select(Application).where(Application.id.in_(endorsed_at)).order_by(Application.reference)
+            sa.select(Application)
+            .where(Application.id.in_(endorsed_at))
+            .options(joinedload(Application.applicant))  # one read, however many sponsors
+            .order_by(Application.reference)
         ).all()
         grants = {
             event.application_id: event.data.get("amount_granted")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -26,8 +27,15 @@ def stamp() -> str:
 
 
 def csv_stream(rows: Iterable[dict], chunk_size: int = 64 * 1024) -> Iterator[str]:
-    """The CSV text in pieces of about `chunk_size` characters, as the rows come (the caller
-    streams it; a piece per row would be a network write per row)."""
+    """The table's CSV text in pieces of about `chunk_size` characters, as the rows come (the
+    caller streams it; a piece per row would be a network write per row)."""
+    header = [label for _, label in COLUMNS]
+    return csv_lines(itertools.chain([header], (formatted(row) for row in rows)), chunk_size)
+
+
+def csv_lines(lines: Iterable[list[str]], chunk_size: int = 64 * 1024) -> Iterator[str]:
+    """Any lines of text cells as such a CSV (BOM, `;`, CRLF), in pieces of about `chunk_size`
+    characters as they come; cells that start like a formula are kept as text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
 
@@ -38,9 +46,8 @@ def csv_stream(rows: Iterable[dict], chunk_size: int = 64 * 1024) -> Iterator[st
         return text
 
     buffer.write("\ufeff")
-    writer.writerow([label for _, label in COLUMNS])
-    for row in rows:
-        writer.writerow([_safe(v) for v in formatted(row)])
+    for line in lines:
+        writer.writerow([_safe(v) for v in line])
         if buffer.tell() >= chunk_size:
             yield flush()
     yield flush()
@@ -87,6 +94,11 @@ def xlsx_file(rows: Iterable[dict]) -> tuple[IO[bytes], int]:
     sheet.append([label for _, label in COLUMNS])
     for row in rows:
         sheet.append([_cell(sheet, key, row[key]) for key, _ in COLUMNS])
+    return workbook_file(workbook)
+
+
+def workbook_file(workbook: Workbook) -> tuple[IO[bytes], int]:
+    """A (write-only) workbook saved into an unnamed temporary file, rewound, and its size."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
     try:
         workbook.save(out)

@@ -37,6 +37,7 @@ ERROR_TEXTS = {
 
 def register_blueprints(app: Flask) -> None:
     from workflow import api
+    from workflow.figures import views as figures
     from workflow.views import (
         account,
         applications,
@@ -76,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
         sessions,
         statements,  # stage 3
         budget,
+        figures,  # figures from the record (issue 17)
         dashboard,  # the cockpit
         calendar,
         settings,

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.formatting import local_datetime
@@ -97,7 +98,9 @@ def announce_new_browser(user: User, user_agent: str) -> None:
 def _browser_name(user_agent: str) -> str:
     """The browser's self-description as the notice quotes it: words, versions and brackets
     only, never an address (the header is the client's to choose, the mail is a security notice)."""
-    words = [w for w in (user_agent or "").split() if "://" not in w and "www." not in w.lower() and "@" not in w]
+    words = [
+        w for w in (user_agent or "").split() if "://" not in w and "www." not in w.lower() and "@" not in w
+    ]
     text = re.sub(r"[^A-Za-z0-9 ._();,/+-]", "", " ".join(words))[:USER_AGENT_SHOWN].strip()
     return text or "unbekannter Browser"
 
@@ -106,6 +109,8 @@ def _ensure_allowed(user: User) -> None:
     if not may_use(user):
         db.session.rollback()
         raise NotAllowed(
-            "Für dieses Konto ist die Anmeldung per Link nicht vorgesehen. Bitte melden Sie sich mit "
-            "Passwort (und zweitem Faktor) an."
+            _l(
+                "Für dieses Konto ist die Anmeldung per Link nicht vorgesehen. Bitte melden Sie sich mit "
+                "Passwort (und zweitem Faktor) an."
+            )
         )

@@ -100,7 +100,7 @@ def link_sign_in(token: str):
     if not _known_browser(user):
         sign_in_links.announce_new_browser(user, request.headers.get("User-Agent", ""))
     _fresh_session()
-    login_user(user)
+    _sign_in(user)
     return _remember_browser(redirect(target or url_for("applications.index")), user)
 
 
@@ -148,6 +148,14 @@ def _fresh_session() -> None:
         session["language"] = language
 
 
+def _sign_in(user) -> None:
+    """The language chosen in this browser wins; without one, the person's own (kept on the
+    account for their mails) applies."""
+    login_user(user)
+    if "language" not in session and user.language in current_app.config["LANGUAGES"]:
+        session["language"] = user.language
+
+
 def _pending_user():
     user = accounts.get_active_user(session.get("pending_user"))
     if user is None:
@@ -159,7 +167,7 @@ def _complete_login(user):
     target = session.pop("pending_next", None)
     session.pop("pending_user", None)
     security.clear_failures(user.email)
-    login_user(user)
+    _sign_in(user)
     return _remember_browser(redirect(target or url_for("applications.index")), user)
 
 
@@ -212,4 +220,6 @@ def set_language():
     language = request.form.get("language", "")
     if language in current_app.config["LANGUAGES"]:
         session["language"] = language
+        if current_user.is_authenticated:
+            accounts.remember_language(current_user, language)
     return redirect(_safe_next(request.form.get("next")) or url_for("applications.index"))

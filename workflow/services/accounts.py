@@ -8,12 +8,13 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from workflow.extensions import db
-from workflow.formatting import local_datetime
+from workflow.formatting import page_datetime
+from workflow.i18n import in_language_of
 from workflow.lifecycle import N_, ROLES
 from workflow.models import Alliance, Organisation, User
 from workflow.models.organisation import KIND_FOR_ROLE
@@ -200,31 +201,43 @@ def use_link(token: str, purpose: str) -> User:
 
 
 def _mail_link(user: User, purpose: str) -> None:
-
-    until = local_datetime(utcnow() + timedelta(seconds=current_app.config[LINK_AGES[purpose]]))
+    """In the person's language (German unless they chose English)."""
+    until = utcnow() + timedelta(seconds=current_app.config[LINK_AGES[purpose]])
     url = link_url(user, purpose)
-    texts = {
-        CONFIRM: (
-            "Bitte bestätigen Sie Ihre E-Mail-Adresse",
-            f"Sie haben sich bei Antragsweg registriert ({user.organisation.alliance.name}). Bitte "
-            "bestätigen Sie Ihre E-Mail-Adresse mit diesem Link; erst danach können Sie eine Beratung "
-            "anfragen und Unterlagen einreichen:",
-        ),
-        INVITE: (
-            "Einladung zu Antragsweg",
-            f"die Netzwerkkoordination der {user.organisation.alliance.name} hat für Sie ein Konto "
-            "bei Antragsweg angelegt "
-            f"({user.role_label}, {user.organisation.name}). Bitte legen Sie mit diesem Link Ihr "
-            "Passwort fest:",
-        ),
-        RESET: (
-            "Neues Passwort für Antragsweg",
-            "Sie (oder jemand anderes) haben ein neues Passwort für Ihr Konto angefordert. Mit diesem "
-            "Link legen Sie es fest; wenn Sie nichts angefordert haben, ignorieren Sie diese Nachricht:",
-        ),
-    }
-    subject, text = texts[purpose]
-    mail_to(user, subject, f"{text}\n\n{url}\n\nDer Link gilt einmal, bis {until}.")
+    alliance = user.organisation.alliance.name
+    with in_language_of(user):
+        texts = {
+            CONFIRM: (
+                gettext("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
+                gettext(
+                    "Sie haben sich bei Antragsweg registriert (%(alliance)s). Bitte bestätigen Sie Ihre "
+                    "E-Mail-Adresse mit diesem Link; erst danach können Sie eine Beratung anfragen und "
+                    "Unterlagen einreichen:",
+                    alliance=alliance,
+                ),
+            ),
+            INVITE: (
+                gettext("Einladung zu Antragsweg"),
+                gettext(
+                    "die Netzwerkkoordination der %(alliance)s hat für Sie ein Konto bei Antragsweg angelegt "
+                    "(%(role)s, %(organisation)s). Bitte legen Sie mit diesem Link Ihr Passwort fest:",
+                    alliance=alliance,
+                    role=gettext(user.role_label),
+                    organisation=user.organisation.name,
+                ),
+            ),
+            RESET: (
+                gettext("Neues Passwort für Antragsweg"),
+                gettext(
+                    "Sie (oder jemand anderes) haben ein neues Passwort für Ihr Konto angefordert. Mit "
+                    "diesem Link legen Sie es fest; wenn Sie nichts angefordert haben, ignorieren Sie "
+                    "diese Nachricht:"
+                ),
+            ),
+        }
+        subject, text = texts[purpose]
+        valid = gettext("Der Link gilt einmal, bis %(until)s.", until=page_datetime(until))
+        mail_to(user, subject, f"{text}\n\n{url}\n\n{valid}")
 
 
 def _check_password(password: str, *, email: str = "", name: str = "") -> None:

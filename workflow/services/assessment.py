@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.formatting import local_date
+from workflow.i18n import joined
 from workflow.lifecycle import COORDINATOR, OBSERVER, PARTNER, STATES_BY_NAME
 from workflow.models import Application, AssessmentNote, Event, Organisation, SketchAccess, User
 from workflow.models.assessment import COMMENT, CONSULTATION
@@ -225,20 +226,25 @@ def grant_access(
         granted_by_id=user.id,
     )
     db.session.add(grant)
-    body = (
-        f"Die Netzwerkkoordination bittet Sie um Ihre Einschätzung der Projektskizze "
-        f"„{application.title}“ ({application.reference}) von {application.applicant.name}. "
-        "Sie können die Skizze lesen und einen Kommentar hinterlassen, den der Projektträger nicht sieht."
-    )
+    body = [
+        _l(
+            "Die Netzwerkkoordination bittet Sie um Ihre Einschätzung der Projektskizze „%(title)s“ "
+            "(%(reference)s) von %(sponsor)s. Sie können die Skizze lesen und einen Kommentar "
+            "hinterlassen, den der Projektträger nicht sieht.",
+            title=application.title,
+            reference=application.reference,
+            sponsor=application.applicant.name,
+        )
+    ]
     if question:
-        body += f"\n\nFrage der Netzwerkkoordination: {question}"
+        body.append(_l("Frage der Netzwerkkoordination: %(question)s", question=question))
     due = assessment_due(application)
     if due:
-        body += f"\n\nZiel für die Ersteinschätzung: {local_date(due)}."
+        body.append(_l("Ziel für die Ersteinschätzung: %(day)s.", day=local_date(due)))
     notifications.notify(
         notifications.representatives([organisation.id]),
-        f"Bitte um Einschätzung: {application.reference}",
-        body,
+        _l("Bitte um Einschätzung: %(reference)s", reference=application.reference),
+        joined("\n\n", body),
         application,
         kind="assessment_request",
         needs_action=True,
@@ -263,8 +269,13 @@ def comment(application: Application, user: User, body: str) -> AssessmentNote:
     db.session.add(note)
     notifications.notify(
         notifications.coordinators(application.alliance_id),
-        f"Kommentar zur Ersteinschätzung: {application.reference}",
-        f"{user.name} ({user.organisation.name}) hat die Skizze „{application.title}“ kommentiert.",
+        _l("Kommentar zur Ersteinschätzung: %(reference)s", reference=application.reference),
+        _l(
+            "%(name)s (%(organisation)s) hat die Skizze „%(title)s“ kommentiert.",
+            name=user.name,
+            organisation=user.organisation.name,
+            title=application.title,
+        ),
         application,
         kind="assessment_comment",
         needs_action=True,  # the view asked for, to weigh in the assessment

@@ -70,7 +70,10 @@ def compose(text: str, html_text: str, attachments: tuple[Attachment, ...] = ())
     for attachment in attachments:
         if isinstance(attachment.data, bytes):  # base64, as every mail client expects a PDF
             message.add_attachment(
-                attachment.data, maintype="application", subtype=attachment.subtype, filename=attachment.filename
+                attachment.data,
+                maintype="application",
+                subtype=attachment.subtype,
+                filename=attachment.filename,
             )
             continue
         message.add_attachment(

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext
 from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader
 
@@ -395,12 +396,30 @@ def _create(
 
 
 def _tell_sponsor(application: Application, statement: Statement, corrected: bool = False) -> None:
-    what = "berichtigte Stellungnahme" if corrected else "Stellungnahme"
+    values = {
+        "reference": application.reference,
+        "decision": lazy_gettext(statement.decision_label),
+        "statement": statement.reference,
+        "title": application.title,
+    }
+    if corrected:
+        subject = _l("%(reference)s: berichtigte Stellungnahme des Bündnisses liegt vor", **values)
+        body = _l(
+            "Die berichtigte Stellungnahme (%(decision)s, %(statement)s) zu „%(title)s“ liegt als PDF vor. "
+            "Sie können sie auf der Seite Ihres Antrags herunterladen.",
+            **values,
+        )
+    else:
+        subject = _l("%(reference)s: Stellungnahme des Bündnisses liegt vor", **values)
+        body = _l(
+            "Die Stellungnahme (%(decision)s, %(statement)s) zu „%(title)s“ liegt als PDF vor. "
+            "Sie können sie auf der Seite Ihres Antrags herunterladen.",
+            **values,
+        )
     notifications.notify(
         notifications.sponsors(application),
-        f"{application.reference}: {what} des Bündnisses liegt vor",
-        f"Die {what} ({statement.decision_label}, {statement.reference}) zu „{application.title}“ "
-        "liegt als PDF vor. Sie können sie auf der Seite Ihres Antrags herunterladen.",
+        subject,
+        body,
         application,
         kind="statement",
     )

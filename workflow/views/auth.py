@@ -215,7 +215,7 @@ def enrol_second_factor():
 @login_required
 def logout():
     logout_user()
-    session.clear()
+    _fresh_session()
     flash(gettext("Sie sind abgemeldet."), "success")
     return redirect(url_for("auth.login"))
 

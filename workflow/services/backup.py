@@ -165,10 +165,10 @@ def restore(source: Path, *, replace: bool = False) -> dict:
             if manifest["revision"] != _revision(connection):
                 raise RuleViolation(
                     _l(
-                        "Die Sicherung hat den Datenbankstand %(revision)s, die Datenbank %(revision2)s. Bitte "
+                        "Die Sicherung hat den Datenbankstand %(revision)s, die Datenbank %(current)s. Bitte "
                         "zuerst `flask --app wsgi init-db`.",
                         revision=manifest["revision"],
-                        revision2=_revision(connection),
+                        current=_revision(connection),
                     )
                 )
             tables = _tables()

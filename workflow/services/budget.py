@@ -145,11 +145,11 @@ def _refuse_clash(
         if other.starts_on <= ends_on and starts_on <= other.ends_on:
             raise RuleViolation(
                 _l(
-                    "Der Zeitraum überschneidet sich mit „%(name)s“ (%(local_date)s bis %(local_date2)s); eine "
+                    "Der Zeitraum überschneidet sich mit „%(name)s“ (%(start)s bis %(end)s); eine "
                     "positive Stellungnahme zählte sonst in beiden.",
                     name=other.name,
-                    local_date=local_date(other.starts_on),
-                    local_date2=local_date(other.ends_on),
+                    start=local_date(other.starts_on),
+                    end=local_date(other.ends_on),
                 ),
                 field="starts_on",
             )
@@ -176,8 +176,8 @@ def save_period(
     if not name or len(name) > NAME_MAX:
         raise RuleViolation(
             _l(
-                "Bitte geben Sie die Bezeichnung des Förderzeitraums an (höchstens %(NAME_MAX)s Zeichen).",
-                NAME_MAX=NAME_MAX,
+                "Bitte geben Sie die Bezeichnung des Förderzeitraums an (höchstens %(limit)s Zeichen).",
+                limit=NAME_MAX,
             ),
             field="name",
         )

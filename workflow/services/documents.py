@@ -56,7 +56,7 @@ def read_limited(stream, max_bytes: int) -> bytes:
         total += len(chunk)
         if total > max_bytes:
             raise RuleViolation(
-                _l("Die Datei ist größer als %(value)s MB.", value=max_bytes // MB), field="file"
+                _l("Die Datei ist größer als %(megabytes)s MB.", megabytes=max_bytes // MB), field="file"
             )
         chunks.append(chunk)
     data = b"".join(chunks)
@@ -195,8 +195,8 @@ def _refuse_pdf_bomb(reader: PdfReader) -> None:
         if unpacked > MAX_UNPACKED:
             raise RuleViolation(
                 _l(
-                    "Die PDF-Datei ist unzulässig gepackt: ihr Inhalt ergibt entpackt mehr als %(value)s MB.",
-                    value=MAX_UNPACKED // MB,
+                    "Die PDF-Datei ist unzulässig gepackt: ihr Inhalt ergibt entpackt mehr als %(megabytes)s MB.",
+                    megabytes=MAX_UNPACKED // MB,
                 ),
                 field="file",
             )

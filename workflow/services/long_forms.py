@@ -336,7 +336,7 @@ def _amount(value, what: str) -> int:
 
 def _cost_lines(lines: list[dict]) -> list[CostLine]:
     if len(lines) > MAX_LINES:
-        raise RuleViolation(_l("Höchstens %(MAX_LINES)s Zeilen.", MAX_LINES=MAX_LINES))
+        raise RuleViolation(_l("Höchstens %(limit)s Zeilen.", limit=MAX_LINES))
     result = []
     for position, line in enumerate(lines, start=1):
         what = f"Kostenplan, Zeile {position}"
@@ -385,7 +385,7 @@ def _cost_lines(lines: list[dict]) -> list[CostLine]:
 
 def _financing_lines(lines: list[dict]) -> list[FinancingLine]:
     if len(lines) > MAX_LINES:
-        raise RuleViolation(_l("Höchstens %(MAX_LINES)s Zeilen.", MAX_LINES=MAX_LINES))
+        raise RuleViolation(_l("Höchstens %(limit)s Zeilen.", limit=MAX_LINES))
     result = []
     for position, line in enumerate(lines, start=1):
         what = f"Finanzierungsplan, Zeile {position}"

@@ -33,13 +33,13 @@ def create(user: User, name: str) -> tuple[ApiToken, str]:
         raise RuleViolation(_l("Bitte geben Sie dem Token einen Namen."), field="name")
     if len(name) > NAME_MAX or "\x00" in name:
         raise RuleViolation(
-            _l("Der Name darf höchstens %(NAME_MAX)s Zeichen haben.", NAME_MAX=NAME_MAX), field="name"
+            _l("Der Name darf höchstens %(limit)s Zeichen haben.", limit=NAME_MAX), field="name"
         )
     if len(active_of(user)) >= MAX_ACTIVE:
         raise RuleViolation(
             _l(
-                "Sie haben bereits %(MAX_ACTIVE)s aktive Tokens. Bitte widerrufen Sie zuerst eines.",
-                MAX_ACTIVE=MAX_ACTIVE,
+                "Sie haben bereits %(limit)s aktive Tokens. Bitte widerrufen Sie zuerst eines.",
+                limit=MAX_ACTIVE,
             ),
             field="name",
         )

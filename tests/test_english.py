@@ -117,6 +117,7 @@ def english_pages(world, login):
             f"/antraege/{vote.id}",
             f"/antraege/{endorsed.id}",
             f"/sitzungen/{session.id}",
+            "/kennzahlen",
         ],
     }
     rendered = {}

@@ -14,7 +14,7 @@ from workflow.figures.tables import MONEY, chart, tables
 from workflow.formatting import money
 from workflow.lifecycle import COORDINATOR, OBSERVER
 from workflow.models import Alliance
-from workflow.services import budget
+from workflow.services import access, budget
 from workflow.services.exports import XLSX_MIMETYPE
 from workflow.views import navigation
 
@@ -44,7 +44,7 @@ def _chosen(alliance: Alliance) -> tuple[SpanForm, data.Span | None]:
 
 
 def _figures(alliance: Alliance, span: data.Span) -> tuple[list, bool]:
-    with_budget = budget.may_see(current_user)
+    with_budget = access.may(current_user, "see_budget")
     figures = queries.figures([alliance.id], span, with_budget=with_budget)
     return tables(figures, with_budget=with_budget), with_budget
 

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 
 from workflow.extensions import db
 from workflow.formatting import local_date, money
-from workflow.lifecycle import COORDINATOR, PARTNER, STATES_BY_NAME
+from workflow.lifecycle import COORDINATOR, STATES_BY_NAME
 from workflow.models import Alliance, Event, FundingPeriod, User
 from workflow.rules import deadlines
+from workflow.services import access
 from workflow.services.errors import NotAllowed, NotFound, RuleViolation
 from workflow.services.lifecycle import jsonable, lock_alliance
 
@@ -29,10 +30,6 @@ STATUS_LABELS = {
 }
 
 
-def may_see(user: User) -> bool:
-    return user.role in (COORDINATOR, PARTNER)
-
-
 def periods(user: User) -> list[FundingPeriod]:
     return list(
         db.session.scalars(
@@ -45,7 +42,7 @@ def periods(user: User) -> list[FundingPeriod]:
 
 def overview(user: User, period_id: int | None = None) -> dict | None:
     """The budget page of a period (default: the current one, else the latest)."""
-    if not may_see(user):
+    if not access.may(user, "see_budget"):
         raise NotAllowed("Das Budget sehen die Netzwerkkoordination und die Bündnispartner.")
     available = periods(user)
     if not available:

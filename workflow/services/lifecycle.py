@@ -117,7 +117,7 @@ def ensure_may_fire(application: Application, trigger_name: str, actor: User | N
     trigger = TRIGGERS_BY_NAME.get(trigger_name)
     if trigger is None:
         raise NotFound("Diese Aktion gibt es nicht.")
-    if not access.has_role_for(actor, application, trigger):
+    if not access.may(actor, trigger.name, application):
         raise NotAllowed(f"Sie dürfen „{trigger.label}“ bei diesem Antrag nicht ausführen.")
     ensure_confirmed(actor)
     if not transitions_of(trigger.name, application.state) or not access.is_applicable(application, trigger):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from workflow.lifecycle import TRIGGERS_BY_NAME
 from workflow.models import Application, User
-from workflow.services import access, long_forms
+from workflow.services import access
 from workflow.services.lifecycle import latest_transition
 
 # The triggers that hand an application back for revision, with what their event records as the
@@ -47,7 +47,7 @@ def open_request(application: Application, user: User) -> dict | None:
         "at": event.created_at,
         "by": f"{actor.name} ({actor.organisation.name})" if actor else "Antragsweg (automatisch)",
         "stage": "sketch" if sketch else "long_form",
-        "may_edit": access.may_edit_sketch(user, application)
+        "may_edit": access.may(user, "edit_sketch", application)
         if sketch
-        else long_forms.may_edit(user, application),
+        else access.may(user, "edit_long_form", application),
     }

@@ -121,7 +121,7 @@ def _render_show(application: Application, status: int = 200, **form_overrides):
         application=application,
         state=STATES_BY_NAME[application.state],
         actions=access.allowed_triggers(current_user, application),
-        may_edit=access.may_edit(current_user, application),
+        may_edit=access.may(current_user, "edit", application),
         sections=sections,
         revision=revisions.open_request(application, current_user),
         timeline=timeline(application, events, organisations, current_user),
@@ -132,7 +132,7 @@ def _render_show(application: Application, status: int = 200, **form_overrides):
 @login_required
 def edit(application_id: int):
     application = visible_application(application_id)
-    if not access.may_edit(current_user, application):
+    if not access.may(current_user, "edit", application):
         abort(403)
     form = ApplicationForm(
         obj=application if request.method == "GET" else None, funding_objects=_funding_objects()

@@ -96,7 +96,7 @@ def record_consultation(application_id: int):
             form.form_errors.extend(refusal.messages)
         else:
             return _after(application, "Die Abstimmung ist erfasst.")
-    if not access.may_record_assessment(current_user, application):
+    if not access.may(current_user, "record_assessment", application):
         abort(403)
     return _render_show(application, consultation_form=form, status=422)
 
@@ -105,7 +105,7 @@ def record_consultation(application_id: int):
 @login_required
 def grant_access(application_id: int):
     application = visible_application(application_id)
-    if not access.may_record_assessment(current_user, application):
+    if not access.may(current_user, "record_assessment", application):
         abort(403)
     organisations = [(o.id, o.name) for o in assessment.consultable_organisations(application)]
     form = GrantAccessForm(prefix="grant", organisations=organisations)
@@ -133,7 +133,7 @@ def comment(application_id: int):
             return _after(
                 application, "Ihr Kommentar ist gespeichert (für den Projektträger nicht sichtbar)."
             )
-    if not access.may_comment_assessment(current_user, application):
+    if not access.may(current_user, "comment_assessment", application):
         abort(403)
     return _render_show(application, comment_form=form, status=422)
 

@@ -11,7 +11,7 @@ from forms.budget import FundingPeriodForm
 from workflow.extensions import db
 from workflow.lifecycle import COORDINATOR
 from workflow.models import Alliance
-from workflow.services import budget
+from workflow.services import access, budget
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
 
@@ -23,7 +23,7 @@ navigation.register(_l("Budget"), "budget.index", ("coordinator", "partner"), or
 @bp.get("/budget")
 @login_required
 def index():
-    if not budget.may_see(current_user):
+    if not access.may(current_user, "see_budget"):
         abort(403)
     period_id = request.args.get("zeitraum", type=int)
     return render_template("budget/index.html", overview=budget.overview(current_user, period_id))

@@ -30,7 +30,7 @@ def _session(session_id: int):
 @bp.get("/sitzungen")
 @login_required
 def index():
-    if not sessions.can_view(current_user):
+    if not access.may(current_user, "see_sessions"):
         abort(403)
     rows = [
         {"session": s, "items": len(sessions.agenda_items(s)), "past": sessions.is_past(s)}
@@ -166,7 +166,7 @@ def _render_show(session, minutes_form=None, cancel_form=None, status: int = 200
         items.append(
             {
                 "application": application,
-                "visible": access.can_view(current_user, application),
+                "visible": access.may(current_user, "view", application),
                 "status": timing.STATUS_LABELS[timing.status(vote)] if vote else "",
                 "outcome": vote.outcome_label if vote else None,
                 "may_record": current_user.is_coordinator

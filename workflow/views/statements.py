@@ -100,7 +100,7 @@ def download(application_id: int, version: int):
 @login_required
 def protocol(application_id: int):
     application = visible_application(application_id)
-    if not statements.may_read_protocol(current_user, application):
+    if not access.may(current_user, "read_protocol", application):
         abort(403)
     data = statements.protocol(application, current_user)
     return (
@@ -149,7 +149,7 @@ def correct(application_id: int):
 @section("statement", "statements/_section.html", order=60, title=_l("Stellungnahme"), anchor="stellungnahme")
 def _statement_section(application: Application, user) -> dict | None:
     issued = statements.versions(application)
-    may_protocol = statements.may_read_protocol(user, application)
+    may_protocol = access.may(user, "read_protocol", application)
     if not issued and not may_protocol:
         return None
     return {
@@ -180,7 +180,9 @@ def nbank_document(application_id: int, document_id: int):
     application = visible_application(application_id)
     document = db.session.get(Document, document_id)
     if (
-        not access.may_download(current_user, application, document)
+        document is None
+        or document.application_id != application.id
+        or not access.may(current_user, "download", document)
         or document.kind not in NBANK_DOCUMENT_KINDS.values()
     ):
         abort(404)

@@ -18,7 +18,7 @@ from forms.ballot import BallotForm, ConflictForm, ObjectionForm
 from forms.sessions import record_form
 from workflow.models import Application
 from workflow.rules.voting import CRITERIA
-from workflow.services import sessions
+from workflow.services import access, sessions
 from workflow.services.errors import RuleViolation
 from workflow.views import applications as application_pages
 from workflow.views import sessions as session_pages
@@ -53,7 +53,7 @@ def _vote_section(application: Application, user) -> dict | None:
         "conflict_form": ConflictForm(prefix="conflict"),
         "objection_form": ObjectionForm(prefix="objection"),
         "criteria": CRITERIA,
-        "links_vote_page": page.may_open(user, application),
+        "links_vote_page": access.may(user, "open_vote_page", application),
     }
 
 
@@ -61,7 +61,7 @@ def _vote_section(application: Application, user) -> dict | None:
 @login_required
 def show(application_id: int):
     application = visible_application(application_id, application_pages.PAGE_OPTIONS)
-    if not page.may_open(current_user, application):
+    if not access.may(current_user, "open_vote_page", application):
         return redirect(url_for("applications.show", application_id=application.id) + "#votum", 303)
     return render(application)
 

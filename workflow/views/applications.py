@@ -19,6 +19,7 @@ from workflow.services import access, applications, revisions
 from workflow.services import lifecycle as lifecycle_service
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
+from workflow.views.guards import allowed_to
 from workflow.views.lookup import visible_application
 from workflow.views.presenters import organisations_named, timeline
 from workflow.views.sections import render_data
@@ -77,9 +78,8 @@ def index():
 
 @bp.route("/antraege/neu", methods=["GET", "POST"])
 @login_required
+@allowed_to("request_consultation")
 def new():
-    if current_user.role != "applicant":
-        abort(403)
     form = ApplicationForm(funding_objects=_funding_objects())
     if form.validate_on_submit():
         application = lifecycle_service.create_application(current_user, **form.values())

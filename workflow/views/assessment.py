@@ -14,6 +14,7 @@ from workflow.services import access, assessment, letters
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
 from workflow.views.applications import _render_show
+from workflow.views.guards import coordinator_required
 from workflow.views.lookup import visible_application
 from workflow.views.sections import section
 
@@ -71,9 +72,8 @@ def _letter_section(application: Application, user) -> dict | None:
 
 @bp.get("/eingang")
 @login_required
+@coordinator_required
 def inbox():
-    if not current_user.is_coordinator:
-        abort(403)
     return render_template("assessment/inbox.html", inbox=assessment.inbox(current_user))
 
 

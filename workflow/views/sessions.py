@@ -16,6 +16,7 @@ from workflow.rules.deadlines import BERLIN
 from workflow.services import access, session_papers, sessions
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
+from workflow.views.guards import allowed_to, coordinator_required
 from workflow.votes import timing
 
 bp = Blueprint("sessions", __name__)
@@ -29,9 +30,8 @@ def _session(session_id: int):
 
 @bp.get("/sitzungen")
 @login_required
+@allowed_to("see_sessions")
 def index():
-    if not access.may(current_user, "see_sessions"):
-        abort(403)
     rows = [
         {"session": s, "items": len(sessions.agenda_items(s)), "past": sessions.is_past(s)}
         for s in sessions.list_for(current_user)
@@ -41,9 +41,8 @@ def index():
 
 @bp.route("/sitzungen/neu", methods=["GET", "POST"])
 @login_required
+@coordinator_required
 def new():
-    if not current_user.is_coordinator:
-        abort(403)
     form = SessionForm()
     status = 200
     if form.validate_on_submit():
@@ -63,10 +62,9 @@ def new():
 
 @bp.route("/sitzungen/nachtragen", methods=["GET", "POST"])
 @login_required
+@coordinator_required
 def enter_past():
     """A session that took place without being planned here: recorded afterwards."""
-    if not current_user.is_coordinator:
-        abort(403)
     today = datetime.now(BERLIN).date()
     form = PastSessionForm(applications=sessions.attachable_votes(current_user.alliance_id, today))
     status = 200
@@ -97,11 +95,10 @@ def enter_past():
 
 @bp.route("/sitzungen/<int:session_id>/bearbeiten", methods=["GET", "POST"])
 @login_required
+@coordinator_required(found=_session)
 def edit(session_id: int):
     """Move a session (day, time, place) or change its agenda before it takes place."""
     session = _session(session_id)
-    if not current_user.is_coordinator:
-        abort(403)
     sessions.ensure_changeable(session)
     local = session.starts_at.astimezone(BERLIN)
     form = SessionForm(
@@ -130,10 +127,9 @@ def edit(session_id: int):
 
 @bp.post("/sitzungen/<int:session_id>/absagen")
 @login_required
+@coordinator_required(found=_session)
 def cancel(session_id: int):
     session = _session(session_id)
-    if not current_user.is_coordinator:
-        abort(403)
     form = CancelSessionForm(prefix="cancel")
     if form.validate_on_submit():
         try:
@@ -223,10 +219,9 @@ def minutes_pdf(session_id: int):
 
 @bp.post("/sitzungen/<int:session_id>/protokoll")
 @login_required
+@coordinator_required(found=_session)
 def minutes(session_id: int):
     session = _session(session_id)
-    if not current_user.is_coordinator:
-        abort(403)
     form = MinutesForm()
     if form.validate_on_submit():
         sessions.save_minutes(session, current_user, form.minutes.data)

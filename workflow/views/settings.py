@@ -9,11 +9,11 @@ from flask_login import current_user, login_required
 
 from forms.settings import ConfirmForm, PartnerForm, ProcedureForm, RepresentativeForm
 from workflow.extensions import db
-from workflow.lifecycle import COORDINATOR
 from workflow.models import Alliance
 from workflow.services import alliances
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
+from workflow.views.guards import coordinator_required
 
 bp = Blueprint("settings", __name__)
 
@@ -33,8 +33,6 @@ SETTING_LABELS = {
 
 
 def _alliance() -> Alliance:
-    if current_user.role != COORDINATOR:
-        abort(403)
     return db.session.get(Alliance, current_user.alliance_id)
 
 
@@ -84,12 +82,14 @@ def _signing_section(alliance: Alliance, form) -> dict:
 
 @bp.get("/einstellungen")
 @login_required
+@coordinator_required
 def index():
     return _render(_alliance())
 
 
 @bp.post("/einstellungen")
 @login_required
+@coordinator_required
 def save():
     alliance = _alliance()
     from flask import request
@@ -110,6 +110,7 @@ def save():
 
 @bp.post("/einstellungen/partner")
 @login_required
+@coordinator_required
 def add_partner():
     alliance = _alliance()
     form = PartnerForm(prefix="partner")
@@ -126,6 +127,7 @@ def add_partner():
 
 @bp.post("/einstellungen/partner/<int:organisation_id>/deaktivieren")
 @login_required
+@coordinator_required
 def deactivate_partner(organisation_id: int):
     alliance = _alliance()
     if not ConfirmForm().validate_on_submit():
@@ -137,6 +139,7 @@ def deactivate_partner(organisation_id: int):
 
 @bp.post("/einstellungen/personen")
 @login_required
+@coordinator_required
 def add_representative():
     alliance = _alliance()
     active = [p["organisation"] for p in alliances.partners(alliance) if p["organisation"].active]
@@ -157,6 +160,7 @@ def add_representative():
 
 @bp.post("/einstellungen/personen/<int:user_id>/deaktivieren")
 @login_required
+@coordinator_required
 def deactivate_representative(user_id: int):
     alliance = _alliance()
     if not ConfirmForm().validate_on_submit():

@@ -18,6 +18,7 @@ from workflow.services import access, documents, statements
 from workflow.services import lifecycle as lifecycle_service
 from workflow.services.errors import RuleViolation
 from workflow.services.nbank import DOCUMENT_KINDS as NBANK_DOCUMENT_KINDS
+from workflow.views.guards import coordinator_required
 from workflow.views.lookup import visible_application
 from workflow.views.sections import section
 
@@ -116,10 +117,9 @@ def protocol(application_id: int):
 
 @bp.route("/antraege/<int:application_id>/stellungnahme/berichtigen", methods=["GET", "POST"])
 @login_required
+@coordinator_required(found=visible_application)
 def correct(application_id: int):
     application = visible_application(application_id)
-    if not current_user.is_coordinator:
-        abort(403)
     previous = statements.latest(application)
     if previous is None:
         abort(404)

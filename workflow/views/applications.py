@@ -121,7 +121,6 @@ def _render_show(application: Application, status: int = 200, **form_overrides):
         application=application,
         state=STATES_BY_NAME[application.state],
         actions=access.allowed_triggers(current_user, application),
-        may_edit=access.may(current_user, "edit", application),
         sections=sections,
         revision=revisions.open_request(application, current_user),
         timeline=timeline(application, events, organisations, current_user),

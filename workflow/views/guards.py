@@ -38,3 +38,8 @@ def coordinator_required(view=None, *, found: Callable | None = None):
     if view is None:
         return allowed_to("coordinate", found)
     return allowed_to("coordinate")(view)
+
+
+def may(verb: str, obj=None) -> bool:
+    """`may(verb, application)` in the templates: the table asked for the person signed in."""
+    return current_user.is_authenticated and access.may(current_user, verb, obj)

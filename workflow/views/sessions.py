@@ -36,7 +36,7 @@ def index():
         {"session": s, "items": len(sessions.agenda_items(s)), "past": sessions.is_past(s)}
         for s in sessions.list_for(current_user)
     ]
-    return render_template("sessions/index.html", rows=rows, may_plan=current_user.is_coordinator)
+    return render_template("sessions/index.html", rows=rows)
 
 
 @bp.route("/sitzungen/neu", methods=["GET", "POST"])
@@ -165,7 +165,7 @@ def _render_show(session, minutes_form=None, cancel_form=None, status: int = 200
                 "visible": access.may(current_user, "view", application),
                 "status": timing.STATUS_LABELS[timing.status(vote)] if vote else "",
                 "outcome": vote.outcome_label if vote else None,
-                "may_record": current_user.is_coordinator
+                "may_record": access.may(current_user, "coordinate")
                 and vote is not None
                 and vote.is_open
                 and vote.session_id == session.id
@@ -180,8 +180,7 @@ def _render_show(session, minutes_form=None, cancel_form=None, status: int = 200
         past=sessions.is_past(session) and not session.cancelled,
         minutes_form=form,
         cancel_form=cancel_form or CancelSessionForm(prefix="cancel"),
-        may_edit=current_user.is_coordinator,
-        may_change=current_user.is_coordinator and sessions.may_change(session),
+        may_change=access.may(current_user, "coordinate") and sessions.may_change(session),
         history=session_history(session),
         has_minutes=session_papers.has_minutes(session),
     ), status

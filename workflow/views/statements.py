@@ -169,7 +169,7 @@ def _statement_section(application: Application, user) -> dict | None:
             }
             for i, s in enumerate(issued)
         ],
-        "may_correct": bool(issued) and user.is_coordinator,
+        "may_correct": bool(issued) and access.may(user, "coordinate"),
         "may_protocol": may_protocol,
     }
 

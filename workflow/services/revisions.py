@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from workflow.lifecycle import TRIGGERS_BY_NAME
 from workflow.models import Application, User
+from workflow.permissions import DRAFTS, SKETCH_DRAFT
 from workflow.services import access
 from workflow.services.lifecycle import latest_transition
 
@@ -30,7 +31,7 @@ REQUESTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
 def open_request(application: Application, user: User) -> dict | None:
     """The revision request the application is waiting on, or None. It is open while the
     application is still in the draft state that request sent it to (the latest transition)."""
-    if application.state not in ("sketch_draft", "long_form_draft"):
+    if application.state not in DRAFTS:
         return None
     event = latest_transition(application, *TRIGGERS_BY_NAME)
     if event is None or event.trigger not in REQUESTS or event.to_state != application.state:
@@ -38,7 +39,7 @@ def open_request(application: Application, user: User) -> dict | None:
     title, keys = REQUESTS[event.trigger]
     data = event.data or {}
     items = [(label, data[key]) for label, key in keys if (data.get(key) or "").strip()]
-    sketch = application.state == "sketch_draft"
+    sketch = application.state in SKETCH_DRAFT
     actor = event.actor
     return {
         "event_id": event.id,

@@ -72,7 +72,6 @@ def index():
         applications=rows,
         states=STATES,
         selected_state=state,
-        may_create=current_user.role == "applicant",
     )
 
 

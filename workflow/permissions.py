@@ -23,6 +23,8 @@ Not state × role, and therefore evaluated where the data is rather than in this
   `sees_how_partners_voted`).
 - whether a committee session can still be changed (`services/sessions.may_change`): a property
   of the session, not of the person.
+- whether an account may sign in by link (`services/sign_in_links.may_use`): authentication, not
+  what a person may do once signed in.
 """
 
 from __future__ import annotations

@@ -51,6 +51,11 @@ def test_every_role_state_and_relation_named_exists():
             assert grant.relation in permissions.RELATIONS, verb
 
 
+def test_seeing_an_application_does_not_depend_on_its_state():
+    # services/access.visible_applications asks only the relations of the `view` grants.
+    assert all(grant.states == permissions.ALL_STATES for grant in permissions.PERMISSIONS["view"])
+
+
 def test_the_triggers_grant_what_the_lifecycle_says():
     for trigger in lifecycle.TRIGGERS:
         granted = {role for grant in permissions.PERMISSIONS[trigger.name] for role in grant.roles}

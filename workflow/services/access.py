@@ -8,10 +8,6 @@ from flask import g, has_request_context
 
 from workflow.extensions import db
 from workflow.lifecycle import (
-    APPLICANT,
-    COORDINATOR,
-    OBSERVER,
-    PARTNER,
     SYSTEM,
     TRIGGERS_BY_NAME,
     Trigger,
@@ -50,25 +46,35 @@ APPLICABILITY_GUARDS = frozenset({"needs_statement", "statement_not_needed"})
 
 
 def visible_applications(user: User) -> sa.Select:
-    """A query of the applications `user` may see."""
+    """A query of the applications `user` may see: the `view` grants of the table as SQL (they
+    hold in every state, so only their relations are asked)."""
     query = sa.select(Application).where(Application.alliance_id == user.alliance_id)
-    if user.role == COORDINATOR:
+    clauses = [
+        _relation_clause(user, grant.relation) for grant in PERMISSIONS["view"] if user.role in grant.roles
+    ]
+    if not clauses:
+        return query.where(sa.false())
+    if any(clause is None for clause in clauses):  # anything of the alliance
         return query
-    if user.role == APPLICANT:
-        return query.where(Application.applicant_organisation_id == user.organisation_id)
-    if user.role == PARTNER:
-        return query.where(
-            sa.or_(
-                sa.exists().where(Vote.application_id == Application.id),
-                sa.exists().where(
-                    SketchAccess.application_id == Application.id,
-                    SketchAccess.organisation_id == user.organisation_id,
-                ),
-            )
+    return query.where(sa.or_(*clauses))
+
+
+def _relation_clause(user: User, relation: str):
+    """`_relates` as a condition on the applications (None: no condition)."""
+    if relation == IN_ALLIANCE:
+        return None
+    if relation == OWNER:
+        return Application.applicant_organisation_id == user.organisation_id
+    if relation == PUT_TO_VOTE:
+        return sa.exists().where(Vote.application_id == Application.id)
+    if relation == CONSULTED:
+        return sa.exists().where(
+            SketchAccess.application_id == Application.id,
+            SketchAccess.organisation_id == user.organisation_id,
         )
-    if user.role == OBSERVER:
-        return query.where(_sketch_was_submitted())
-    return query.where(sa.false())
+    if relation == SKETCH_SUBMITTED:
+        return _sketch_was_submitted()
+    raise KeyError(relation)
 
 
 def may(user: User | None, verb: str, obj=None) -> bool:
@@ -85,14 +91,11 @@ def may(user: User | None, verb: str, obj=None) -> bool:
     application = obj
     if application is None or user.alliance_id != application.alliance_id:
         return False
-    if verb != "view" and not may(user, "view", application):
+    # Role and state first: they cost nothing, the relations may ask the database.
+    candidates = [grant for grant in grants if user.role in grant.roles and application.state in grant.states]
+    if not candidates or (verb != "view" and not may(user, "view", application)):
         return False
-    return any(
-        user.role in grant.roles
-        and application.state in grant.states
-        and _relates(user, application, grant.relation)
-        for grant in grants
-    )
+    return any(_relates(user, application, grant.relation) for grant in candidates)
 
 
 def _relates(user: User, application: Application, relation: str) -> bool:

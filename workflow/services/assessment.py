@@ -108,7 +108,7 @@ def next_step(application: Application, user: User | None = None) -> dict:
 
 def inbox(user: User) -> dict:
     """New consultation requests, submitted sketches and sketches in assessment (with due dates)."""
-    if user.role != COORDINATOR:
+    if not access.may(user, "coordinate"):
         raise NotAllowed(_l("Nur die Netzwerkkoordination hat einen Posteingang."))
     query = access.visible_applications(user)
 

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.formatting import local_date, money
-from workflow.lifecycle import COORDINATOR, STATES_BY_NAME
+from workflow.lifecycle import STATES_BY_NAME
 from workflow.models import Alliance, Event, FundingPeriod, User
 from workflow.rules import deadlines
 from workflow.services import access
@@ -167,7 +167,7 @@ def save_period(
     overlap another period (a positive statement would count in both). Returns the period and
     what changed ({field: {old, new}}), recorded as an event of the alliance. `actor` None: the
     command line."""
-    if actor is not None and (actor.role != COORDINATOR or actor.alliance_id != alliance.id):
+    if actor is not None and (not access.may(actor, "coordinate") or actor.alliance_id != alliance.id):
         raise NotAllowed(_l("Förderzeiträume legt die Netzwerkkoordination des Bündnisses fest."))
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX:

@@ -62,7 +62,7 @@ def jsonable(value):
 
 def create_application(actor: User, **fields) -> Application:
     """A sponsor asks for a consultation on a new idea: the application starts in `consultation`."""
-    if actor.role != "applicant":
+    if not access.may(actor, "request_consultation"):
         raise NotAllowed(_l("Nur Antragsteller können einen Antrag anlegen."))
     ensure_confirmed(actor)
     application = Application(

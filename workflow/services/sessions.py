@@ -38,7 +38,7 @@ CALENDAR_KEEPS_PAST = timedelta(days=365)
 
 
 def _coordinator_only(user: User) -> None:
-    if not user.is_coordinator:
+    if not access.may(user, "coordinate"):
         raise NotAllowed(_l("Nur die Netzwerkkoordination plant Sitzungen."))
 
 

@@ -17,7 +17,6 @@ from pypdf import PdfReader
 
 from workflow.extensions import db
 from workflow.formatting import local_date, local_datetime, money
-from workflow.lifecycle import COORDINATOR
 from workflow.models import Application, Event, FundingPeriod, Statement, User, Vote
 from workflow.models.event import BALLOT_CAST, RECUSAL
 from workflow.models.statement import DECISIONS
@@ -460,7 +459,7 @@ def correct(application: Application, actor: User, data: dict) -> Statement:
     decision stays (it follows the frozen outcome); the texts and the reason are new."""
     db.session.refresh(application, with_for_update=True)
     try:
-        if actor.role != COORDINATOR or actor.alliance_id != application.alliance_id:
+        if not access.may(actor, "coordinate") or actor.alliance_id != application.alliance_id:
             raise NotAllowed(_l("Nur die Netzwerkkoordination kann eine Stellungnahme berichtigen."))
         previous = latest(application)
         if previous is None:

@@ -156,7 +156,7 @@ def test_a_coordinator_of_another_alliance_cannot_act(world):
     application = world.application("consultation")
     with pytest.raises(NotAllowed):
         fire(application, "record_consultation", stranger, VALID["record_consultation"])
-    assert not access.can_view(stranger, application)
+    assert not access.may(stranger, "view", application)
 
 
 # -- guards ----------------------------------------------------------------------------------------

@@ -219,8 +219,8 @@ def detail(application: models.Application, user: models.User) -> Application:
         created_at=application.created_at,
         updated_at=application.updated_at,
         version=application.version,
-        may_edit=access.may_edit(user, application),
-        may_upload=access.may_upload(user, application),
+        may_edit=access.may(user, "edit", application),
+        may_upload=access.may(user, "upload", application),
         allowed_triggers=[
             Trigger(
                 name=t.name,
@@ -340,7 +340,7 @@ def get_application(application_id: int):
 def update_application(application_id: int, load_body):
     user = caller()
     application = visible(application_id)
-    if not access.may_edit(user, application):
+    if not access.may(user, "edit", application):
         raise ApiError(403, "Dieser Antrag kann im aktuellen Status nicht bearbeitet werden.")
     merged = {**data_of(application), **load_body()}
     form = application_form(merged, application.alliance_id)

@@ -12,7 +12,7 @@ from workflow.api.registry import ok, route
 from workflow.api.shapes import DateTime, Day, Shape
 from workflow.lifecycle import STATE_NAMES
 from workflow.models import FundingPeriod, User
-from workflow.services import budget
+from workflow.services import access, budget
 from workflow.services.errors import NotAllowed
 
 
@@ -102,6 +102,6 @@ def budget_of(user: User, periods: list[FundingPeriod]) -> Budget:
 )
 def get_budget():
     user = caller()
-    if not budget.may_see(user):
+    if not access.may(user, "see_budget"):
         raise NotAllowed("Das Budget sehen die Netzwerkkoordination und die Bündnispartner.")
     return jsonify(budget_of(user, budget.periods(user)).plain())

@@ -81,11 +81,7 @@ def document_of(item: models.Document) -> Document:
 def list_documents(application_id: int):
     user = caller()
     application = visible(application_id)
-    items = [
-        document_of(d)
-        for d in documents.versions(application)
-        if long_forms.may_see_document(user, application, d)
-    ]
+    items = [document_of(d) for d in documents.versions(application) if access.may(user, "download", d)]
     return jsonify(DocumentList(items=items).plain())
 
 
@@ -107,7 +103,7 @@ def list_documents(application_id: int):
 def upload_document(application_id: int):
     user = caller()
     application = visible(application_id)
-    if not access.may_upload(user, application):
+    if not access.may(user, "upload", application):
         raise ApiError(403, "Sie dürfen zu diesem Antrag keine Dokumente hochladen.")
     kind, upload = request.form.get("kind", ""), request.files.get("file")
     messages = {}
@@ -146,7 +142,7 @@ def download_document(application_id: int, document_id: int):
     if (
         document is None
         or document.application_id != application.id
-        or not long_forms.may_see_document(caller(), application, document)
+        or not access.may(caller(), "download", document)
     ):
         raise ApiError(404, "Dieses Dokument gibt es nicht.")
     return send_document(document)

@@ -12,10 +12,9 @@ from workflow.api.registry import ok, route
 from workflow.api.shapes import Day, Shape
 from workflow.extensions import db
 from workflow.figures import data, queries
-from workflow.lifecycle import COORDINATOR, OBSERVER
 from workflow.models import FundingPeriod
 from workflow.rules import deadlines
-from workflow.services import budget
+from workflow.services import access
 from workflow.services.errors import NotAllowed
 
 
@@ -192,8 +191,8 @@ def _span(user, params: dict) -> data.Span:
 )
 def get_figures(params: dict):
     user = caller()
-    if user.role not in (COORDINATOR, OBSERVER):
+    if not access.may(user, "see_figures"):
         raise NotAllowed("Die Kennzahlen sehen die Netzwerkkoordination und die Beobachtenden des Bündnisses.")
-    with_budget = budget.may_see(user)
+    with_budget = access.may(user, "see_budget")
     computed = queries.figures([user.alliance_id], _span(user, params), with_budget=with_budget)
     return jsonify(figures_of(computed).plain())

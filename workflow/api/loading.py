@@ -38,7 +38,7 @@ def caller():
 def visible(application_id: int) -> Application:
     """The application if the caller may see it; 404 otherwise (never leak existence)."""
     application = db.session.get(Application, application_id) if 0 < application_id <= MAX_ID else None
-    if application is None or not access.can_view(caller(), application):
+    if application is None or not access.may(caller(), "view", application):
         raise ApiError(404, "Diesen Antrag gibt es nicht, oder er ist für Sie nicht sichtbar.")
     return application
 

@@ -30,7 +30,7 @@ from workflow.formatting import euro_input
 from workflow.lifecycle import STATE_NAMES
 from workflow.models import Application, User
 from workflow.models.long_form import COST_CATEGORIES, FINANCING_SOURCES, SECTIONS
-from workflow.services import documents, long_forms
+from workflow.services import access, documents, long_forms
 from workflow.services.long_forms import MAX_LINES
 
 # -- what PUT …/long-form takes: any of the sections, each with its form's fields (all optional) ----
@@ -184,7 +184,7 @@ def long_form_of(application: Application, user: User) -> LongForm:
     """The long form as `user` may see it: partners get no cost lines (salary details) and not
     NBank's form, only the totals per category (long_forms.sees_salaries, as on the page)."""
     item = application.long_form
-    salaries = long_forms.sees_salaries(user, application)
+    salaries = access.may(user, "see_salaries", application)
     sections = {s.key: _dates_as_text(long_form_section(application, s.key)) for s in SECTIONS}
     if not salaries:
         sections["costs"] = None
@@ -206,7 +206,7 @@ def long_form_of(application: Application, user: User) -> LongForm:
     return LongForm(
         application_id=application.id,
         state=application.state,
-        editable=long_forms.may_edit(user, application),
+        editable=access.may(user, "edit_long_form", application),
         overview=LongFormOverview.model_validate(long_forms.overview(application)),
         sections=LongFormSections.model_validate(sections),
         project_partners=[named(row.organisation) for row in (item.partner_rows if item else [])],
@@ -266,7 +266,7 @@ def _plan_formdata(form_class, lines: list[dict]) -> MultiDict:
 def get_long_form(application_id: int):
     user = caller()
     application = visible(application_id)
-    if not long_forms.may_view(user, application):
+    if not access.may(user, "view_long_form", application):
         raise ApiError(404, "Zu diesem Antrag gibt es (noch) keine Langfassung.")
     return jsonify(long_form_of(application, user).plain())
 

@@ -65,7 +65,7 @@ def session_of(item: CommitteeSession, user: User) -> Session:
             url=url_for("api.get_application", application_id=application.id),
         )
         for application in sessions.agenda_items(item)
-        if access.can_view(user, application)
+        if access.may(user, "view", application)
     ]
     return Session(
         id=item.id,
@@ -99,6 +99,6 @@ def session_of(item: CommitteeSession, user: User) -> Session:
 )
 def list_sessions():
     user = caller()
-    if not sessions.can_view(user):
+    if not access.may(user, "see_sessions"):
         raise NotAllowed("Die Sitzungen sehen die Bündnispartner, die Koordination und Beobachter.")
     return jsonify(SessionList(items=[session_of(s, user) for s in sessions.list_for(user)]).plain())

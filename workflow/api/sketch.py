@@ -180,7 +180,7 @@ def get_sketch(application_id: int):
 def put_sketch(application_id: int, load_body):
     user = caller()
     application = visible(application_id)
-    if not access.may_edit_sketch(user, application):
+    if not access.may(user, "edit_sketch", application):
         raise NotAllowed(sketches.NOT_EDITABLE)
     merged = {**sketch_values(application), **load_body()}
     form = _sketch_form(application, merged)

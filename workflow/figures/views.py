@@ -3,7 +3,7 @@ which they do not see elsewhere either) and its CSV and XLSX exports, for a year
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, stream_with_context
+from flask import Blueprint, Response, render_template, request, send_file, stream_with_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -14,9 +14,10 @@ from workflow.figures.tables import MONEY, chart, tables
 from workflow.formatting import money
 from workflow.lifecycle import COORDINATOR, OBSERVER
 from workflow.models import Alliance
-from workflow.services import budget
+from workflow.services import access, budget
 from workflow.services.exports import XLSX_MIMETYPE
 from workflow.views import navigation
+from workflow.views.guards import allowed_to
 
 bp = Blueprint("figures", __name__)
 
@@ -29,9 +30,8 @@ def _cell(kind: str, value) -> str:
 
 
 def _reader() -> Alliance:
-    """The alliance whose figures the person may read: their own, as coordinator or observer."""
-    if current_user.role not in (COORDINATOR, OBSERVER):
-        abort(403)
+    """The alliance whose figures the person may read: their own (the routes are
+    `allowed_to("see_figures")`: coordinator or observer)."""
     return db.session.get(Alliance, current_user.alliance_id)
 
 
@@ -44,13 +44,14 @@ def _chosen(alliance: Alliance) -> tuple[SpanForm, data.Span | None]:
 
 
 def _figures(alliance: Alliance, span: data.Span) -> tuple[list, bool]:
-    with_budget = budget.may_see(current_user)
+    with_budget = access.may(current_user, "see_budget")
     figures = queries.figures([alliance.id], span, with_budget=with_budget)
     return tables(figures, with_budget=with_budget), with_budget
 
 
 @bp.get("/kennzahlen")
 @login_required
+@allowed_to("see_figures")
 def index():
     alliance = _reader()
     form, span = _chosen(alliance)
@@ -71,6 +72,7 @@ def index():
 
 @bp.get("/kennzahlen.<any(csv, xlsx):fmt>")
 @login_required
+@allowed_to("see_figures")
 def export(fmt: str):
     alliance = _reader()
     form, span = _chosen(alliance)

@@ -1,4 +1,5 @@
-"""Who may see which application and fire which trigger (DESIGN.md, "The people")."""
+"""Who may see which application and do what with it: `may` evaluates the table of
+workflow/permissions.py (DESIGN.md, "The people")."""
 
 from __future__ import annotations
 
@@ -7,10 +8,6 @@ from flask import g, has_request_context
 
 from workflow.extensions import db
 from workflow.lifecycle import (
-    APPLICANT,
-    COORDINATOR,
-    OBSERVER,
-    PARTNER,
     SYSTEM,
     TRIGGERS_BY_NAME,
     Trigger,
@@ -18,6 +15,17 @@ from workflow.lifecycle import (
     triggers_from,
 )
 from workflow.models import Application, Event, SketchAccess, User, Vote
+from workflow.permissions import (
+    CONSULTED,
+    HAS_LONG_FORM,
+    HAS_VOTE,
+    IN_ALLIANCE,
+    OWNER,
+    PERMISSIONS,
+    PUT_TO_VOTE,
+    SKETCH_SUBMITTED,
+    VOTE_CLOSED,
+)
 
 # Observers (NBank, MS) are consulted from the first assessment on: they see an application once
 # its sketch has been submitted (and keep seeing it through a revision or a withdrawal); before
@@ -38,39 +46,76 @@ APPLICABILITY_GUARDS = frozenset({"needs_statement", "statement_not_needed"})
 
 
 def visible_applications(user: User) -> sa.Select:
-    """A query of the applications `user` may see."""
+    """A query of the applications `user` may see: the `view` grants of the table as SQL (they
+    hold in every state, so only their relations are asked)."""
     query = sa.select(Application).where(Application.alliance_id == user.alliance_id)
-    if user.role == COORDINATOR:
+    clauses = [
+        _relation_clause(user, grant.relation) for grant in PERMISSIONS["view"] if user.role in grant.roles
+    ]
+    if not clauses:
+        return query.where(sa.false())
+    if any(clause is None for clause in clauses):  # anything of the alliance
         return query
-    if user.role == APPLICANT:
-        return query.where(Application.applicant_organisation_id == user.organisation_id)
-    if user.role == PARTNER:
-        return query.where(
-            sa.or_(
-                sa.exists().where(Vote.application_id == Application.id),
-                sa.exists().where(
-                    SketchAccess.application_id == Application.id,
-                    SketchAccess.organisation_id == user.organisation_id,
-                ),
-            )
+    return query.where(sa.or_(*clauses))
+
+
+def _relation_clause(user: User, relation: str):
+    """`_relates` as a condition on the applications (None: no condition)."""
+    if relation == IN_ALLIANCE:
+        return None
+    if relation == OWNER:
+        return Application.applicant_organisation_id == user.organisation_id
+    if relation == PUT_TO_VOTE:
+        return sa.exists().where(Vote.application_id == Application.id)
+    if relation == CONSULTED:
+        return sa.exists().where(
+            SketchAccess.application_id == Application.id,
+            SketchAccess.organisation_id == user.organisation_id,
         )
-    if user.role == OBSERVER:
-        return query.where(_sketch_was_submitted())
-    return query.where(sa.false())
+    if relation == SKETCH_SUBMITTED:
+        return _sketch_was_submitted()
+    raise KeyError(relation)
 
 
-def can_view(user: User, application: Application) -> bool:
-    if user.alliance_id != application.alliance_id:
+def may(user: User | None, verb: str, obj=None) -> bool:
+    """Whether `user` (None: the app itself) may `verb` on `obj`, by the table in
+    workflow/permissions.py: an application, a document for `download`, None for the verbs about
+    the alliance. An unknown verb is a KeyError: a misspelt verb must fail loudly, not refuse."""
+    grants = PERMISSIONS[verb]
+    if verb == "download":
+        return _may_download(user, obj)
+    if user is None:  # the system: only the triggers that name it
+        return any(SYSTEM in grant.roles for grant in grants)
+    if grants[0].states is None:
+        return any(user.role in grant.roles for grant in grants)
+    application = obj
+    if application is None or user.alliance_id != application.alliance_id:
         return False
-    if user.role == COORDINATOR:
-        return True
-    if user.role == APPLICANT:
+    # Role and state first: they cost nothing, the relations may ask the database.
+    candidates = [grant for grant in grants if user.role in grant.roles and application.state in grant.states]
+    if not candidates or (verb != "view" and not may(user, "view", application)):
+        return False
+    return any(_relates(user, application, grant.relation) for grant in candidates)
+
+
+def _relates(user: User, application: Application, relation: str) -> bool:
+    if relation == IN_ALLIANCE:
+        return True  # checked before any grant
+    if relation == OWNER:
         return application.applicant_organisation_id == user.organisation_id
-    if user.role == PARTNER:
-        return bool(application.votes) or has_sketch_access(user, application)
-    if user.role == OBSERVER:
+    if relation == CONSULTED:
+        return _has_sketch_access(user, application)
+    if relation == PUT_TO_VOTE:
+        return bool(application.votes)
+    if relation == SKETCH_SUBMITTED:
         return _sketch_submitted(application)
-    return False
+    if relation == HAS_VOTE:
+        return application.current_vote is not None
+    if relation == VOTE_CLOSED:
+        return application.current_vote is not None and not application.current_vote.is_open
+    if relation == HAS_LONG_FORM:
+        return application.long_form is not None
+    raise KeyError(relation)
 
 
 def _sketch_submitted(application: Application) -> bool:
@@ -86,7 +131,7 @@ def _sketch_submitted(application: Application) -> bool:
     return True
 
 
-def has_sketch_access(user: User, application: Application) -> bool:
+def _has_sketch_access(user: User, application: Application) -> bool:
     """Whether the coordinator gave `user`'s organisation read access to the sketch (consulted)."""
     return (
         db.session.scalar(
@@ -99,46 +144,21 @@ def has_sketch_access(user: User, application: Application) -> bool:
     )
 
 
-def may_edit_sketch(user: User, application: Application) -> bool:
-    """The sponsor writes the sketch while it is a draft."""
-    return (
-        user.role == APPLICANT
-        and user.alliance_id == application.alliance_id
-        and application.applicant_organisation_id == user.organisation_id
-        and application.state == "sketch_draft"
-    )
+# Documents that carry the salary details of the cost plan: the sponsor, the coordination and the
+# observers read them; the partners see category totals only (DESIGN.md, "What a long form holds").
+# A rule of the document's kind, not of state and role: hence here rather than in the table.
+SALARY_DOCUMENT_KINDS = frozenset({"long_form", "nbank_application"})
 
 
-def may_see_assessment(user: User, application: Application) -> bool:
-    """The internal side of the first assessment (consultations, comments): everyone who may see the
-    application except the sponsor."""
-    return user.role != APPLICANT and can_view(user, application)
-
-
-def may_record_assessment(user: User, application: Application) -> bool:
-    return (
-        user.role == COORDINATOR and can_view(user, application) and application.state == "sketch_assessment"
-    )
-
-
-def may_comment_assessment(user: User, application: Application) -> bool:
-    """NBank, MS and the consulted partners comment on a sketch in assessment."""
-    if application.state != "sketch_assessment" or not can_view(user, application):
+def _may_download(user: User | None, document) -> bool:
+    """The one rule for every download route (HTML and API) of an uploaded document; the route
+    checks that the document is one of the application it names."""
+    if user is None or document is None:
         return False
-    if user.role == OBSERVER:
-        return True
-    return user.role == PARTNER and has_sketch_access(user, application)
-
-
-def has_role_for(user: User | None, application: Application, trigger: Trigger) -> bool:
-    """Whether `user` (None: the system) holds a role that may fire `trigger` on `application`."""
-    if user is None:
-        return SYSTEM in trigger.roles
-    if user.role not in trigger.roles or not can_view(user, application):
+    application = db.session.get(Application, document.application_id)  # from the identity map
+    if not may(user, "view", application):
         return False
-    if user.role == APPLICANT:
-        return application.applicant_organisation_id == user.organisation_id
-    return True
+    return document.kind not in SALARY_DOCUMENT_KINDS or may(user, "see_salaries", application)
 
 
 def is_applicable(application: Application, trigger: Trigger) -> bool:
@@ -156,48 +176,9 @@ def allowed_triggers(user: User, application: Application) -> list[Trigger]:
     return [
         t
         for t in triggers_from(application.state)
-        if has_role_for(user, application, t) and is_applicable(application, t)
+        if may(user, t.name, application) and is_applicable(application, t)
     ]
-
-
-# Documents that carry the salary details of the cost plan: the sponsor, the coordination and the
-# observers read them; the partners see category totals only (DESIGN.md, "What a long form holds").
-SALARY_DOCUMENT_KINDS = frozenset({"long_form", "nbank_application"})
-
-
-def sees_salaries(user: User, application: Application) -> bool:
-    return can_view(user, application) and user.role != PARTNER
-
-
-def may_download(user: User, application: Application, document) -> bool:
-    """The one rule for every download route (HTML and API) of an uploaded document."""
-    if document is None or document.application_id != application.id or not can_view(user, application):
-        return False
-    return document.kind not in SALARY_DOCUMENT_KINDS or sees_salaries(user, application)
-
-
-def may_edit(user: User, application: Application) -> bool:
-    """The sponsor edits the application's data while a draft is theirs."""
-    return (
-        user.role == APPLICANT
-        and user.alliance_id == application.alliance_id
-        and application.applicant_organisation_id == user.organisation_id
-        and application.state in ("consultation", "sketch_draft", "long_form_draft")
-    )
 
 
 def trigger_named(name: str) -> Trigger | None:
     return TRIGGERS_BY_NAME.get(name)
-
-
-def may_upload(user: User, application: Application) -> bool:
-    """The sponsor adds documents to their application until it is final; the coordination always."""
-    if not can_view(user, application):
-        return False
-    if user.role == COORDINATOR:
-        return True
-    return (
-        user.role == APPLICANT
-        and application.applicant_organisation_id == user.organisation_id
-        and not application.is_final
-    )

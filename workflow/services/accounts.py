@@ -20,7 +20,7 @@ from workflow.models import Alliance, Organisation, User
 from workflow.models.organisation import KIND_FOR_ROLE
 from workflow.models.types import utcnow
 from workflow.passwords import dummy_verify, hash_password, verify_password
-from workflow.services import notifications, security
+from workflow.services import access, notifications, security
 from workflow.services.errors import LinkInvalid, NotAllowed, NotFound, RuleViolation
 from workflow.services.jobs import claim, claimed
 from workflow.services.notifications import mail_to
@@ -385,7 +385,7 @@ def invite(
     coordinator: User, *, email: str, name: str, role: str, organisation_id: int | None, new_organisation: str
 ) -> User:
     """The coordination creates an account; the person sets the password through a mailed link."""
-    if not coordinator.is_coordinator:
+    if not access.may(coordinator, "coordinate"):
         raise NotAllowed(_l("Nur die Netzwerkkoordination lädt Personen ein."))
     if role not in ROLES:
         raise RuleViolation(_l("Unbekannte Rolle: %(role)s", role=role), field="role")

@@ -15,7 +15,7 @@ from workflow.lifecycle import COORDINATOR, PARTNER
 from workflow.models import Alliance, Event, FundingObject, Organisation, User
 from workflow.passwords import hash_password
 from workflow.rules.procedure import ProcedureRules
-from workflow.services import accounts, security
+from workflow.services import access, accounts, security
 from workflow.services.errors import NotAllowed, NotFound, RuleViolation
 from workflow.services.lifecycle import jsonable
 
@@ -108,7 +108,7 @@ def create_alliance(
 
 
 def _ensure_coordinator(actor: User, alliance: Alliance) -> None:
-    if actor.role != COORDINATOR or actor.alliance_id != alliance.id:
+    if not access.may(actor, "coordinate") or actor.alliance_id != alliance.id:
         raise NotAllowed(_l("Nur die Netzwerkkoordination ändert die Einstellungen des Bündnisses."))
 
 

@@ -33,7 +33,7 @@ def list_for(user: User, state: str | None = None, limit: int = 200) -> list[App
 
 def update(application: Application, user: User, values: dict) -> None:
     """The sponsor saves the application's data; each save is recorded with what changed."""
-    if not access.may_edit(user, application):
+    if not access.may(user, "edit", application):
         raise NotAllowed(_l("Dieser Antrag kann im aktuellen Status nicht bearbeitet werden."))
     changed = {}
     for name in EDITABLE:

@@ -108,7 +108,7 @@ def next_step(application: Application, user: User | None = None) -> dict:
 
 def inbox(user: User) -> dict:
     """New consultation requests, submitted sketches and sketches in assessment (with due dates)."""
-    if user.role != COORDINATOR:
+    if not access.may(user, "coordinate"):
         raise NotAllowed(_l("Nur die Netzwerkkoordination hat einen Posteingang."))
     query = access.visible_applications(user)
 
@@ -160,7 +160,7 @@ def record_consultation(
     application: Application, user: User, party: str, held_on: date, statement: str
 ) -> AssessmentNote:
     """The coordinator records a consultation during the assessment: who, when, what they said."""
-    if not access.may_record_assessment(user, application):
+    if not access.may(user, "record_assessment", application):
         if user.role != COORDINATOR:
             raise NotAllowed(_l("Nur die Netzwerkkoordination erfasst Abstimmungen zur Ersteinschätzung."))
         raise InvalidTransition(_l("Abstimmungen werden während der Ersteinschätzung erfasst."))
@@ -201,7 +201,7 @@ def grant_access(
 ) -> SketchAccess:
     """Give an organisation read access to the sketch in assessment and ask its people for their
     view (they are told by mail and in the app)."""
-    if not access.may_record_assessment(user, application):
+    if not access.may(user, "record_assessment", application):
         if user.role != COORDINATOR:
             raise NotAllowed(_l("Nur die Netzwerkkoordination gibt Skizzen frei."))
         raise InvalidTransition(_l("Skizzen werden während der Ersteinschätzung freigegeben."))
@@ -256,8 +256,8 @@ def grant_access(
 
 def comment(application: Application, user: User, body: str) -> AssessmentNote:
     """A consulted party (NBank, MS, a partner with access) comments; the sponsor never sees it."""
-    if not access.may_comment_assessment(user, application):
-        if access.can_view(user, application) and user.role in (OBSERVER, PARTNER):
+    if not access.may(user, "comment_assessment", application):
+        if access.may(user, "view", application) and user.role in (OBSERVER, PARTNER):
             raise InvalidTransition(_l("Kommentare sind während der Ersteinschätzung möglich."))
         raise NotAllowed(_l("Sie können diese Skizze nicht kommentieren."))
     note = AssessmentNote(
@@ -288,7 +288,7 @@ def comment(application: Application, user: User, body: str) -> AssessmentNote:
 
 def internal(application: Application, user: User) -> dict | None:
     """The internal side of the assessment as plain data, or None for the sponsor."""
-    if not access.may_see_assessment(user, application):
+    if not access.may(user, "see_assessment", application):
         return None
     notes = list(
         db.session.scalars(
@@ -324,14 +324,14 @@ def internal(application: Application, user: User) -> dict | None:
         "grants": [
             {"organisation": g.organisation.name, "question": g.question, "at": g.created_at} for g in grants
         ],
-        "may_record": access.may_record_assessment(user, application),
-        "may_comment": access.may_comment_assessment(user, application),
+        "may_record": access.may(user, "record_assessment", application),
+        "may_comment": access.may(user, "comment_assessment", application),
         "organisations": [
             (o.id, o.name)
             for o in consultable_organisations(application)
             if o.id not in {g.organisation_id for g in grants}
         ]
-        if access.may_record_assessment(user, application)
+        if access.may(user, "record_assessment", application)
         else [],
     }
 

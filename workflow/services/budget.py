@@ -13,9 +13,10 @@ from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.formatting import local_date, money
-from workflow.lifecycle import COORDINATOR, PARTNER, STATES_BY_NAME
+from workflow.lifecycle import STATES_BY_NAME
 from workflow.models import Alliance, Event, FundingPeriod, User
 from workflow.rules import deadlines
+from workflow.services import access
 from workflow.services.errors import NotAllowed, NotFound, RuleViolation
 from workflow.services.lifecycle import jsonable, lock_alliance
 
@@ -31,10 +32,6 @@ STATUS_LABELS = {
 }
 
 
-def may_see(user: User) -> bool:
-    return user.role in (COORDINATOR, PARTNER)
-
-
 def periods(user: User) -> list[FundingPeriod]:
     return list(
         db.session.scalars(
@@ -47,7 +44,7 @@ def periods(user: User) -> list[FundingPeriod]:
 
 def overview(user: User, period_id: int | None = None) -> dict | None:
     """The budget page of a period (default: the current one, else the latest)."""
-    if not may_see(user):
+    if not access.may(user, "see_budget"):
         raise NotAllowed(_l("Das Budget sehen die Netzwerkkoordination und die Bündnispartner."))
     available = periods(user)
     if not available:
@@ -170,7 +167,7 @@ def save_period(
     overlap another period (a positive statement would count in both). Returns the period and
     what changed ({field: {old, new}}), recorded as an event of the alliance. `actor` None: the
     command line."""
-    if actor is not None and (actor.role != COORDINATOR or actor.alliance_id != alliance.id):
+    if actor is not None and (not access.may(actor, "coordinate") or actor.alliance_id != alliance.id):
         raise NotAllowed(_l("Förderzeiträume legt die Netzwerkkoordination des Bündnisses fest."))
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX:

@@ -368,7 +368,7 @@ UPLOAD_RULES: dict[str, tuple[tuple[str, ...], int | None]] = {
 def upload(application: Application, kind: str, stream, filename: str | None, actor: User) -> Document:
     """Someone adds a document to an application: checked for the right, the kind and the content,
     then stored as the next version of its kind."""
-    if not access.may_upload(actor, application):
+    if not access.may(actor, "upload", application):
         raise NotAllowed(_l("Sie dürfen zu diesem Antrag keine Dokumente hochladen."))
     if kind not in UPLOAD_RULES:
         raise RuleViolation(_l("Unbekannte Dokumentart."), field="kind")

@@ -62,7 +62,7 @@ def jsonable(value):
 
 def create_application(actor: User, **fields) -> Application:
     """A sponsor asks for a consultation on a new idea: the application starts in `consultation`."""
-    if actor.role != "applicant":
+    if not access.may(actor, "request_consultation"):
         raise NotAllowed(_l("Nur Antragsteller können einen Antrag anlegen."))
     ensure_confirmed(actor)
     application = Application(
@@ -124,7 +124,7 @@ def ensure_may_fire(application: Application, trigger_name: str, actor: User | N
     trigger = TRIGGERS_BY_NAME.get(trigger_name)
     if trigger is None:
         raise NotFound(_l("Diese Aktion gibt es nicht."))
-    if not access.has_role_for(actor, application, trigger):
+    if not access.may(actor, trigger.name, application):
         raise NotAllowed(
             _l(
                 "Sie dürfen „%(action)s“ bei diesem Antrag nicht ausführen.",

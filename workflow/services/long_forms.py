@@ -29,12 +29,13 @@ from workflow.models.long_form import (
     PRINCIPLES,
     SECTIONS_BY_KEY,
 )
+from workflow.permissions import LONG_FORM_DRAFT
 from workflow.services import access, documents
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
 from workflow.services.lifecycle import effect, jsonable, lock
 
 SAVED = "long_form_saved"
-EDITABLE_STATE = "long_form_draft"
+
 MAX_LINES = 60
 
 # The columns each plain section saves.
@@ -56,27 +57,6 @@ TEXT_COLUMNS = frozenset(
     for column in LongForm.__table__.columns
     if isinstance(column.type, sa.String) and not column.nullable
 )
-
-
-def may_edit(user: User, application: Application) -> bool:
-    """The sponsor writes the long form while it is theirs (`long_form_draft`)."""
-    return (
-        user.role == APPLICANT
-        and user.alliance_id == application.alliance_id
-        and application.applicant_organisation_id == user.organisation_id
-        and application.state == EDITABLE_STATE
-    )
-
-
-def may_view(user: User, application: Application) -> bool:
-    return access.can_view(user, application) and (
-        application.long_form is not None or may_edit(user, application)
-    )
-
-
-def sees_salaries(user: User, application: Application) -> bool:
-    """Salary details: the sponsor, the coordination and observers; never the partners."""
-    return access.sees_salaries(user, application)
 
 
 def get_or_create(application: Application) -> LongForm:
@@ -206,18 +186,17 @@ def partner_organisations(application: Application) -> list[Organisation]:
 
 def ensure_may_edit(user: User, application: Application) -> None:
     """NotAllowed for anyone but the sponsor; InvalidTransition for the sponsor outside the draft."""
-    if may_edit(user, application):
+    if access.may(user, "edit_long_form", application):
         return
-    if application.state != EDITABLE_STATE and user.role == APPLICANT and access.can_view(user, application):
+    if (
+        application.state not in LONG_FORM_DRAFT
+        and user.role == APPLICANT
+        and access.may(user, "view", application)
+    ):
         raise InvalidTransition(
             _l("Die Langfassung kann nur im Status „Langfassung in Bearbeitung“ bearbeitet werden.")
         )
     raise NotAllowed(_l("Die Langfassung bearbeitet nur der Antragsteller."))
-
-
-def may_see_document(user: User, application: Application, document) -> bool:
-    """NBank's long-form document holds the salary details: not for partners (access.py's rule)."""
-    return access.may_download(user, application, document)
 
 
 def save_section(application: Application, user: User, key: str, values: dict) -> LongForm:
@@ -424,7 +403,7 @@ def plans(application: Application, user: User) -> dict | None:
     long_form = application.long_form
     if long_form is None:
         return None
-    salaries = sees_salaries(user, application)
+    salaries = access.may(user, "see_salaries", application)
     max_rate = application.alliance.procedure.max_funding_rate_percent
     return {
         "show_details": salaries,
@@ -465,7 +444,7 @@ def content(application: Application, user: User) -> dict:
     data = {
         "overview": overview(application),
         "plans": plans(application, user),
-        "editable": may_edit(user, application),
+        "editable": access.may(user, "edit_long_form", application),
         "fields": {},
         "project_partners": [],
         "documents": [],
@@ -476,7 +455,7 @@ def content(application: Application, user: User) -> dict:
     data["fields"] = {name: getattr(long_form, name) for names in SECTION_FIELDS.values() for name in names}
     data["project_partners"] = [row.organisation.name for row in long_form.partner_rows]
     data["needs_agency"] = any(s.key == "agency" for s in long_form.applicable_sections())
-    if sees_salaries(user, application):
+    if access.may(user, "see_salaries", application):
         data["documents"] = [
             {
                 "id": d.id,
@@ -493,7 +472,7 @@ def content(application: Application, user: User) -> dict:
 
 def store_document(application: Application, user: User, stream, filename: str | None):
     """NBank's own long-form document (PDF, DOCX or XLSX), checked by content, as a new version."""
-    if not may_edit(user, application):
+    if not access.may(user, "edit_long_form", application):
         raise NotAllowed(_l("Das Formular der NBank lädt der Antragsteller während der Bearbeitung hoch."))
     upload = documents.inspect(stream, (documents.PDF, documents.DOCX, documents.XLSX))
     return documents.store(application, "long_form", upload, filename, user)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from workflow.lifecycle import TRIGGERS_BY_NAME
 from workflow.models import Application, User
-from workflow.services import access, long_forms
+from workflow.permissions import DRAFTS, SKETCH_DRAFT
+from workflow.services import access
 from workflow.services.lifecycle import latest_transition
 
 # The triggers that hand an application back for revision, with what their event records as the
@@ -30,7 +31,7 @@ REQUESTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
 def open_request(application: Application, user: User) -> dict | None:
     """The revision request the application is waiting on, or None. It is open while the
     application is still in the draft state that request sent it to (the latest transition)."""
-    if application.state not in ("sketch_draft", "long_form_draft"):
+    if application.state not in DRAFTS:
         return None
     event = latest_transition(application, *TRIGGERS_BY_NAME)
     if event is None or event.trigger not in REQUESTS or event.to_state != application.state:
@@ -38,7 +39,7 @@ def open_request(application: Application, user: User) -> dict | None:
     title, keys = REQUESTS[event.trigger]
     data = event.data or {}
     items = [(label, data[key]) for label, key in keys if (data.get(key) or "").strip()]
-    sketch = application.state == "sketch_draft"
+    sketch = application.state in SKETCH_DRAFT
     actor = event.actor
     return {
         "event_id": event.id,
@@ -47,7 +48,7 @@ def open_request(application: Application, user: User) -> dict | None:
         "at": event.created_at,
         "by": f"{actor.name} ({actor.organisation.name})" if actor else "Antragsweg (automatisch)",
         "stage": "sketch" if sketch else "long_form",
-        "may_edit": access.may_edit_sketch(user, application)
+        "may_edit": access.may(user, "edit_sketch", application)
         if sketch
-        else long_forms.may_edit(user, application),
+        else access.may(user, "edit_long_form", application),
     }

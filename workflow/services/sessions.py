@@ -21,7 +21,7 @@ from workflow.lifecycle import COORDINATOR, PARTNER
 from workflow.models import Alliance, Application, CommitteeSession, Event, Organisation, User, Vote
 from workflow.models.types import utcnow
 from workflow.rules import deadlines, voting
-from workflow.services import calendar_feeds, notifications
+from workflow.services import access, calendar_feeds, notifications
 from workflow.services.errors import InvalidTransition, Message, NotAllowed, NotFound, RuleViolation
 from workflow.services.lifecycle import jsonable, lock, lock_agenda
 from workflow.votes import timing, to_session
@@ -38,7 +38,7 @@ CALENDAR_KEEPS_PAST = timedelta(days=365)
 
 
 def _coordinator_only(user: User) -> None:
-    if not user.is_coordinator:
+    if not access.may(user, "coordinate"):
         raise NotAllowed(_l("Nur die Netzwerkkoordination plant Sitzungen."))
 
 
@@ -48,20 +48,15 @@ def _own(session: CommitteeSession, user: User) -> None:
         raise NotFound(_l("Diese Sitzung gibt es nicht."))
 
 
-def can_view(user: User) -> bool:
-    """The committee's sessions are for its members (partners), the coordination and observers."""
-    return user.role in ("coordinator", "partner", "observer")
-
-
 def get(session_id: int, user: User) -> CommitteeSession:
     session = db.session.get(CommitteeSession, session_id)
-    if session is None or session.alliance_id != user.alliance_id or not can_view(user):
+    if session is None or session.alliance_id != user.alliance_id or not access.may(user, "see_sessions"):
         raise NotFound(_l("Diese Sitzung gibt es nicht."))
     return session
 
 
 def list_for(user: User) -> list[CommitteeSession]:
-    if not can_view(user):
+    if not access.may(user, "see_sessions"):
         return []
     return list(
         db.session.scalars(

@@ -38,7 +38,7 @@ def alliance_partners(alliance_id: int) -> list[Organisation]:
 
 
 def _ensure_may_edit(application: Application, user: User) -> None:
-    if not access.may_edit_sketch(user, application):
+    if not access.may(user, "edit_sketch", application):
         raise NotAllowed(NOT_EDITABLE)
     ensure_confirmed(user)
 
@@ -153,5 +153,5 @@ def overview(application: Application, user: User) -> dict:
             for i, d in enumerate(pdfs)
         ],
         "missing": sketch_missing(application),
-        "may_edit": access.may_edit_sketch(user, application),
+        "may_edit": access.may(user, "edit_sketch", application),
     }

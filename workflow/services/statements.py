@@ -17,13 +17,12 @@ from pypdf import PdfReader
 
 from workflow.extensions import db
 from workflow.formatting import local_date, local_datetime, money
-from workflow.lifecycle import COORDINATOR, PARTNER
 from workflow.models import Application, Event, FundingPeriod, Statement, User, Vote
 from workflow.models.event import BALLOT_CAST, RECUSAL
 from workflow.models.statement import DECISIONS
 from workflow.models.types import utcnow
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, german_average, rating_averages
-from workflow.services import documents, notifications, pdf, signing, storage
+from workflow.services import access, documents, notifications, pdf, signing, storage
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
 from workflow.services.lifecycle import effect, jsonable
 from workflow.services.storage import StoredFileChanged  # noqa: F401 - the error's old home
@@ -460,7 +459,7 @@ def correct(application: Application, actor: User, data: dict) -> Statement:
     decision stays (it follows the frozen outcome); the texts and the reason are new."""
     db.session.refresh(application, with_for_update=True)
     try:
-        if actor.role != COORDINATOR or actor.alliance_id != application.alliance_id:
+        if not access.may(actor, "coordinate") or actor.alliance_id != application.alliance_id:
             raise NotAllowed(_l("Nur die Netzwerkkoordination kann eine Stellungnahme berichtigen."))
         previous = latest(application)
         if previous is None:
@@ -544,18 +543,9 @@ def stored_bytes(statement: Statement) -> bytes:
 # -- the vote protocol ---------------------------------------------------------------------------
 
 
-def may_read_protocol(user: User, application: Application) -> bool:
-    vote = application.current_vote
-    if vote is None or user.alliance_id != application.alliance_id:
-        return False
-    if user.role == COORDINATOR:
-        return True
-    return user.role == PARTNER and not vote.is_open
-
-
 def protocol(application: Application, user: User) -> bytes:
     """The vote protocol: every ballot with its history from the event log, every recusal."""
-    if not may_read_protocol(user, application):
+    if not access.may(user, "read_protocol", application):
         raise NotAllowed(
             _l(
                 "Das Protokoll steht der Netzwerkkoordination und, nach Schluss der Abstimmung, "

@@ -28,12 +28,12 @@ from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.formatting import local_date, local_datetime
-from workflow.lifecycle import COORDINATOR, STATES_BY_NAME, TRIGGERS, TRIGGERS_BY_NAME
+from workflow.lifecycle import STATES_BY_NAME, TRIGGERS, TRIGGERS_BY_NAME
 from workflow.models import Application, Event, Organisation, User, WebhookDelivery, WebhookReceiver
 from workflow.models.event import BALLOT_CAST, RECUSAL, TRANSITION
 from workflow.models.types import utcnow
 from workflow.models.webhook import DELIVERED, FAILED, PENDING, RECEIVER_KINDS, TEAMS
-from workflow.services import notifications
+from workflow.services import access, notifications
 from workflow.services.errors import NotAllowed, NotFound, RuleViolation
 from workflow.services.jobs import periodic
 from workflow.votes import mails as vote_mails
@@ -90,7 +90,7 @@ def verify(
 
 
 def _only_coordinators(actor: User) -> None:
-    if actor.role != COORDINATOR:
+    if not access.may(actor, "coordinate"):
         raise NotAllowed(_l("Nur die Netzwerkkoordination verwaltet Webhooks."))
 
 

@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
         budget,
         calendar,
         dashboard,
+        guards,
         long_form,
         notifications,
         operations,
@@ -101,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(module.bp)
     api.register(app)
+    app.add_template_global(guards.may, "may")  # the permission table, for the pages
 
     @app.before_request
     def _forms_take_form_data():

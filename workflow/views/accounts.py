@@ -18,6 +18,7 @@ from workflow.models.user import ROLE_LABELS
 from workflow.services import accounts
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
+from workflow.views.guards import coordinator_required
 
 bp = Blueprint("accounts", __name__)
 
@@ -148,9 +149,8 @@ def set_password(purpose: str, token: str):
 
 @bp.route("/personen/einladen", methods=["GET", "POST"])
 @login_required
+@coordinator_required
 def invite():
-    if not current_user.is_coordinator:
-        abort(403)
     organisations = db.session.scalars(
         sa.select(Organisation)
         .where(Organisation.alliance_id == current_user.alliance_id)

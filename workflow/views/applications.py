@@ -20,6 +20,7 @@ from workflow.services import access, applications, revisions
 from workflow.services import lifecycle as lifecycle_service
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
+from workflow.views.guards import allowed_to
 from workflow.views.lookup import visible_application
 from workflow.views.presenters import organisations_named, timeline
 from workflow.views.sections import render_data
@@ -72,15 +73,13 @@ def index():
         applications=rows,
         states=STATES,
         selected_state=state,
-        may_create=current_user.role == "applicant",
     )
 
 
 @bp.route("/antraege/neu", methods=["GET", "POST"])
 @login_required
+@allowed_to("request_consultation")
 def new():
-    if current_user.role != "applicant":
-        abort(403)
     form = ApplicationForm(funding_objects=_funding_objects())
     if form.validate_on_submit():
         application = lifecycle_service.create_application(current_user, **form.values())
@@ -122,7 +121,6 @@ def _render_show(application: Application, status: int = 200, **form_overrides):
         application=application,
         state=STATES_BY_NAME[application.state],
         actions=access.allowed_triggers(current_user, application),
-        may_edit=access.may_edit(current_user, application),
         sections=sections,
         revision=revisions.open_request(application, current_user),
         timeline=timeline(application, events, organisations, current_user),
@@ -133,7 +131,7 @@ def _render_show(application: Application, status: int = 200, **form_overrides):
 @login_required
 def edit(application_id: int):
     application = visible_application(application_id)
-    if not access.may_edit(current_user, application):
+    if not access.may(current_user, "edit", application):
         abort(403)
     form = ApplicationForm(
         obj=application if request.method == "GET" else None, funding_objects=_funding_objects()

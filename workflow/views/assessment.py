@@ -14,6 +14,7 @@ from workflow.services import access, assessment, letters
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
 from workflow.views.applications import _render_show
+from workflow.views.guards import coordinator_required
 from workflow.views.lookup import visible_application
 from workflow.views.sections import section
 
@@ -71,9 +72,8 @@ def _letter_section(application: Application, user) -> dict | None:
 
 @bp.get("/eingang")
 @login_required
+@coordinator_required
 def inbox():
-    if not current_user.is_coordinator:
-        abort(403)
     return render_template("assessment/inbox.html", inbox=assessment.inbox(current_user))
 
 
@@ -96,7 +96,7 @@ def record_consultation(application_id: int):
             form.form_errors.extend(refusal.messages)
         else:
             return _after(application, gettext("Die Abstimmung ist erfasst."))
-    if not access.may_record_assessment(current_user, application):
+    if not access.may(current_user, "record_assessment", application):
         abort(403)
     return _render_show(application, consultation_form=form, status=422)
 
@@ -105,7 +105,7 @@ def record_consultation(application_id: int):
 @login_required
 def grant_access(application_id: int):
     application = visible_application(application_id)
-    if not access.may_record_assessment(current_user, application):
+    if not access.may(current_user, "record_assessment", application):
         abort(403)
     organisations = [(o.id, o.name) for o in assessment.consultable_organisations(application)]
     form = GrantAccessForm(prefix="grant", organisations=organisations)
@@ -135,7 +135,7 @@ def comment(application_id: int):
             return _after(
                 application, gettext("Ihr Kommentar ist gespeichert (für den Projektträger nicht sichtbar).")
             )
-    if not access.may_comment_assessment(current_user, application):
+    if not access.may(current_user, "comment_assessment", application):
         abort(403)
     return _render_show(application, comment_form=form, status=422)
 

@@ -3,18 +3,18 @@ periods themselves, set by the coordination."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from forms.budget import FundingPeriodForm
 from workflow.extensions import db
-from workflow.lifecycle import COORDINATOR
 from workflow.models import Alliance
 from workflow.services import budget
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
+from workflow.views.guards import allowed_to, coordinator_required
 
 bp = Blueprint("budget", __name__)
 
@@ -23,16 +23,13 @@ navigation.register(_l("Budget"), "budget.index", ("coordinator", "partner"), or
 
 @bp.get("/budget")
 @login_required
+@allowed_to("see_budget")
 def index():
-    if not budget.may_see(current_user):
-        abort(403)
     period_id = request.args.get("zeitraum", type=int)
     return render_template("budget/index.html", overview=budget.overview(current_user, period_id))
 
 
 def _coordinators_alliance() -> Alliance:
-    if current_user.role != COORDINATOR:
-        abort(403)
     return db.session.get(Alliance, current_user.alliance_id)
 
 
@@ -69,6 +66,7 @@ def _periods_page(alliance: Alliance, form: FundingPeriodForm, status: int):
 
 @bp.route("/budget/zeitraeume", methods=["GET", "POST"])
 @login_required
+@coordinator_required
 def periods():
     alliance = _coordinators_alliance()
     form = FundingPeriodForm()
@@ -79,6 +77,7 @@ def periods():
 
 @bp.route("/budget/zeitraeume/<int:period_id>", methods=["GET", "POST"])
 @login_required
+@coordinator_required
 def edit_period(period_id: int):
     alliance = _coordinators_alliance()
     period = budget.period_of(alliance, period_id)  # another alliance's: 404

@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
-    abort,
     redirect,
     render_template,
     request,
@@ -24,16 +23,12 @@ from workflow.lifecycle import COORDINATOR
 from workflow.models import FundingObject
 from workflow.services import exports, overview
 from workflow.views import navigation, panels
+from workflow.views.guards import coordinator_required
 
 bp = Blueprint("dashboard", __name__)
 
 navigation.register(_l("Übersicht"), "dashboard.start", ("coordinator", "partner", "applicant"), order=5)
 navigation.register(_l("Antragstabelle"), "dashboard.table", ("coordinator",), order=15)
-
-
-def _coordinator_only() -> None:
-    if current_user.role != COORDINATOR:
-        abort(403)
 
 
 @bp.get("/start")
@@ -69,8 +64,8 @@ def _filter_form() -> FilterForm:
 
 @bp.get("/uebersicht/antraege")
 @login_required
+@coordinator_required
 def table():
-    _coordinator_only()
     form = _filter_form()
     if not form.validate():
         return render_template("dashboard/table.html", form=form, page=None, filters=None), 422
@@ -88,8 +83,8 @@ def table():
 
 @bp.get("/uebersicht/antraege.<any(csv, xlsx):fmt>")
 @login_required
+@coordinator_required
 def export(fmt: str):
-    _coordinator_only()
     form = _filter_form()
     if not form.validate():
         return render_template("dashboard/table.html", form=form, page=None, filters=None), 422

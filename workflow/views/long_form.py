@@ -42,12 +42,12 @@ def _long_form_summary(data: dict) -> str:
     open_in=("long_form_draft", "long_form_submitted"),
 )
 def _long_form_section(application: Application, user) -> dict | None:
-    if not long_forms.may_view(user, application):
+    if not access.may(user, "view_long_form", application):
         return None
     return {
         "overview": long_forms.overview(application),
         "plans": long_forms.plans(application, user),
-        "editable": long_forms.may_edit(user, application),
+        "editable": access.may(user, "edit_long_form", application),
     }
 
 
@@ -55,7 +55,7 @@ def _long_form_section(application: Application, user) -> dict | None:
 @login_required
 def show(application_id: int):
     application = visible_application(application_id)
-    if not long_forms.may_view(current_user, application):
+    if not access.may(current_user, "view_long_form", application):
         abort(404)
     return _render_show(application)
 
@@ -133,7 +133,7 @@ def edit(application_id: int, key: str):
     application = visible_application(application_id)
     if key not in SECTIONS_BY_KEY:
         abort(404)
-    if not long_forms.may_edit(current_user, application):
+    if not access.may(current_user, "edit_long_form", application):
         abort(403)
     form = _form_for(application, key)
     status = 200
@@ -175,7 +175,7 @@ def edit(application_id: int, key: str):
 @login_required
 def upload(application_id: int):
     application = visible_application(application_id)
-    if not long_forms.may_edit(current_user, application):
+    if not access.may(current_user, "edit_long_form", application):
         abort(403)
     form = LongFormDocumentForm()
     if form.validate_on_submit():
@@ -198,6 +198,11 @@ def upload(application_id: int):
 def download(application_id: int, document_id: int):
     application = visible_application(application_id)
     document = db.session.get(Document, document_id)
-    if not access.may_download(current_user, application, document) or document.kind != "long_form":
+    if (
+        document is None
+        or document.application_id != application.id
+        or not access.may(current_user, "download", document)
+        or document.kind != "long_form"
+    ):
         abort(404)
     return send_document(document)

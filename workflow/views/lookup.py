@@ -13,6 +13,6 @@ from workflow.services import access
 def visible_application(application_id: int, options=()) -> Application:
     """The application, if the current user may see it; 404 otherwise (never leak existence)."""
     application = db.session.get(Application, application_id, options=options)
-    if application is None or not access.can_view(current_user, application):
+    if application is None or not access.may(current_user, "view", application):
         abort(404)
     return application

@@ -16,6 +16,7 @@ from workflow.rules.deadlines import BERLIN
 from workflow.services import access, session_papers, sessions
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
+from workflow.views.guards import allowed_to, coordinator_required
 from workflow.votes import timing
 
 bp = Blueprint("sessions", __name__)
@@ -29,21 +30,19 @@ def _session(session_id: int):
 
 @bp.get("/sitzungen")
 @login_required
+@allowed_to("see_sessions")
 def index():
-    if not sessions.can_view(current_user):
-        abort(403)
     rows = [
         {"session": s, "items": len(sessions.agenda_items(s)), "past": sessions.is_past(s)}
         for s in sessions.list_for(current_user)
     ]
-    return render_template("sessions/index.html", rows=rows, may_plan=current_user.is_coordinator)
+    return render_template("sessions/index.html", rows=rows)
 
 
 @bp.route("/sitzungen/neu", methods=["GET", "POST"])
 @login_required
+@coordinator_required
 def new():
-    if not current_user.is_coordinator:
-        abort(403)
     form = SessionForm()
     status = 200
     if form.validate_on_submit():
@@ -63,10 +62,9 @@ def new():
 
 @bp.route("/sitzungen/nachtragen", methods=["GET", "POST"])
 @login_required
+@coordinator_required
 def enter_past():
     """A session that took place without being planned here: recorded afterwards."""
-    if not current_user.is_coordinator:
-        abort(403)
     today = datetime.now(BERLIN).date()
     form = PastSessionForm(applications=sessions.attachable_votes(current_user.alliance_id, today))
     status = 200
@@ -97,11 +95,10 @@ def enter_past():
 
 @bp.route("/sitzungen/<int:session_id>/bearbeiten", methods=["GET", "POST"])
 @login_required
+@coordinator_required(found=_session)
 def edit(session_id: int):
     """Move a session (day, time, place) or change its agenda before it takes place."""
     session = _session(session_id)
-    if not current_user.is_coordinator:
-        abort(403)
     sessions.ensure_changeable(session)
     local = session.starts_at.astimezone(BERLIN)
     form = SessionForm(
@@ -130,10 +127,9 @@ def edit(session_id: int):
 
 @bp.post("/sitzungen/<int:session_id>/absagen")
 @login_required
+@coordinator_required(found=_session)
 def cancel(session_id: int):
     session = _session(session_id)
-    if not current_user.is_coordinator:
-        abort(403)
     form = CancelSessionForm(prefix="cancel")
     if form.validate_on_submit():
         try:
@@ -166,10 +162,10 @@ def _render_show(session, minutes_form=None, cancel_form=None, status: int = 200
         items.append(
             {
                 "application": application,
-                "visible": access.can_view(current_user, application),
+                "visible": access.may(current_user, "view", application),
                 "status": timing.STATUS_LABELS[timing.status(vote)] if vote else "",
                 "outcome": vote.outcome_label if vote else None,
-                "may_record": current_user.is_coordinator
+                "may_record": access.may(current_user, "coordinate")
                 and vote is not None
                 and vote.is_open
                 and vote.session_id == session.id
@@ -184,8 +180,7 @@ def _render_show(session, minutes_form=None, cancel_form=None, status: int = 200
         past=sessions.is_past(session) and not session.cancelled,
         minutes_form=form,
         cancel_form=cancel_form or CancelSessionForm(prefix="cancel"),
-        may_edit=current_user.is_coordinator,
-        may_change=current_user.is_coordinator and sessions.may_change(session),
+        may_change=access.may(current_user, "coordinate") and sessions.may_change(session),
         history=session_history(session),
         has_minutes=session_papers.has_minutes(session),
     ), status
@@ -223,10 +218,9 @@ def minutes_pdf(session_id: int):
 
 @bp.post("/sitzungen/<int:session_id>/protokoll")
 @login_required
+@coordinator_required(found=_session)
 def minutes(session_id: int):
     session = _session(session_id)
-    if not current_user.is_coordinator:
-        abort(403)
     form = MinutesForm()
     if form.validate_on_submit():
         sessions.save_minutes(session, current_user, form.minutes.data)

@@ -10,11 +10,11 @@ from flask_login import current_user, login_required
 
 from forms.settings import ConfirmForm, PartnerForm, ProcedureForm, RepresentativeForm
 from workflow.extensions import db
-from workflow.lifecycle import COORDINATOR
 from workflow.models import Alliance
 from workflow.services import alliances
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
+from workflow.views.guards import coordinator_required
 
 bp = Blueprint("settings", __name__)
 
@@ -34,8 +34,6 @@ SETTING_LABELS = {
 
 
 def _alliance() -> Alliance:
-    if current_user.role != COORDINATOR:
-        abort(403)
     return db.session.get(Alliance, current_user.alliance_id)
 
 
@@ -85,12 +83,14 @@ def _signing_section(alliance: Alliance, form) -> dict:
 
 @bp.get("/einstellungen")
 @login_required
+@coordinator_required
 def index():
     return _render(_alliance())
 
 
 @bp.post("/einstellungen")
 @login_required
+@coordinator_required
 def save():
     alliance = _alliance()
     from flask import request
@@ -111,6 +111,7 @@ def save():
 
 @bp.post("/einstellungen/partner")
 @login_required
+@coordinator_required
 def add_partner():
     alliance = _alliance()
     form = PartnerForm(prefix="partner")
@@ -127,6 +128,7 @@ def add_partner():
 
 @bp.post("/einstellungen/partner/<int:organisation_id>/deaktivieren")
 @login_required
+@coordinator_required
 def deactivate_partner(organisation_id: int):
     alliance = _alliance()
     if not ConfirmForm().validate_on_submit():
@@ -138,6 +140,7 @@ def deactivate_partner(organisation_id: int):
 
 @bp.post("/einstellungen/personen")
 @login_required
+@coordinator_required
 def add_representative():
     alliance = _alliance()
     active = [p["organisation"] for p in alliances.partners(alliance) if p["organisation"].active]
@@ -158,6 +161,7 @@ def add_representative():
 
 @bp.post("/einstellungen/personen/<int:user_id>/deaktivieren")
 @login_required
+@coordinator_required
 def deactivate_representative(user_id: int):
     alliance = _alliance()
     if not ConfirmForm().validate_on_submit():

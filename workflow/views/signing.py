@@ -11,6 +11,7 @@ from forms.settings import ConfirmForm
 from forms.signing import SigningCertificateForm
 from workflow.services import signing
 from workflow.services.errors import RuleViolation
+from workflow.views.guards import coordinator_required
 from workflow.views.panels import panel
 from workflow.views.settings import _alliance, _render
 
@@ -28,6 +29,7 @@ def settings_data(alliance, form: SigningCertificateForm | None = None) -> dict:
 
 @bp.post("/einstellungen/signaturzertifikat")
 @login_required
+@coordinator_required
 def install():
     alliance = _alliance()
     form = SigningCertificateForm(prefix="signing")
@@ -52,6 +54,7 @@ def install():
 
 @bp.post("/einstellungen/signaturzertifikat/entfernen")
 @login_required
+@coordinator_required
 def remove():
     alliance = _alliance()
     if not ConfirmForm(prefix="signing-remove").validate_on_submit():

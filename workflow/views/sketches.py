@@ -82,7 +82,7 @@ def _form(application: Application, submitted: bool = False) -> SketchForm:
 @login_required
 def edit(application_id: int):
     application = visible_application(application_id)
-    if not access.may_edit_sketch(current_user, application):
+    if not access.may(current_user, "edit_sketch", application):
         abort(403)
     if request.method == "GET":
         return _page(application, _form(application))
@@ -132,6 +132,10 @@ def download(application_id: int, document_id: int):
     attachment (never shown inline by the browser)."""
     application = visible_application(application_id)
     document = db.session.get(Document, document_id)
-    if not access.may_download(current_user, application, document):
+    if (
+        document is None
+        or document.application_id != application.id
+        or not access.may(current_user, "download", document)
+    ):
         abort(404)
     return send_document(document)

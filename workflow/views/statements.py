@@ -18,6 +18,7 @@ from workflow.services import access, documents, statements
 from workflow.services import lifecycle as lifecycle_service
 from workflow.services.errors import RuleViolation
 from workflow.services.nbank import DOCUMENT_KINDS as NBANK_DOCUMENT_KINDS
+from workflow.views.guards import coordinator_required
 from workflow.views.lookup import visible_application
 from workflow.views.sections import section
 
@@ -104,7 +105,7 @@ def download(application_id: int, version: int):
 @login_required
 def protocol(application_id: int):
     application = visible_application(application_id)
-    if not statements.may_read_protocol(current_user, application):
+    if not access.may(current_user, "read_protocol", application):
         abort(403)
     data = statements.protocol(application, current_user)
     return (
@@ -120,10 +121,9 @@ def protocol(application_id: int):
 
 @bp.route("/antraege/<int:application_id>/stellungnahme/berichtigen", methods=["GET", "POST"])
 @login_required
+@coordinator_required(found=visible_application)
 def correct(application_id: int):
     application = visible_application(application_id)
-    if not current_user.is_coordinator:
-        abort(403)
     previous = statements.latest(application)
     if previous is None:
         abort(404)
@@ -159,7 +159,7 @@ def correct(application_id: int):
 @section("statement", "statements/_section.html", order=60, title=_l("Stellungnahme"), anchor="stellungnahme")
 def _statement_section(application: Application, user) -> dict | None:
     issued = statements.versions(application)
-    may_protocol = statements.may_read_protocol(user, application)
+    may_protocol = access.may(user, "read_protocol", application)
     if not issued and not may_protocol:
         return None
     return {
@@ -179,7 +179,7 @@ def _statement_section(application: Application, user) -> dict | None:
             }
             for i, s in enumerate(issued)
         ],
-        "may_correct": bool(issued) and user.is_coordinator,
+        "may_correct": bool(issued) and access.may(user, "coordinate"),
         "may_protocol": may_protocol,
     }
 
@@ -190,7 +190,9 @@ def nbank_document(application_id: int, document_id: int):
     application = visible_application(application_id)
     document = db.session.get(Document, document_id)
     if (
-        not access.may_download(current_user, application, document)
+        document is None
+        or document.application_id != application.id
+        or not access.may(current_user, "download", document)
         or document.kind not in NBANK_DOCUMENT_KINDS.values()
     ):
         abort(404)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -11,6 +11,7 @@ from forms.webhooks import WebhookForm
 from workflow.services import webhooks
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
+from workflow.views.guards import coordinator_required
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
@@ -19,9 +20,9 @@ navigation.register(_l("Webhooks"), "webhooks.index", ("coordinator",), order=80
 
 @bp.before_request
 @login_required
+@coordinator_required
 def _coordinators_only():
-    if current_user.role != "coordinator":
-        abort(403)
+    """Every page of the webhooks is the coordination's."""
 
 
 @bp.route("", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from workflow.formatting import percent
-from workflow.lifecycle import COORDINATOR, PARTNER
+from workflow.lifecycle import PARTNER
 from workflow.models import DOCUMENT_KINDS, Application, Document, User
 from workflow.models.event import BALLOT_CAST, RECUSAL
 from workflow.models.long_form import COST_CATEGORIES, FINANCING_SOURCES
@@ -19,16 +19,6 @@ from workflow.rules.voting import CHOICE_LABELS, CRITERIA
 from workflow.services import access, assessment
 from workflow.services import lifecycle as lifecycle_service
 from workflow.votes import queries
-
-
-def may_open(user: User, application: Application) -> bool:
-    """The partners and the coordination of the application's alliance, while it has a vote; the
-    others read the vote on the application page."""
-    return (
-        user.role in (PARTNER, COORDINATOR)
-        and application.current_vote is not None
-        and access.can_view(user, application)
-    )
 
 
 def _money(application: Application) -> dict:
@@ -90,7 +80,7 @@ def _documents(application: Application, user: User) -> list[dict]:
     documents that carry salary details)."""
     latest: dict[str, Document] = {}
     for document in application.documents:
-        if access.may_download(user, application, document):
+        if access.may(user, "download", document):
             known = latest.get(document.kind)
             if known is None or document.version > known.version:
                 latest[document.kind] = document
@@ -144,7 +134,7 @@ def _ballot_state(own: queries.OwnBallot) -> dict:
 
 
 def read(application: Application, user: User) -> dict:
-    """The vote page's data for `user` (see may_open)."""
+    """The vote page's data for `user` (see "open_vote_page" in workflow/permissions.py)."""
     lifecycle_service.history(application)  # read first, once: the deadlines and the letter find it
     vote = application.current_vote
     seen = queries.vote_as_seen_by(user, vote)

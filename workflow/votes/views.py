@@ -18,10 +18,11 @@ from forms.ballot import BallotForm, ConflictForm, ObjectionForm
 from forms.sessions import record_form
 from workflow.models import Application
 from workflow.rules.voting import CRITERIA
-from workflow.services import sessions
+from workflow.services import access, sessions
 from workflow.services.errors import RuleViolation
 from workflow.views import applications as application_pages
 from workflow.views import sessions as session_pages
+from workflow.views.guards import coordinator_required
 from workflow.views.lookup import visible_application
 from workflow.views.sections import section
 from workflow.votes import casting, page, queries, session_items, to_session
@@ -53,7 +54,7 @@ def _vote_section(application: Application, user) -> dict | None:
         "conflict_form": ConflictForm(prefix="conflict"),
         "objection_form": ObjectionForm(prefix="objection"),
         "criteria": CRITERIA,
-        "links_vote_page": page.may_open(user, application),
+        "links_vote_page": access.may(user, "open_vote_page", application),
     }
 
 
@@ -61,7 +62,7 @@ def _vote_section(application: Application, user) -> dict | None:
 @login_required
 def show(application_id: int):
     application = visible_application(application_id, application_pages.PAGE_OPTIONS)
-    if not page.may_open(current_user, application):
+    if not access.may(current_user, "open_vote_page", application):
         return redirect(url_for("applications.show", application_id=application.id) + "#votum", 303)
     return render(application)
 
@@ -146,13 +147,18 @@ def object_to_circulation(application_id: int):
     )
 
 
+def _agenda_item(session_id: int, application_id: int) -> None:
+    """404 for a session or an application the person may not see (before the 403)."""
+    sessions.get(session_id, current_user)
+    visible_application(application_id)
+
+
 @session_pages.bp.route("/sitzungen/<int:session_id>/antraege/<int:application_id>", methods=["GET", "POST"])
 @login_required
+@coordinator_required(found=_agenda_item)
 def record(session_id: int, application_id: int):
     session = sessions.get(session_id, current_user)  # NotFound (404) when not visible
     application = visible_application(application_id)
-    if not current_user.is_coordinator:
-        abort(403)
     vote = application.current_vote
     if vote is None or vote.session_id != session.id:
         abort(404)

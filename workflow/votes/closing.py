@@ -4,6 +4,9 @@ after it. A closing that follows from a ballot or a recusal runs in that one's t
 
 from __future__ import annotations
 
+from flask_babel import LazyString, lazy_gettext
+from flask_babel import lazy_gettext as _l
+
 from workflow import formatting
 from workflow.extensions import db
 from workflow.models import Application, User, Vote
@@ -28,13 +31,19 @@ def _close(application: Application, actor: User | None, data: dict) -> dict:
     }
     vote.outcome = outcome_of(tally)
     vote.closed_at = utcnow()
-    with formatting.in_record_language():
-        counted = formatting.tally_summary(tally.as_dict())
+    outcome = lazy_gettext(vote.outcome_label)
     notifications.notify(
         notifications.coordinators(application.alliance_id),
-        f"Votum geschlossen: {application.reference} – {vote.outcome_label}",
-        f"Die Abstimmung über „{application.title}“ ist geschlossen ({vote.outcome_label}): "
-        f"{counted}. Die Stellungnahme ist vorzubereiten.",
+        _l(
+            "Votum geschlossen: %(reference)s – %(outcome)s", reference=application.reference, outcome=outcome
+        ),
+        _l(
+            "Die Abstimmung über „%(title)s“ ist geschlossen (%(outcome)s): %(counted)s. Die "
+            "Stellungnahme ist vorzubereiten.",
+            title=application.title,
+            outcome=outcome,
+            counted=LazyString(formatting.tally_summary, tally.as_dict()),
+        ),
         application,
         kind="vote_closed",
         needs_action=True,

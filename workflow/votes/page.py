@@ -126,6 +126,7 @@ def _own_history(application: Application, vote, organisation_id: int | None) ->
                 {"at": event.created_at, "who": who, "what": gettext("Befangenheit erklärt"), "items": []}
             )
             continue
+        choice = data.get("choice")
         items = [(CRITERIA[k], data[k]) for k in CRITERIA if data.get(k)]
         if data.get("comment"):
             items.append((gettext("Kommentar"), data["comment"]))
@@ -135,9 +136,7 @@ def _own_history(application: Application, vote, organisation_id: int | None) ->
                 "who": gettext("%(who)s (in der Sitzung erfasst)", who=who)
                 if data.get("session_id")
                 else who,
-                "what": gettext(CHOICE_LABELS[data["choice"]])
-                if data.get("choice") in CHOICE_LABELS
-                else data.get("choice"),
+                "what": gettext(CHOICE_LABELS[choice]) if choice in CHOICE_LABELS else choice,
                 "items": items,
             }
         )

@@ -167,8 +167,8 @@ def _render_show(session, minutes_form=None, cancel_form=None, status: int = 200
             {
                 "application": application,
                 "visible": access.can_view(current_user, application),
-                "status": timing.STATUS_LABELS[timing.status(vote)] if vote else "",
-                "outcome": vote.outcome_label if vote else None,
+                "status": gettext(timing.STATUS_LABELS[timing.status(vote)]) if vote else "",
+                "outcome": gettext(vote.outcome_label) if vote and vote.outcome_label else None,
                 "may_record": current_user.is_coordinator
                 and vote is not None
                 and vote.is_open

@@ -4,7 +4,7 @@ after it. A closing that follows from a ballot or a recusal runs in that one's t
 
 from __future__ import annotations
 
-from flask_babel import LazyString, lazy_gettext
+from flask_babel import LazyString, gettext, lazy_gettext
 from flask_babel import lazy_gettext as _l
 
 from workflow import formatting
@@ -16,6 +16,7 @@ from workflow.rules import voting
 from workflow.services import notifications
 from workflow.services.errors import InvalidTransition, RuleViolation
 from workflow.services.lifecycle import effect, transition
+from workflow.votes.timing import mode_text
 
 
 @effect("close_vote")
@@ -58,7 +59,8 @@ def outcome_of(tally: voting.Tally) -> str:
 
 
 def closing_preview(application: Application) -> dict | None:
-    """What closing the open vote now would freeze, for the coordinator to read before confirming:
+    """What closing the open vote now would freeze, for the coordinator to read before confirming
+    (its labels in the page's language):
     the running tally (eligible, cast, each choice, quorum), the outcome it gives, and whether the
     vote may be closed at all (a circulation needs quorum)."""
     vote = application.current_vote
@@ -68,11 +70,11 @@ def closing_preview(application: Application) -> dict | None:
     outcome = outcome_of(tally)
     return {
         "mode": vote.mode,
-        "mode_label": vote.mode_label,
+        "mode_label": str(mode_text(vote)),
         "tally": tally.as_dict(),
         "not_cast": tally.eligible - tally.cast,
         "outcome": outcome,
-        "outcome_label": OUTCOME_LABELS[outcome],
+        "outcome_label": gettext(OUTCOME_LABELS[outcome]),
         "closable": vote.closable(),
     }
 

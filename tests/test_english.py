@@ -273,6 +273,8 @@ def test_the_vote_pages_ballot_state_is_english_on_an_english_page(world, login)
     page = html.unescape(text_of(english.get(f"/antraege/{application.id}/votum").text))
     assert "Your vote: not cast yet" in page and "noch nicht abgegeben" not in page
     assert "Circulation procedure" in page and "Umlaufverfahren" not in page
+    assert "Regional relevance" in page and "Regionale Relevanz" not in page  # the ballot's criteria
+    assert "In favour" in page and "Zustimmung" not in page  # its choices
     casting.cast_ballot(application, world.user("partner-dgb"), "approve")
     page = html.unescape(text_of(english.get(f"/antraege/{application.id}/votum").text))
     assert re.search(rf"cast on {TIME}, you can change it until {TIME}(?! Uhr)", page), page

@@ -4,12 +4,18 @@ session's agenda, with the recusals that follow from the application, and the op
 from __future__ import annotations
 
 from workflow.extensions import db
+from workflow.lifecycle import N_
 from workflow.models import Application, CommitteeSession, Organisation, Recusal, User, Vote
 from workflow.models.types import utcnow
 from workflow.rules import deadlines, voting
 from workflow.services.lifecycle import effect
 from workflow.votes import mails
 from workflow.votes.timing import circulation_deadline, session_record
+
+# The recusals that follow from the application (stored German; pages translate them: queries.panel).
+OWN_ORGANISATION = N_("Antragstellende Organisation")
+PROJECT_PARTNER = N_("Projektpartner in diesem Antrag")
+AUTOMATIC_RECUSALS = (OWN_ORGANISATION, PROJECT_PARTNER)
 
 
 def project_partner_ids(application: Application) -> list[int]:
@@ -51,9 +57,9 @@ def _open(application: Application, actor: User | None, data: dict) -> dict:
     conflicted = {}
     own = db.session.get(Organisation, application.applicant_organisation_id)
     if own is not None and own.kind == "partner":
-        conflicted[own.id] = "Antragstellende Organisation"
+        conflicted[own.id] = OWN_ORGANISATION
     for org_id in project_partner_ids(application):
-        conflicted.setdefault(org_id, "Projektpartner in diesem Antrag")
+        conflicted.setdefault(org_id, PROJECT_PARTNER)
     for org_id, reason in conflicted.items():
         db.session.add(Recusal(vote_id=vote.id, organisation_id=org_id, reason=reason))
     # Recorded with the opening, so that verify-log can hold the recusals to the log.

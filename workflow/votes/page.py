@@ -127,7 +127,7 @@ def _own_history(application: Application, vote, organisation_id: int | None) ->
             )
             continue
         choice = data.get("choice")
-        items = [(CRITERIA[k], data[k]) for k in CRITERIA if data.get(k)]
+        items = [(gettext(CRITERIA[k]), data[k]) for k in CRITERIA if data.get(k)]
         if data.get("comment"):
             items.append((gettext("Kommentar"), data["comment"]))
         entries.append(

@@ -17,6 +17,7 @@ from workflow.lifecycle import N_, PARTNER
 from workflow.models import Ballot, User, Vote
 from workflow.models.vote import OUTCOME_LABELS
 from workflow.rules import voting
+from workflow.votes.opening import AUTOMATIC_RECUSALS
 from workflow.votes.timing import (
     STATUS_LABELS,
     deadline_passed,
@@ -109,9 +110,10 @@ class VoteSeen:
 
 
 def rating_averages(ballots: list[Ballot]) -> dict[str, str]:
-    """The average rating per criterion ('4,3'), over the ballots that rated it."""
+    """The average rating per criterion ('4,3'), over the ballots that rated it (by the criterion's
+    label in the reading request's language)."""
     return {
-        voting.CRITERIA[name]: voting.german_average(average)
+        gettext(voting.CRITERIA[name]): voting.german_average(average)
         for name, (average, _) in voting.rating_averages(ballots).items()
     }
 
@@ -233,7 +235,7 @@ def panel(vote: Vote, user: User, seen: VoteSeen | None = None) -> dict:
         "show_choices": seen.shows_choices,
         "tally": seen.tally,
         "averages": seen.averages,
-        "criteria": list(voting.CRITERIA.values()),
+        "criteria": [gettext(label) for label in voting.CRITERIA.values()],
         "cast": seen.cast,
         "eligible_count": seen.eligible_count,
         "quorum": seen.quorum,
@@ -249,7 +251,13 @@ def panel(vote: Vote, user: User, seen: VoteSeen | None = None) -> dict:
             }
             for b in seen.ballots
         ],
-        "recusals": [{"name": r.organisation.name, "reason": r.reason} for r in vote.recusals],
+        "recusals": [
+            {
+                "name": r.organisation.name,
+                "reason": gettext(r.reason) if r.reason in AUTOMATIC_RECUSALS else r.reason,
+            }
+            for r in vote.recusals
+        ],
         "objections": [
             {"name": o.organisation.name, "reason": o.reason, "at": o.created_at} for o in vote.objections
         ],

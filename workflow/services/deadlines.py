@@ -31,7 +31,7 @@ from flask_babel import LazyString, get_locale, gettext, ngettext
 
 from workflow.extensions import db
 from workflow.formatting import local_date as format_date
-from workflow.lifecycle import APPLICANT, COORDINATOR, OBSERVER, PARTNER
+from workflow.lifecycle import APPLICANT, COORDINATOR, N_, OBSERVER, PARTNER
 from workflow.models import Alliance, Application, Event
 from workflow.models.types import utcnow
 from workflow.rules import deadlines as calendar
@@ -42,10 +42,10 @@ DUE_SOON_DAYS = 3  # "due within 3 days"
 
 RUNNING, DUE_SOON, OVERDUE, MET = "running", "due_soon", "overdue", "met"
 STATUS_LABELS = {
-    RUNNING: "läuft",
-    DUE_SOON: "bald fällig",
-    OVERDUE: "überfällig",
-    MET: "erledigt",
+    RUNNING: N_("läuft"),
+    DUE_SOON: N_("bald fällig"),
+    OVERDUE: N_("überfällig"),
+    MET: N_("erledigt"),
 }
 
 
@@ -65,39 +65,39 @@ class Kind:
 
 ASSESSMENT = Kind(
     "assessment",
-    "Ersteinschätzung der Projektskizze",
+    N_("Ersteinschätzung der Projektskizze"),
     "submit_sketch",
     "assessment_days",
     ("sketch_submitted", "sketch_assessment"),
     ("invite_long_form", "decline_sketch", "request_sketch_revision"),
     COORDINATOR,
-    "Netzwerkkoordination",
-    "Einreichung der Skizze",
-    "Ziel für die Ersteinschätzung",
+    N_("Netzwerkkoordination"),
+    N_("Einreichung der Skizze"),
+    N_("Ziel für die Ersteinschätzung"),
 )
 STATEMENT = Kind(
     "statement",
-    "Rückmeldung und Stellungnahme zur Langfassung",
+    N_("Rückmeldung und Stellungnahme zur Langfassung"),
     "submit_long_form",
     "statement_days",
     ("long_form_submitted", "partner_vote", "statement_pending"),
     ("issue_statement", "pass_without_vote", "request_long_form_revision"),
     COORDINATOR,
-    "Netzwerkkoordination",
-    "Eingang der Langfassung",
-    "Frist für Rückmeldung und Stellungnahme",
+    N_("Netzwerkkoordination"),
+    N_("Eingang der Langfassung"),
+    N_("Frist für Rückmeldung und Stellungnahme"),
 )
 CIRCULATION = Kind(
     "circulation",
-    "Votum im Umlaufverfahren",
+    N_("Votum im Umlaufverfahren"),
     "open_vote",
     "circulation_days",
     ("partner_vote",),
     ("close_vote",),
     PARTNER,
-    "Bündnispartner",
-    "Eröffnung des Umlaufverfahrens",
-    "Frist des Umlaufverfahrens",
+    N_("Bündnispartner"),
+    N_("Eröffnung des Umlaufverfahrens"),
+    N_("Frist des Umlaufverfahrens"),
 )
 KINDS: tuple[Kind, ...] = (ASSESSMENT, STATEMENT, CIRCULATION)
 KINDS_BY_NAME = {k.name: k for k in KINDS}

@@ -13,7 +13,7 @@ RATING_CHOICES = options((str(n), str(n)) for n in range(1, 6))
 class BallotForm(CleanForm):
     choice = RadioField(
         _l("Ihr Votum"),
-        choices=options(CHOICE_LABELS),
+        choices=options({value: _l(label) for value, label in CHOICE_LABELS.items()}),
         validators=[InputRequired(_l("Bitte wählen Sie Zustimmung, Ablehnung oder Enthaltung."))],
     )
     # The organisation the ballot is for: always the voter's own (a different one is refused).
@@ -39,7 +39,7 @@ for _name, _label in CRITERIA.items():
     setattr(
         BallotForm,
         _name,
-        RadioField(_label, choices=RATING_CHOICES, validators=[Optional()], validate_choice=True),
+        RadioField(_l(_label), choices=RATING_CHOICES, validators=[Optional()], validate_choice=True),
     )
 
 

@@ -138,7 +138,11 @@ def record_form(organisations):
             RecordForm,
             f"{prefix}_choice",
             SelectField(
-                _l("Votum"), choices=options([("", _l("– kein Votum –")), *CHOICE_LABELS.items()]), default=""
+                _l("Votum"),
+                choices=options(
+                    [("", _l("– kein Votum –")), *((v, _l(label)) for v, label in CHOICE_LABELS.items())]
+                ),
+                default="",
             ),
         )
         setattr(
@@ -147,5 +151,7 @@ def record_form(organisations):
             TextAreaField(_l("Kommentar"), validators=[Optional(), Length(max=5000), _needs_comment]),
         )
         for name, label in CRITERIA.items():
-            setattr(RecordForm, f"{prefix}_{name}", SelectField(label, choices=RATING_CHOICES, default=""))
+            setattr(
+                RecordForm, f"{prefix}_{name}", SelectField(_l(label), choices=RATING_CHOICES, default="")
+            )
     return RecordForm

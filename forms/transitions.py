@@ -98,12 +98,12 @@ class OpenVoteForm(TransitionForm):
         choices=options(
             [
                 ("circulation", _l("Umlaufverfahren (online, mit Frist)")),
-                ("session", "In einer Sitzung des Gremiums"),
+                ("session", _l("In einer Sitzung des Gremiums")),
             ]
         ),
         validators=[InputRequired(_l("Bitte wählen Sie das Verfahren."))],
     )
-    deadline = _date("Frist des Umlaufverfahrens", required=False)
+    deadline = _date(_l("Frist des Umlaufverfahrens"), required=False)
     session_id = SelectField(_l("Sitzung"), coerce=int, default=0, validate_choice=True)
 
     def __init__(self, *args, sessions=(), committee: str | None = None, **kwargs):

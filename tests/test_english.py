@@ -257,3 +257,121 @@ def test_a_mail_to_one_person_is_in_their_language(world, ctx):
     mail = db.session.query(OutgoingMail).filter_by(to_address=partner.email).all()[-1]
     assert mail.subject == "Your sign-in link for Antragsweg"
     assert "The link works once, until" in mail.body and " Uhr" not in mail.body
+
+
+# -- the vote, sessions, deadlines and the lifecycle's labels (issue 16, §6, the rest) --------------
+
+TIME = r"\d\d\.\d\d\.\d{4}, \d\d:\d\d"
+
+
+def test_the_vote_pages_ballot_state_is_english_on_an_english_page(world, login):
+    from workflow.votes import casting
+
+    application = world.application("partner_vote")
+    english, german = login("partner-dgb"), login("partner-hwk")
+    _in_english(english)
+    page = html.unescape(text_of(english.get(f"/antraege/{application.id}/votum").text))
+    assert "Your vote: not cast yet" in page and "noch nicht abgegeben" not in page
+    assert "Circulation procedure" in page and "Umlaufverfahren" not in page
+    assert "Regional relevance" in page and "Regionale Relevanz" not in page  # the ballot's criteria
+    assert "In favour" in page and "Zustimmung" not in page  # its choices
+    casting.cast_ballot(application, world.user("partner-dgb"), "approve")
+    page = html.unescape(text_of(english.get(f"/antraege/{application.id}/votum").text))
+    assert re.search(rf"cast on {TIME}, you can change it until {TIME}(?! Uhr)", page), page
+    assert "abgegeben am" not in page and "Sie können es bis" not in page
+    casting.cast_ballot(application, world.user("partner-hwk"), "abstain")
+    page = html.unescape(text_of(german.get(f"/antraege/{application.id}/votum").text))
+    assert re.search(rf"abgegeben am {TIME} Uhr, Sie können es bis {TIME} Uhr ändern", page)
+
+
+def test_a_vote_mail_is_english_for_a_partner_who_chose_english_german_for_the_others(world, smtp):
+    from workflow.services.lifecycle import fire
+    from workflow.votes import timing
+
+    world.user("partner-dgb").language = "en"
+    application = world.application("long_form_submitted")
+    fire(
+        application,
+        "open_vote",
+        world.user("coordinator"),
+        {"mode": "circulation", "deadline": timing.default_circulation_deadline(application.alliance)},
+    )
+    [english] = [m for m in smtp.to(world.user("partner-dgb").email) if "vote" in m["Subject"]]
+    assert re.fullmatch(rf"New vote: {re.escape(application.title)} – until {TIME}", english["Subject"])
+    text = english.get_body(preferencelist=("plain",)).get_content()
+    assert f"The long form “{application.title}” ({application.reference})" in text
+    assert "Procedure: Circulation procedure" in text and "Vote now:" in text and " Uhr" not in text
+    assert "Neue Abstimmung" not in text and "Jetzt abstimmen" not in text
+    [german] = [m for m in smtp.to(world.user("partner-hwk").email) if "Abstimmung" in m["Subject"]]
+    assert re.fullmatch(
+        rf"Neue Abstimmung: {re.escape(application.title)} – bis {TIME} Uhr", german["Subject"]
+    )
+    assert "Verfahren: Umlaufverfahren" in german.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_a_session_moved_mail_is_english_for_who_chose_english(world, smtp):
+    from datetime import datetime, time, timedelta
+
+    from workflow.rules.deadlines import BERLIN
+
+    world.user("partner-dgb").language = "en"
+    coordinator = world.user("coordinator")
+    day = datetime.now(BERLIN).date() + timedelta(days=10)
+    session = sessions.schedule(coordinator, datetime.combine(day, time(10), tzinfo=BERLIN), "IHK", "Voten")
+    sessions.reschedule(session, coordinator, datetime.combine(day, time(12), tzinfo=BERLIN), "HWK", "Voten")
+    [english] = [m for m in smtp.to(world.user("partner-dgb").email) if "moved" in m["Subject"]]
+    assert re.fullmatch(rf"Session moved: now on {TIME}", english["Subject"])
+    text = english.get_content().replace("\r\n", "\n")
+    assert re.search(
+        rf"Moved from {TIME} to {TIME}; place: HWK\. The session takes place on {TIME}: HWK\.", text
+    )
+    assert "Agenda:\nVoten" in text and " Uhr" not in text and "Verlegt" not in text
+    [german] = [m for m in smtp.to(world.user("partner-hwk").email) if "verlegt" in m["Subject"]]
+    assert re.fullmatch(rf"Sitzung verlegt: neu am {TIME} Uhr", german["Subject"])
+
+
+def test_deadline_notes_descriptions_and_setting_labels_in_english(ctx):
+    from datetime import date, datetime, time
+
+    from flask_babel import force_locale
+
+    from workflow.rules import deadlines as calendar
+    from workflow.rules.deadlines import BERLIN
+    from workflow.services import deadlines
+    from workflow.views.settings import SETTING_LABELS
+
+    christmas = date(2026, 12, 25)
+    german = "25.12.2026 ist ein Feiertag in Niedersachsen (Erster Weihnachtstag); Frist daher 28.12.2026"
+    assert calendar.shift_note(christmas) == german and str(deadlines.shift_note(christmas)) == german
+    met = deadlines.Deadline(
+        deadlines.STATEMENT,
+        1,
+        datetime(2026, 12, 1, tzinfo=BERLIN),
+        date(2026, 12, 10),
+        met_at=datetime.combine(date(2026, 12, 11), time(9), tzinfo=BERLIN),
+    )
+    due = deadlines.Deadline(deadlines.STATEMENT, 1, datetime(2026, 12, 1, tzinfo=BERLIN), date(2026, 12, 10))
+    today = datetime.combine(date(2026, 12, 10), time(9), tzinfo=BERLIN)
+    with force_locale("en"):
+        assert str(deadlines.shift_note(christmas)) == (
+            "25.12.2026 is a public holiday in Lower Saxony (Christmas Day); the deadline is therefore 28.12.2026"
+        )
+        assert str(deadlines.shift_note(date(2026, 12, 26))).startswith(
+            "26.12.2026 is a Saturday and a public"
+        )
+        assert met.describe(today) == "done on 11.12.2026 (after the deadline)"
+        assert due.describe(today) == "due today"
+        assert str(SETTING_LABELS["statement_days"]) == "Statement deadline"
+    assert (
+        met.describe(today) == "erledigt am 11.12.2026 (nach Fristende)"
+        and due.describe(today) == "fällig heute"
+    )
+
+
+def test_the_lifecycle_labels_come_through_one_filter(ctx):
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with ctx.test_request_context(), force_locale("en"):
+        assert render_template_string("{{ 'partner_vote' | state_label }}") == "Vote of the alliance partners"
+        assert render_template_string("{{ 'open_vote' | trigger_label }}") == "Open the vote"

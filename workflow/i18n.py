@@ -4,9 +4,10 @@ signed-in person, for the mails written to them)."""
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import LazyString, force_locale
+from flask_babel import LazyString, force_locale, gettext
 
 from workflow.extensions import babel
+from workflow.lifecycle import STATES_BY_NAME, TRIGGERS_BY_NAME, State, Trigger
 
 # The API (api/registry.py's PREFIX) answers in German whatever a browser's session chose.
 API_PREFIX = "/api/v1"
@@ -41,9 +42,22 @@ def joined(separator: str, parts) -> LazyString:
     return LazyString(lambda: separator.join(str(part) for part in parts))
 
 
+def state_label(state: State | str) -> str:
+    """The pages' `state_label` filter: a state of the lifecycle (or its name) as the page names
+    it, in the page's language (the one place templates translate the lifecycle's labels)."""
+    return gettext((STATES_BY_NAME[state] if isinstance(state, str) else state).label)
+
+
+def trigger_label(trigger: Trigger | str) -> str:
+    """The pages' `trigger_label` filter: an action of the lifecycle (or its name), as state_label."""
+    return gettext((TRIGGERS_BY_NAME[trigger] if isinstance(trigger, str) else trigger).label)
+
+
 def init_app(app) -> None:
     babel.init_app(
         app,
         locale_selector=current_language,
         default_translation_directories="translations",
     )
+    app.add_template_filter(state_label, "state_label")
+    app.add_template_filter(trigger_label, "trigger_label")

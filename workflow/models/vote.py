@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
+from workflow.lifecycle import N_
 from workflow.models.organisation import Organisation, partners_of
 from workflow.models.types import UTCDateTime, checked_enum, utcnow
 from workflow.rules import voting
@@ -13,7 +14,7 @@ from workflow.rules.procedure import ProcedureRules
 from workflow.rules.voting import CHOICES, CRITERIA, MODES, RATING_MAX, RATING_MIN, Tally
 
 OUTCOMES = ("approved", "not_approved")
-OUTCOME_LABELS = {"approved": "Zustimmung", "not_approved": "Keine Zustimmung"}
+OUTCOME_LABELS = {"approved": N_("Zustimmung"), "not_approved": N_("Keine Zustimmung")}
 
 
 class Vote(db.Model):

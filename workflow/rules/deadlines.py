@@ -36,17 +36,38 @@ def day_in_range(day: date) -> bool:
     return FIRST_DAY <= day <= LAST_DAY
 
 
-WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+WEEKDAYS = (
+    N_("Montag"),
+    N_("Dienstag"),
+    N_("Mittwoch"),
+    N_("Donnerstag"),
+    N_("Freitag"),
+    N_("Samstag"),
+    N_("Sonntag"),
+)
+# Why a deadline moved, one whole sentence per case: (on a weekend, on a holiday) → its text.
+SHIFT_NOTES = {
+    (True, False): N_("%(day)s ist ein %(weekday)s; Frist daher %(due)s"),
+    (False, True): N_("%(day)s ist ein Feiertag in Niedersachsen (%(holiday)s); Frist daher %(due)s"),
+    (True, True): N_(
+        "%(day)s ist ein %(weekday)s und ein Feiertag in Niedersachsen (%(holiday)s); Frist daher %(due)s"
+    ),
+}
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 @lru_cache(maxsize=64)
-def _holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("DE", subdiv="NI", years=year, language="de")
+def _holidays(year: int, language: str = "de") -> holidays.HolidayBase:
+    return holidays.country_holidays("DE", subdiv="NI", years=year, language=language)
 
 
-def holiday_name(day: date) -> str | None:
-    """The German name of the public holiday in Lower Saxony on `day` ('Erster Weihnachtstag')."""
-    return _holidays(day.year).get(day)
+def holiday_name(day: date, language: str = "de") -> str | None:
+    """The name of the public holiday in Lower Saxony on `day` ('Erster Weihnachtstag'; `language`
+    one the `holidays` package knows: 'de', 'en_US')."""
+    return _holidays(day.year, language).get(day)
 
 
 def is_working_day(day: date) -> bool:
@@ -72,14 +93,21 @@ def why_not_a_working_day(day: date) -> str | None:
     return " und ".join(parts) or None
 
 
-def shift_note(counted: date, due: date | None = None) -> str | None:
+def shift_note(counted: date, due: date | None = None, translate=_as_is, language: str = "de") -> str | None:
     """Why a deadline whose count ends on `counted` falls on `due` (the next working day):
     '25.12.2026 ist ein Feiertag in Niedersachsen (Erster Weihnachtstag); Frist daher 28.12.2026'.
-    None when nothing was moved, or when `due` is not where `counted` moves to."""
+    None when nothing was moved, or when `due` is not where `counted` moves to. In German; with
+    `translate` (a gettext) and the holidays' `language`, in another (services/deadlines.shift_note)."""
     moved_to = next_working_day(counted)
     if moved_to == counted or (due is not None and due != moved_to):
         return None
-    return f"{counted:%d.%m.%Y} ist {why_not_a_working_day(counted)}; Frist daher {moved_to:%d.%m.%Y}"
+    holiday = holiday_name(counted, language)
+    return translate(SHIFT_NOTES[counted.weekday() >= 5, holiday is not None]) % {
+        "day": f"{counted:%d.%m.%Y}",
+        "weekday": translate(WEEKDAYS[counted.weekday()]),
+        "holiday": holiday,
+        "due": f"{moved_to:%d.%m.%Y}",
+    }
 
 
 def counted_day(start: datetime, days: int) -> date:

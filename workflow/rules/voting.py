@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
+
+def N_(text: str) -> str:
+    """As workflow.lifecycle.N_: marks a label for the catalogue; pages and forms translate it."""
+    return text
+
+
 APPROVE, REJECT, ABSTAIN = "approve", "reject", "abstain"
 CHOICES = (APPROVE, REJECT, ABSTAIN)
-CHOICE_LABELS = {APPROVE: "Zustimmung", REJECT: "Ablehnung", ABSTAIN: "Enthaltung"}
+CHOICE_LABELS = {APPROVE: N_("Zustimmung"), REJECT: N_("Ablehnung"), ABSTAIN: N_("Enthaltung")}
 
 CIRCULATION, SESSION = "circulation", "session"
 MODES = (CIRCULATION, SESSION)
@@ -15,11 +21,11 @@ MODE_LABELS = {CIRCULATION: "Umlaufverfahren", SESSION: "Sitzung des Gremiums"}
 
 # The five rating criteria, 1 (weak) to 5 (strong).
 CRITERIA = {
-    "rating_skilled_labour": "Beitrag zur Fachkräftesicherung in der Region",
-    "rating_strategy_fit": "Passung zur Strategie und ihren Handlungsfeldern",
-    "rating_regional_relevance": "Regionale Relevanz",
-    "rating_feasibility": "Umsetzbarkeit und Angemessenheit der Kosten",
-    "rating_sustainability": "Nachhaltigkeit und Transfer",
+    "rating_skilled_labour": N_("Beitrag zur Fachkräftesicherung in der Region"),
+    "rating_strategy_fit": N_("Passung zur Strategie und ihren Handlungsfeldern"),
+    "rating_regional_relevance": N_("Regionale Relevanz"),
+    "rating_feasibility": N_("Umsetzbarkeit und Angemessenheit der Kosten"),
+    "rating_sustainability": N_("Nachhaltigkeit und Transfer"),
 }
 RATING_MIN, RATING_MAX = 1, 5
 

@@ -27,11 +27,11 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-from flask_babel import ngettext
+from flask_babel import LazyString, get_locale, gettext, ngettext
 
 from workflow.extensions import db
 from workflow.formatting import local_date as format_date
-from workflow.lifecycle import APPLICANT, COORDINATOR, OBSERVER, PARTNER
+from workflow.lifecycle import APPLICANT, COORDINATOR, N_, OBSERVER, PARTNER
 from workflow.models import Alliance, Application, Event
 from workflow.models.types import utcnow
 from workflow.rules import deadlines as calendar
@@ -42,10 +42,10 @@ DUE_SOON_DAYS = 3  # "due within 3 days"
 
 RUNNING, DUE_SOON, OVERDUE, MET = "running", "due_soon", "overdue", "met"
 STATUS_LABELS = {
-    RUNNING: "läuft",
-    DUE_SOON: "bald fällig",
-    OVERDUE: "überfällig",
-    MET: "erledigt",
+    RUNNING: N_("läuft"),
+    DUE_SOON: N_("bald fällig"),
+    OVERDUE: N_("überfällig"),
+    MET: N_("erledigt"),
 }
 
 
@@ -65,39 +65,39 @@ class Kind:
 
 ASSESSMENT = Kind(
     "assessment",
-    "Ersteinschätzung der Projektskizze",
+    N_("Ersteinschätzung der Projektskizze"),
     "submit_sketch",
     "assessment_days",
     ("sketch_submitted", "sketch_assessment"),
     ("invite_long_form", "decline_sketch", "request_sketch_revision"),
     COORDINATOR,
-    "Netzwerkkoordination",
-    "Einreichung der Skizze",
-    "Ziel für die Ersteinschätzung",
+    N_("Netzwerkkoordination"),
+    N_("Einreichung der Skizze"),
+    N_("Ziel für die Ersteinschätzung"),
 )
 STATEMENT = Kind(
     "statement",
-    "Rückmeldung und Stellungnahme zur Langfassung",
+    N_("Rückmeldung und Stellungnahme zur Langfassung"),
     "submit_long_form",
     "statement_days",
     ("long_form_submitted", "partner_vote", "statement_pending"),
     ("issue_statement", "pass_without_vote", "request_long_form_revision"),
     COORDINATOR,
-    "Netzwerkkoordination",
-    "Eingang der Langfassung",
-    "Frist für Rückmeldung und Stellungnahme",
+    N_("Netzwerkkoordination"),
+    N_("Eingang der Langfassung"),
+    N_("Frist für Rückmeldung und Stellungnahme"),
 )
 CIRCULATION = Kind(
     "circulation",
-    "Votum im Umlaufverfahren",
+    N_("Votum im Umlaufverfahren"),
     "open_vote",
     "circulation_days",
     ("partner_vote",),
     ("close_vote",),
     PARTNER,
-    "Bündnispartner",
-    "Eröffnung des Umlaufverfahrens",
-    "Frist des Umlaufverfahrens",
+    N_("Bündnispartner"),
+    N_("Eröffnung des Umlaufverfahrens"),
+    N_("Frist des Umlaufverfahrens"),
 )
 KINDS: tuple[Kind, ...] = (ASSESSMENT, STATEMENT, CIRCULATION)
 KINDS_BY_NAME = {k.name: k for k in KINDS}
@@ -132,8 +132,10 @@ class Deadline:
     @property
     def explanation(self) -> str | None:
         """Why the deadline falls on its day: '25.12.2026 ist ein Feiertag in Niedersachsen
-        (Erster Weihnachtstag); Frist daher 28.12.2026' (None when the count ended on a working day)."""
-        return calendar.shift_note(self.counted_on, self.due_on) if self.counted_on else None
+        (Erster Weihnachtstag); Frist daher 28.12.2026' (None when the count ended on a working day),
+        in the language of the moment."""
+        note = shift_note(self.counted_on, self.due_on) if self.counted_on else None
+        return str(note) if note is not None else None
 
     @property
     def ends_at(self) -> datetime:
@@ -165,13 +167,14 @@ class Deadline:
         """'überfällig seit 3 Tagen', 'fällig in 2 Tagen', 'erledigt am 12.05.2026' …"""
         status = self.status(now)
         if status == MET:
-            late = " (nach Fristende)" if self.met_late else ""
-            return f"erledigt am {format_date(self.met_on)}{late}"
+            if self.met_late:
+                return gettext("erledigt am %(day)s (nach Fristende)", day=format_date(self.met_on))
+            return gettext("erledigt am %(day)s", day=format_date(self.met_on))
         left = self.days_left(now)
         if status == OVERDUE:
             return ngettext("überfällig seit %(num)s Tag", "überfällig seit %(num)s Tagen", -left)
         if left == 0:
-            return "fällig heute"
+            return gettext("fällig heute")
         return ngettext("fällig in %(num)s Tag", "fällig in %(num)s Tagen", left)
 
     def as_dict(self, now: datetime | None = None) -> dict:
@@ -192,6 +195,24 @@ class Deadline:
             "days": self.days,
             "explanation": self.explanation,
         }
+
+
+# The `holidays` package's name of a language the pages offer, for the holidays' names.
+HOLIDAY_LANGUAGES = {"de": "de", "en": "en_US"}
+
+
+def _shift_note_now(counted: date, due_on: date | None) -> str | None:
+    locale = get_locale()
+    language = HOLIDAY_LANGUAGES.get(locale.language if locale is not None else "de", "de")
+    return calendar.shift_note(counted, due_on, gettext, language)
+
+
+def shift_note(counted: date, due_on: date | None = None) -> LazyString | None:
+    """rules.deadlines.shift_note written out when read, in the reader's language (a mail's
+    recipient's, a page's), the holiday's name too; None when the deadline did not move."""
+    if calendar.shift_note(counted, due_on) is None:
+        return None
+    return LazyString(_shift_note_now, counted, due_on)
 
 
 def due(kind: Kind, started_at: datetime, rules: ProcedureRules) -> date:

@@ -305,9 +305,18 @@ def state_changed(application: Application, trigger: str, actor: User | None) ->
         if trigger == "submit_sketch":
             counted = deadlines.counted_day(utcnow(), application.alliance.procedure.assessment_days)
             due = deadlines.next_working_day(counted)
-            text.append(_l("Ziel für die Ersteinschätzung: %(day)s.", day=local_date(due)))
             if due != counted:
-                text.append(f"({deadlines.shift_note(counted)}.)")
+                from workflow.services.deadlines import shift_note
+
+                text.append(
+                    _l(
+                        "Ziel für die Ersteinschätzung: %(day)s. (%(why)s.)",
+                        day=local_date(due),
+                        why=shift_note(counted),
+                    )
+                )
+            else:
+                text.append(_l("Ziel für die Ersteinschätzung: %(day)s.", day=local_date(due)))
         notify(
             coordinators(application.alliance_id),
             _l("Eingereicht: %(reference)s – %(state)s", reference=application.reference, state=label),

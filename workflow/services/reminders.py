@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.formatting import local_date
-from workflow.i18n import in_language_of
+from workflow.i18n import in_language_of, language_of
 from workflow.lifecycle import COORDINATOR
 from workflow.models import Alliance, Application, Event, Organisation, User
 from workflow.models.types import utcnow
@@ -137,10 +137,17 @@ def send_digests(now: datetime | None = None) -> int:
                 .where(Organisation.alliance_id == alliance.id, User.role == COORDINATOR, User.active)
             )
         )
+        written = {}  # the entries once per language: their descriptions are in it
         for user in coordinators:
             if not jobs.claim(f"digest:{user.id}:{today}"):
                 continue
             with in_language_of(user):
+                language = language_of(user)
+                if language not in written:
+                    written[language] = overview.due_list(
+                        alliance.id, within_days=DIGEST_DAYS, limit=500, now=now
+                    )[0]
+                entries = written[language]
                 body = _digest_body(alliance, entries, now)
                 subject = gettext(
                     "Fristen am %(day)s: %(summary)s", day=local_date(now), summary=_summary(entries)

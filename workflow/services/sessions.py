@@ -12,12 +12,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext
+from flask_babel import LazyString, gettext, lazy_gettext
 from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
-from workflow.formatting import local_datetime
-from workflow.lifecycle import COORDINATOR, PARTNER
+from workflow.formatting import lazy_datetime, local_datetime, page_datetime
+from workflow.i18n import joined
+from workflow.lifecycle import COORDINATOR, N_, PARTNER
 from workflow.models import Alliance, Application, CommitteeSession, Event, Organisation, User, Vote
 from workflow.models.types import utcnow
 from workflow.rules import deadlines, voting
@@ -191,7 +192,7 @@ def _item_event(application: Application, actor: User, reason: str, target: Comm
             application_id=application.id,
             actor_id=actor.id,
             kind=to_session.MOVED_TO_SESSION,
-            data=jsonable({"vote_id": vote.id, "reason": reason, "session": timing.session_text(target)}),
+            data=jsonable({"vote_id": vote.id, "reason": reason, "session": timing.session_record(target)}),
         )
     )
 
@@ -200,23 +201,27 @@ def _tell(
     session: CommitteeSession,
     actor: User,
     items: list[Application],
-    subject: str,
-    news: str,
-    agenda: str,
+    subject: LazyString,
+    news: LazyString,
+    agenda: list[LazyString],
     sponsor_line,
 ) -> None:
-    """The committee's members and the (other) coordinators read `news` with the whole `agenda`;
-    the sponsor of each item concerned reads `news` with `sponsor_line(application)` about their
-    own application only (the agenda names other sponsors' applications)."""
+    """The committee's members and the (other) coordinators read `news` with the whole `agenda`
+    (its paragraphs); the sponsor of each item concerned reads `news` with
+    `sponsor_line(application)` about their own application only (the agenda names other
+    sponsors' applications). Each in their own language (lazy texts)."""
     people = members(session.alliance_id) + notifications.coordinators(session.alliance_id)
     notifications.notify(
-        [p for p in people if p.id != actor.id], subject, news + agenda, kind=SESSION_CHANGED_KIND
+        [p for p in people if p.id != actor.id],
+        subject,
+        joined("\n\n", [news, *agenda]),
+        kind=SESSION_CHANGED_KIND,
     )
     for application in items:
         notifications.notify(
             [u for u in notifications.sponsors(application) if u.id != actor.id],
             subject,
-            f"{news}\n\n{sponsor_line(application)}",
+            joined("\n\n", [news, sponsor_line(application)]),
             application,
             kind=SESSION_CHANGED_KIND,
         )
@@ -257,18 +262,23 @@ def reschedule(
             "sequence": session.sequence,
         },
     )
-    when = local_datetime(starts_at)
-    change = moved_text(before["starts_at"], starts_at, before["place"], place)
-    subject = f"Sitzung verlegt: neu am {when}" if moved else f"Sitzung am {when} geändert"
-    news = f"{change}. Die Sitzung findet am {when} statt: {place}."
+    when = lazy_datetime(starts_at)
+    change = LazyString(moved_text, before["starts_at"], starts_at, before["place"], place)
+    if moved:
+        subject = _l("Sitzung verlegt: neu am %(when)s", when=when)
+    else:
+        subject = _l("Sitzung am %(when)s geändert", when=when)
+    news = _l(
+        "%(change)s. Die Sitzung findet am %(when)s statt: %(place)s.", change=change, when=when, place=place
+    )
     _tell(
         session,
         coordinator,
         items,
         subject,
         news,
-        f"\n\nTagesordnung:\n{agenda or '—'}{_item_lines(items)}",
-        lambda a: f"Ihr Antrag „{a.title}“ ({a.reference}) wird {timing.session_text(session)} beraten.",
+        [_l("Tagesordnung:\n%(agenda)s", agenda=agenda or "—"), *_item_lines(items)],
+        lambda a: _sponsor_line(a, session),
     )
     db.session.commit()
     return True
@@ -301,21 +311,32 @@ def cancel(session: CommitteeSession, coordinator: User, reason: str) -> int:
         SESSION_CANCELLED,
         {"reason": reason, "moved": len(items), "to_session_id": target.id if target else None},
     )
-    news = f"Die Sitzung am {local_datetime(session.starts_at)} ({session.place}) ist abgesagt: {reason}"
+    when = lazy_datetime(session.starts_at)
+    news = _l(
+        "Die Sitzung am %(when)s (%(place)s) ist abgesagt: %(reason)s",
+        when=when,
+        place=session.place,
+        reason=reason,
+    )
     moved_items = (
-        f"\n\nDie Anträge auf ihrer Tagesordnung werden {timing.session_text(target)} beraten:"
-        f"{_item_lines(items)}"
+        [
+            _l(
+                "Die Anträge auf ihrer Tagesordnung werden %(session)s beraten:",
+                session=timing.session_text(target),
+            ),
+            *_item_lines(items),
+        ]
         if items
-        else ""
+        else []
     )
     _tell(
         session,
         coordinator,
         items,
-        f"Sitzung am {local_datetime(session.starts_at)} abgesagt",
+        _l("Sitzung am %(when)s abgesagt", when=when),
         news,
         moved_items,
-        lambda a: f"Ihr Antrag „{a.title}“ ({a.reference}) wird {timing.session_text(target)} beraten.",
+        lambda a: _sponsor_line(a, target),
     )
     db.session.commit()
     return len(items)
@@ -417,14 +438,34 @@ def enter_past(
         vote.session_id = session.id
         vote.session_date = day
         _item_event(application, coordinator, "entered_session", session)
+        values = {
+            "reference": application.reference,
+            "title": application.title,
+            "committee": application.alliance.committee_name,
+            "session": timing.session_text(session),
+        }
+        if was_circulation:
+            body = _l(
+                "Über „%(title)s“ (%(reference)s) hat das Gremium „%(committee)s“ %(session)s beraten. Die "
+                "Netzwerkkoordination hat die Sitzung nachgetragen und erfasst ihr Ergebnis. Das "
+                "Umlaufverfahren ist damit beendet.",
+                **values,
+            )
+        else:
+            body = _l(
+                "Über „%(title)s“ (%(reference)s) hat das Gremium „%(committee)s“ %(session)s beraten. Die "
+                "Netzwerkkoordination hat die Sitzung nachgetragen und erfasst ihr Ergebnis.",
+                **values,
+            )
         notifications.notify(
             notifications.representatives(o.id for o in vote.eligible_organisations())
             + notifications.sponsors(application),
-            f"{application.reference}: in der Sitzung am {local_datetime(starts_at)} beraten",
-            f"Über „{application.title}“ ({application.reference}) hat das Gremium "
-            f"„{application.alliance.committee_name}“ {timing.session_text(session)} beraten. Die Netzwerkkoordination hat die Sitzung "
-            "nachgetragen und erfasst ihr Ergebnis."
-            + (" Das Umlaufverfahren ist damit beendet." if was_circulation else ""),
+            _l(
+                "%(reference)s: in der Sitzung am %(when)s beraten",
+                reference=application.reference,
+                when=lazy_datetime(starts_at),
+            ),
+            body,
             application,
             kind="moved_to_session",  # one application's notice: its own sponsor and voters only
         )
@@ -449,17 +490,20 @@ def save_minutes(session: CommitteeSession, coordinator: User, minutes: str) -> 
 
 
 def moved_text(starts_before: datetime, starts_at: datetime, place_before: str, place: str) -> str:
-    """A change of a session as its history and its mails tell it."""
-    text = "Geändert"
+    """A change of a session as its history and its mails tell it, in the language of the moment
+    (a mail's `LazyString(moved_text, …)` in its recipient's)."""
+    values = {"before": page_datetime(starts_before), "after": page_datetime(starts_at), "place": place}
     if starts_before != starts_at:
-        text = f"Verlegt vom {local_datetime(starts_before)} auf den {local_datetime(starts_at)}"
+        if place != place_before:
+            return gettext("Verlegt vom %(before)s auf den %(after)s; Ort: %(place)s", **values)
+        return gettext("Verlegt vom %(before)s auf den %(after)s", **values)
     if place != place_before:
-        text += f"; Ort: {place}"
-    return text
+        return gettext("Geändert; Ort: %(place)s", **values)
+    return gettext("Geändert")
 
 
 def describe(event: Event) -> str:
-    """One event of a session, in German (its page's history)."""
+    """One event of a session, as its page's history tells it (in the page's language)."""
     data = event.data or {}
     if event.kind == SESSION_MOVED:
         return moved_text(
@@ -468,12 +512,14 @@ def describe(event: Event) -> str:
             data.get("place_before"),
             data.get("place"),
         )
-    return {
-        SESSION_SCHEDULED: "Geplant",
-        SESSION_ENTERED: "Nachgetragen (die Sitzung war nicht in Antragsweg geplant)",
-        SESSION_MINUTES: "Protokoll gespeichert",
-        SESSION_CANCELLED: f"Abgesagt: {data.get('reason', '')}",
-    }.get(event.kind, event.kind)
+    if event.kind == SESSION_CANCELLED:
+        return gettext("Abgesagt: %(reason)s", reason=data.get("reason", ""))
+    labels = {
+        SESSION_SCHEDULED: N_("Geplant"),
+        SESSION_ENTERED: N_("Nachgetragen (die Sitzung war nicht in Antragsweg geplant)"),
+        SESSION_MINUTES: N_("Protokoll gespeichert"),
+    }
+    return gettext(labels[event.kind]) if event.kind in labels else event.kind
 
 
 def history(session: CommitteeSession) -> list[Event]:
@@ -502,10 +548,21 @@ def agenda_items(session: CommitteeSession) -> list[Application]:
     )
 
 
-def _item_lines(items: list[Application]) -> str:
+def _item_lines(items: list[Application]) -> list[LazyString]:
+    """The paragraph that lists the applications on the agenda (none without any)."""
     if not items:
-        return ""
-    return "\n\nAnträge zur Abstimmung:\n" + "\n".join(f"- {a.reference} – {a.title}" for a in items)
+        return []
+    lines = "\n".join(f"- {a.reference} – {a.title}" for a in items)
+    return [_l("Anträge zur Abstimmung:\n%(items)s", items=lines)]
+
+
+def _sponsor_line(application: Application, session: CommitteeSession | None) -> LazyString:
+    return _l(
+        "Ihr Antrag „%(title)s“ (%(reference)s) wird %(session)s beraten.",
+        title=application.title,
+        reference=application.reference,
+        session=timing.session_text(session),
+    )
 
 
 def is_past(session: CommitteeSession) -> bool:

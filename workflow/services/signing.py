@@ -47,6 +47,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import pkcs12
 from flask import current_app
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from workflow.extensions import db
@@ -315,27 +317,37 @@ def summary(alliance_id: int, now: datetime | None = None) -> dict | None:
     }
 
 
-def expiry_warning(alliance_id: int, now: datetime | None = None) -> str | None:
-    """The warning for the coordination when the certificate expires within 30 days (or has)."""
+def expiry_warning(alliance_id: int, now: datetime | None = None) -> LazyString | None:
+    """The warning for the coordination when the certificate expires within 30 days (or has),
+    written out in the reader's language (a page's, the digest's recipient's)."""
     row = current(alliance_id)
     if row is None:
         return None
     now = now or utcnow()
     until = local_date(row.not_after)
     if row.not_after <= now:
-        return (
-            f"Das Signaturzertifikat des Bündnisses ist am {until} abgelaufen. Stellungnahmen und "
+        return _l(
+            "Das Signaturzertifikat des Bündnisses ist am %(day)s abgelaufen. Stellungnahmen und "
             "Schreiben können erst wieder ausgestellt werden, wenn Sie unter „Einstellungen“ ein neues "
-            "Zertifikat installieren (oder das abgelaufene entfernen, dann unsigniert)."
+            "Zertifikat installieren (oder das abgelaufene entfernen, dann unsigniert).",
+            day=until,
         )
     days = (row.not_after - now).days
     if row.not_after - now > timedelta(days=EXPIRY_WARNING_DAYS):
         return None
-    when = "morgen" if days <= 1 else f"in {days} Tagen"
-    return (
-        f"Das Signaturzertifikat des Bündnisses läuft am {until} ab ({when}). Bitte installieren Sie "
-        "rechtzeitig ein neues unter „Einstellungen“, sonst können danach keine Stellungnahmen und "
-        "Schreiben mehr ausgestellt werden."
+    if days <= 1:
+        return _l(
+            "Das Signaturzertifikat des Bündnisses läuft am %(day)s ab (morgen). Bitte installieren Sie "
+            "rechtzeitig ein neues unter „Einstellungen“, sonst können danach keine Stellungnahmen und "
+            "Schreiben mehr ausgestellt werden.",
+            day=until,
+        )
+    return _l(
+        "Das Signaturzertifikat des Bündnisses läuft am %(day)s ab (in %(days)s Tagen). Bitte "
+        "installieren Sie rechtzeitig ein neues unter „Einstellungen“, sonst können danach keine "
+        "Stellungnahmen und Schreiben mehr ausgestellt werden.",
+        day=until,
+        days=days,
     )
 
 

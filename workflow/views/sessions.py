@@ -163,8 +163,8 @@ def _render_show(session, minutes_form=None, cancel_form=None, status: int = 200
             {
                 "application": application,
                 "visible": access.may(current_user, "view", application),
-                "status": timing.STATUS_LABELS[timing.status(vote)] if vote else "",
-                "outcome": vote.outcome_label if vote else None,
+                "status": gettext(timing.STATUS_LABELS[timing.status(vote)]) if vote else "",
+                "outcome": gettext(vote.outcome_label) if vote and vote.outcome_label else None,
                 "may_record": access.may(current_user, "coordinate")
                 and vote is not None
                 and vote.is_open

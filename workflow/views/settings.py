@@ -20,16 +20,16 @@ bp = Blueprint("settings", __name__)
 
 navigation.register(_l("Einstellungen"), "settings.index", ("coordinator",), order=90)
 SETTING_LABELS = {
-    "assessment_days": "Frist Ersteinschätzung",
-    "statement_days": "Frist Stellungnahme",
-    "circulation_days": "Dauer Umlaufverfahren",
-    "quorum_percent": "Quorum (%)",
-    "secret_while_open": "Geheim bis zum Schluss",  # a label, not a password  # nosec B105
-    "attributed_comments": "Kommentare mit Namen",
-    "max_funding_rate_percent": "Höchster Fördersatz (%)",
-    "reminder_days": "Erinnerungen vor Fristen",
-    "revision_reminder_days": "Erinnerungen an Überarbeitungen",
-    "committee_name": "Name des Gremiums",
+    "assessment_days": _l("Frist Ersteinschätzung"),
+    "statement_days": _l("Frist Stellungnahme"),
+    "circulation_days": _l("Dauer Umlaufverfahren"),
+    "quorum_percent": _l("Quorum (%)"),
+    "secret_while_open": _l("Geheim bis zum Schluss"),  # a label, not a password  # nosec B105
+    "attributed_comments": _l("Kommentare mit Namen"),
+    "max_funding_rate_percent": _l("Höchster Fördersatz (%)"),
+    "reminder_days": _l("Erinnerungen vor Fristen"),
+    "revision_reminder_days": _l("Erinnerungen an Überarbeitungen"),
+    "committee_name": _l("Name des Gremiums"),
 }
 
 

@@ -4,6 +4,8 @@ that follows when the last eligible partner has voted are committed together."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from workflow.extensions import db
 from workflow.lifecycle import PARTNER
 from workflow.models import Application, Ballot, Event, Recusal, User, Vote
@@ -23,34 +25,37 @@ VOTE_ASKS = ("vote_opened", "vote_reminder")  # what asks a partner to vote: don
 def _may_cast(application: Application, user: User, vote: Vote | None) -> None:
     """Raises unless `user` may cast (or change) their organisation's ballot now."""
     if application.state != "partner_vote" or vote is None or not vote.is_open:
-        refuse(InvalidTransition("Zu diesem Antrag läuft keine Abstimmung."))
+        refuse(InvalidTransition(_l("Zu diesem Antrag läuft keine Abstimmung.")))
     if user.role != PARTNER or user.alliance_id != application.alliance_id:
-        refuse(NotAllowed("Nur Vertreterinnen und Vertreter der Bündnispartner stimmen ab."))
+        refuse(NotAllowed(_l("Nur Vertreterinnen und Vertreter der Bündnispartner stimmen ab.")))
     if user.organisation_id in vote.recused_ids:
-        refuse(NotAllowed("Ihre Organisation ist bei diesem Antrag befangen und stimmt nicht ab."))
+        refuse(NotAllowed(_l("Ihre Organisation ist bei diesem Antrag befangen und stimmt nicht ab.")))
     if deadline_passed(vote):
-        refuse(InvalidTransition("Die Frist der Abstimmung ist abgelaufen."))
+        refuse(InvalidTransition(_l("Die Frist der Abstimmung ist abgelaufen.")))
     if vote.mode == voting.SESSION:
         refuse(
             InvalidTransition(
-                f"Über diesen Antrag wird in der Sitzung ({application.alliance.committee_name}) "
-                "abgestimmt; die Netzwerkkoordination erfasst dort das Votum Ihrer Organisation."
+                _l(
+                    "Über diesen Antrag wird in der Sitzung (%(committee)s) abgestimmt; die "
+                    "Netzwerkkoordination erfasst dort das Votum Ihrer Organisation.",
+                    committee=application.alliance.committee_name,
+                )
             )
         )
 
 
 def validate_ballot(choice: str, comment: str | None, ratings: dict) -> str | None:
     if choice not in voting.CHOICES:
-        refuse(RuleViolation("Bitte wählen Sie Zustimmung, Ablehnung oder Enthaltung.", field="choice"))
+        refuse(RuleViolation(_l("Bitte wählen Sie Zustimmung, Ablehnung oder Enthaltung."), field="choice"))
     comment = (comment or "").strip() or None
     if choice == voting.REJECT and not comment:
-        refuse(RuleViolation("Eine Ablehnung muss begründet werden.", field="comment"))
+        refuse(RuleViolation(_l("Eine Ablehnung muss begründet werden."), field="comment"))
     for name, value in ratings.items():
         if name not in voting.CRITERIA or (
             value is not None
             and (not isinstance(value, int) or not voting.RATING_MIN <= value <= voting.RATING_MAX)
         ):
-            refuse(RuleViolation("Bewertungen reichen von 1 bis 5.", field=name))
+            refuse(RuleViolation(_l("Bewertungen reichen von 1 bis 5."), field=name))
     return comment
 
 
@@ -122,9 +127,15 @@ def tell_coordination_of_quorum(application: Application, vote: Vote) -> voting.
     if tally.quorum_reached and not jobs.claimed(key) and jobs.claim(key):
         notifications.notify(
             notifications.coordinators(application.alliance_id),
-            f"Quorum erreicht: {application.reference}",
-            f"Bei der Abstimmung über „{application.title}“ haben {tally.cast} von {tally.eligible} "
-            f"Stimmberechtigten abgestimmt; das Quorum ({tally.quorum}) ist erreicht.",
+            _l("Quorum erreicht: %(reference)s", reference=application.reference),
+            _l(
+                "Bei der Abstimmung über „%(title)s“ haben %(cast)s von %(eligible)s Stimmberechtigten "
+                "abgestimmt; das Quorum (%(quorum)s) ist erreicht.",
+                title=application.title,
+                cast=tally.cast,
+                eligible=tally.eligible,
+                quorum=tally.quorum,
+            ),
             application,
             kind="quorum_reached",
         )
@@ -150,7 +161,7 @@ def cast_ballot(
         return same
     _may_cast(application, user, vote)
     if organisation_id is not None and organisation_id != user.organisation_id:
-        refuse(NotAllowed("Sie können nur das Votum Ihrer eigenen Organisation abgeben."))
+        refuse(NotAllowed(_l("Sie können nur das Votum Ihrer eigenen Organisation abgeben.")))
     comment = validate_ballot(choice, comment, ratings)
     ballot = put_ballot(application, vote, user.organisation_id, user, choice, comment, ratings)
     notifications.resolve(application, VOTE_ASKS, user.organisation_id)
@@ -166,16 +177,16 @@ def declare_conflict(application: Application, user: User, reason: str) -> Recus
     lock(application)
     vote = application.current_vote
     if vote is None or not vote.is_open:
-        refuse(InvalidTransition("Zu diesem Antrag läuft keine Abstimmung."))
+        refuse(InvalidTransition(_l("Zu diesem Antrag läuft keine Abstimmung.")))
     if user.role != PARTNER or user.alliance_id != application.alliance_id:
-        refuse(NotAllowed("Nur Bündnispartner können eine Befangenheit erklären."))
+        refuse(NotAllowed(_l("Nur Bündnispartner können eine Befangenheit erklären.")))
     if deadline_passed(vote):
-        refuse(InvalidTransition("Die Frist der Abstimmung ist abgelaufen."))
+        refuse(InvalidTransition(_l("Die Frist der Abstimmung ist abgelaufen.")))
     reason = (reason or "").strip()
     if not reason:
-        refuse(RuleViolation("Bitte nennen Sie den Grund der Befangenheit.", field="reason"))
+        refuse(RuleViolation(_l("Bitte nennen Sie den Grund der Befangenheit."), field="reason"))
     if user.organisation_id in vote.recused_ids:
-        refuse(InvalidTransition("Ihre Organisation ist bereits als befangen erfasst."))
+        refuse(InvalidTransition(_l("Ihre Organisation ist bereits als befangen erfasst.")))
     recusal = Recusal(
         vote_id=vote.id, organisation_id=user.organisation_id, reason=reason, declared_by_id=user.id
     )

@@ -4,6 +4,9 @@ after it. A closing that follows from a ballot or a recusal runs in that one's t
 
 from __future__ import annotations
 
+from flask_babel import LazyString, gettext, lazy_gettext
+from flask_babel import lazy_gettext as _l
+
 from workflow import formatting
 from workflow.extensions import db
 from workflow.models import Application, User, Vote
@@ -13,6 +16,7 @@ from workflow.rules import voting
 from workflow.services import notifications
 from workflow.services.errors import InvalidTransition, RuleViolation
 from workflow.services.lifecycle import effect, transition
+from workflow.votes.timing import mode_text
 
 
 @effect("close_vote")
@@ -28,13 +32,19 @@ def _close(application: Application, actor: User | None, data: dict) -> dict:
     }
     vote.outcome = outcome_of(tally)
     vote.closed_at = utcnow()
-    with formatting.in_record_language():
-        counted = formatting.tally_summary(tally.as_dict())
+    outcome = lazy_gettext(vote.outcome_label)
     notifications.notify(
         notifications.coordinators(application.alliance_id),
-        f"Votum geschlossen: {application.reference} – {vote.outcome_label}",
-        f"Die Abstimmung über „{application.title}“ ist geschlossen ({vote.outcome_label}): "
-        f"{counted}. Die Stellungnahme ist vorzubereiten.",
+        _l(
+            "Votum geschlossen: %(reference)s – %(outcome)s", reference=application.reference, outcome=outcome
+        ),
+        _l(
+            "Die Abstimmung über „%(title)s“ ist geschlossen (%(outcome)s): %(counted)s. Die "
+            "Stellungnahme ist vorzubereiten.",
+            title=application.title,
+            outcome=outcome,
+            counted=LazyString(formatting.tally_summary, tally.as_dict()),
+        ),
         application,
         kind="vote_closed",
         needs_action=True,
@@ -49,7 +59,8 @@ def outcome_of(tally: voting.Tally) -> str:
 
 
 def closing_preview(application: Application) -> dict | None:
-    """What closing the open vote now would freeze, for the coordinator to read before confirming:
+    """What closing the open vote now would freeze, for the coordinator to read before confirming
+    (its labels in the page's language):
     the running tally (eligible, cast, each choice, quorum), the outcome it gives, and whether the
     vote may be closed at all (a circulation needs quorum)."""
     vote = application.current_vote
@@ -59,11 +70,11 @@ def closing_preview(application: Application) -> dict | None:
     outcome = outcome_of(tally)
     return {
         "mode": vote.mode,
-        "mode_label": vote.mode_label,
+        "mode_label": str(mode_text(vote)),
         "tally": tally.as_dict(),
         "not_cast": tally.eligible - tally.cast,
         "outcome": outcome,
-        "outcome_label": OUTCOME_LABELS[outcome],
+        "outcome_label": gettext(OUTCOME_LABELS[outcome]),
         "closable": vote.closable(),
     }
 

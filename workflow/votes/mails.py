@@ -2,21 +2,27 @@
 the partners straight to the vote page, are multipart (plain text and HTML), name the deadline in
 the subject, give local times with the date, and carry the deadline (or the session) as a calendar
 event, so that it lands in the partner's calendar. Who gets them: the vote's writes and jobs, which
-decide when they go out."""
+decide when they go out. Each is written in its recipient's language (lazy texts, see
+services/notifications.notify); the calendar entries stay German, as the calendar feeds."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
 
-from workflow.formatting import local_datetime
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from workflow.formatting import lazy_datetime, local_datetime
+from workflow.i18n import joined
 from workflow.models import Application, CommitteeSession, User, Vote
-from workflow.rules import deadlines
+from workflow.rules import deadlines, voting
 from workflow.services import notifications
 from workflow.services.calendar_feeds import calendar_file
 from workflow.services.mail_content import Attachment, RichMail
+from workflow.votes.timing import mode_text, session_text
 
-VOTE_NOW = "Jetzt abstimmen"
+VOTE_NOW = _l("Jetzt abstimmen")
 CALENDAR_FILE = "abstimmung.ics"
 
 
@@ -27,14 +33,14 @@ def vote_link(application: Application) -> str:
 
 def _facts(application: Application, vote: Vote, deadline: datetime | None, session) -> tuple:
     facts = [
-        ("Antrag", f"{application.title} ({application.reference})"),
-        ("Projektträger", application.applicant.name),
-        ("Verfahren", vote.mode_label),
+        (_l("Antrag"), f"{application.title} ({application.reference})"),
+        (_l("Projektträger"), application.applicant.name),
+        (_l("Verfahren"), mode_text(vote)),
     ]
     if deadline is not None:
-        facts.append(("Frist", local_datetime(deadline)))
+        facts.append((_l("Frist"), lazy_datetime(deadline)))
     elif session is not None:
-        facts.append(("Sitzung", f"{local_datetime(session.starts_at)}, {session.place}"))
+        facts.append((_l("Sitzung"), joined(", ", [lazy_datetime(session.starts_at), session.place])))
     return tuple(facts)
 
 
@@ -88,15 +94,43 @@ def _calendar(entries: list[dict]) -> tuple[Attachment, ...]:
     return (Attachment(ics, "calendar", CALENDAR_FILE, {"method": "PUBLISH"}),)
 
 
-def opened(application: Application, vote: Vote, when: str, note: str | None) -> None:
-    """To the eligible partners' representatives: a new vote, until when."""
+def opened(application: Application, vote: Vote, note: LazyString | None) -> None:
+    """To the eligible partners' representatives: a new vote, until when (`note`: why its
+    deadline moved off a weekend or holiday)."""
+    values = {
+        "title": application.title,
+        "reference": application.reference,
+        "sponsor": application.applicant.name,
+        "mode": mode_text(vote),
+    }
+    if vote.mode == voting.CIRCULATION:
+        values["deadline"] = lazy_datetime(vote.deadline_at)
+        subject = _l("Neue Abstimmung: %(title)s – bis %(deadline)s", **values)
+        if note is not None:
+            body = _l(
+                "Die Langfassung „%(title)s“ (%(reference)s) von %(sponsor)s steht zur Abstimmung "
+                "(%(mode)s), bis %(deadline)s. %(note)s. Jetzt abstimmen.",
+                note=note,
+                **values,
+            )
+        else:
+            body = _l(
+                "Die Langfassung „%(title)s“ (%(reference)s) von %(sponsor)s steht zur Abstimmung "
+                "(%(mode)s), bis %(deadline)s. Jetzt abstimmen.",
+                **values,
+            )
+    else:
+        values["session"] = session_text(vote.session)
+        subject = _l("Neue Abstimmung: %(title)s – %(session)s", **values)
+        body = _l(
+            "Die Langfassung „%(title)s“ (%(reference)s) von %(sponsor)s steht zur Abstimmung "
+            "(%(mode)s), %(session)s. Jetzt abstimmen.",
+            **values,
+        )
     notifications.notify(
         notifications.representatives(o.id for o in vote.eligible_organisations()),
-        f"Neue Abstimmung: {application.title} – {when}",
-        f"Die Langfassung „{application.title}“ ({application.reference}) von {application.applicant.name} "
-        f"steht zur Abstimmung ({vote.mode_label}), {when}."
-        + (f" {note}." if note else "")
-        + " Jetzt abstimmen.",
+        subject,
+        body,
         application,
         kind="vote_opened",
         needs_action=True,
@@ -107,12 +141,19 @@ def opened(application: Application, vote: Vote, when: str, note: str | None) ->
 
 def reminder(application: Application, vote: Vote, waiting: Iterable[int]) -> int:
     """To the representatives of the partners that have not voted yet."""
-    deadline = local_datetime(vote.deadline_at)
+    values = {
+        "title": application.title,
+        "reference": application.reference,
+        "deadline": lazy_datetime(vote.deadline_at),
+    }
     return notifications.notify(
         notifications.representatives(waiting),
-        f"Erinnerung: Abstimmung „{application.title}“ endet am {deadline}",
-        f"Ihre Organisation hat zur Langfassung „{application.title}“ ({application.reference}) "
-        f"noch kein Votum abgegeben. Die Frist endet am {deadline}.",
+        _l("Erinnerung: Abstimmung „%(title)s“ endet am %(deadline)s", **values),
+        _l(
+            "Ihre Organisation hat zur Langfassung „%(title)s“ (%(reference)s) noch kein Votum "
+            "abgegeben. Die Frist endet am %(deadline)s.",
+            **values,
+        ),
         application,
         kind="vote_reminder",
         needs_action=True,
@@ -126,7 +167,7 @@ def moved(
     vote: Vote,
     session: CommitteeSession | None,
     ended_deadline: datetime | None,
-    body: str,
+    body: LazyString,
     coordinators: list[User],
     partners: list[User],
     sponsors: list[User],
@@ -135,15 +176,26 @@ def moved(
     (the new deadline); the calendar event is the session, and the circulation's deadline entry is
     cancelled. The partners are led to the vote page, the coordination and the sponsor to the
     application page."""
-    when = f"am {local_datetime(session.starts_at)}" if session else "(noch nicht terminiert)"
-    subject = f"Umlaufverfahren beendet: {application.reference} kommt in die Sitzung {when}"
+    if session is not None:
+        subject = _l(
+            "Umlaufverfahren beendet: %(reference)s kommt in die Sitzung am %(when)s",
+            reference=application.reference,
+            when=lazy_datetime(session.starts_at),
+        )
+    else:
+        subject = _l(
+            "Umlaufverfahren beendet: %(reference)s kommt in die Sitzung (noch nicht terminiert)",
+            reference=application.reference,
+        )
     entries = [_session_entry(application, session)] if session else []
     if ended_deadline is not None:
         entries.append(_deadline_entry(application, vote, ended_deadline, cancelled=True))
     facts = _facts(application, vote, None, session)
     attachments = _calendar(entries)
-    to_vote = RichMail(VOTE_NOW if session else "Zur Abstimmung", vote_link(application), facts, attachments)
-    to_page = RichMail("Zum Antrag", notifications.application_link(application), facts, attachments)
+    to_vote = RichMail(
+        VOTE_NOW if session else _l("Zur Abstimmung"), vote_link(application), facts, attachments
+    )
+    to_page = RichMail(_l("Zum Antrag"), notifications.application_link(application), facts, attachments)
     notifications.notify(
         coordinators,
         subject,

@@ -4,13 +4,18 @@ session's agenda, with the recusals that follow from the application, and the op
 from __future__ import annotations
 
 from workflow.extensions import db
-from workflow.formatting import local_datetime
+from workflow.lifecycle import N_
 from workflow.models import Application, CommitteeSession, Organisation, Recusal, User, Vote
 from workflow.models.types import utcnow
 from workflow.rules import deadlines, voting
 from workflow.services.lifecycle import effect
 from workflow.votes import mails
-from workflow.votes.timing import circulation_deadline, session_text
+from workflow.votes.timing import circulation_deadline, session_record
+
+# The recusals that follow from the application (stored German; pages translate them: queries.panel).
+OWN_ORGANISATION = N_("Antragstellende Organisation")
+PROJECT_PARTNER = N_("Projektpartner in diesem Antrag")
+AUTOMATIC_RECUSALS = (OWN_ORGANISATION, PROJECT_PARTNER)
 
 
 def project_partner_ids(application: Application) -> list[int]:
@@ -46,30 +51,25 @@ def _open(application: Application, actor: User | None, data: dict) -> dict:
         session = db.session.get(CommitteeSession, data["session_id"])
         vote.session_id = session.id
         vote.session_date = deadlines.local_date(session.starts_at)
-        recorded["session"] = session_text(session)
+        recorded["session"] = session_record(session)
     db.session.add(vote)
     db.session.flush()
     conflicted = {}
     own = db.session.get(Organisation, application.applicant_organisation_id)
     if own is not None and own.kind == "partner":
-        conflicted[own.id] = "Antragstellende Organisation"
+        conflicted[own.id] = OWN_ORGANISATION
     for org_id in project_partner_ids(application):
-        conflicted.setdefault(org_id, "Projektpartner in diesem Antrag")
+        conflicted.setdefault(org_id, PROJECT_PARTNER)
     for org_id, reason in conflicted.items():
         db.session.add(Recusal(vote_id=vote.id, organisation_id=org_id, reason=reason))
     # Recorded with the opening, so that verify-log can hold the recusals to the log.
     recorded["recused"] = [{"organisation_id": o, "reason": r} for o, r in conflicted.items()]
     db.session.flush()
     db.session.refresh(vote)
-    when = (
-        f"bis {local_datetime(vote.deadline_at)}"
-        if vote.mode == voting.CIRCULATION
-        else session_text(vote.session)
-    )
-    note = (
-        deadlines.shift_note(recorded["deadline_counted"], recorded["deadline"])
-        if recorded.get("deadline_counted")
-        else None
-    )
-    mails.opened(application, vote, when, note)
+    note = None
+    if recorded.get("deadline_counted"):
+        from workflow.services.deadlines import shift_note
+
+        note = shift_note(recorded["deadline_counted"], recorded["deadline"])
+    mails.opened(application, vote, note)
     return recorded

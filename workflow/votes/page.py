@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import gettext
+
 from workflow.formatting import percent
 from workflow.lifecycle import PARTNER
 from workflow.models import DOCUMENT_KINDS, Application, Document, User
@@ -110,16 +112,21 @@ def _own_history(application: Application, vote, organisation_id: int | None) ->
             continue
         who = event.actor.name if event.actor else "Antragsweg"
         if event.kind == RECUSAL:
-            entries.append({"at": event.created_at, "who": who, "what": "Befangenheit erklärt", "items": []})
+            entries.append(
+                {"at": event.created_at, "who": who, "what": gettext("Befangenheit erklärt"), "items": []}
+            )
             continue
-        items = [(CRITERIA[k], data[k]) for k in CRITERIA if data.get(k)]
+        choice = data.get("choice")
+        items = [(gettext(CRITERIA[k]), data[k]) for k in CRITERIA if data.get(k)]
         if data.get("comment"):
-            items.append(("Kommentar", data["comment"]))
+            items.append((gettext("Kommentar"), data["comment"]))
         entries.append(
             {
                 "at": event.created_at,
-                "who": who + (" (in der Sitzung erfasst)" if data.get("session_id") else ""),
-                "what": CHOICE_LABELS.get(data.get("choice"), data.get("choice")),
+                "who": gettext("%(who)s (in der Sitzung erfasst)", who=who)
+                if data.get("session_id")
+                else who,
+                "what": gettext(CHOICE_LABELS[choice]) if choice in CHOICE_LABELS else choice,
                 "items": items,
             }
         )
@@ -127,7 +134,8 @@ def _own_history(application: Application, vote, organisation_id: int | None) ->
 
 
 def _ballot_state(own: queries.OwnBallot) -> dict:
-    """Either "noch nicht abgegeben" or "abgegeben am …, Sie können es bis … ändern"."""
+    """Either "noch nicht abgegeben" or "abgegeben am …, Sie können es bis … ändern" (in the
+    page's language: queries.OwnBallot)."""
     if not own.cast:
         return {"cast": False, "text": own.state}
     return {"cast": True, "text": own.state, "cast_at": own.cast_at}

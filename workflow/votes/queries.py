@@ -10,21 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from workflow.formatting import local_datetime
-from workflow.lifecycle import PARTNER
+from flask_babel import gettext
+
+from workflow.formatting import page_datetime
+from workflow.lifecycle import N_, PARTNER
 from workflow.models import Ballot, User, Vote
 from workflow.models.vote import OUTCOME_LABELS
 from workflow.rules import voting
+from workflow.votes.opening import AUTOMATIC_RECUSALS
 from workflow.votes.timing import (
     STATUS_LABELS,
     deadline_passed,
+    mode_text,
     statement_warning,
     status,
     vote_day,
     vote_day_text,
 )
 
-NOT_CAST = "noch nicht abgegeben"
+NOT_CAST = N_("noch nicht abgegeben")
 # What of a ballot stays secret from whoever may not see how partners voted.
 SECRET_BALLOT_KEYS = ("choice", "comment", *voting.CRITERIA)
 
@@ -74,7 +78,8 @@ class BallotSeen:
 
 @dataclass(frozen=True)
 class OwnBallot:
-    """The person's own organisation's ballot, always in full, and its state in a sentence."""
+    """The person's own organisation's ballot, always in full, and its state in a sentence (in the
+    reading request's language)."""
 
     cast: bool
     state: str  # "noch nicht abgegeben" / "abgegeben am …, Sie können es bis … ändern"
@@ -86,6 +91,8 @@ class OwnBallot:
 
 @dataclass(frozen=True)
 class VoteSeen:
+    """Its labels in the reading request's language (German in the API and outside requests)."""
+
     status: str  # open | session | awaiting_session | closed (see timing.status)
     status_label: str
     outcome: str | None  # its label, also before `tick` closed a circulation that has quorum
@@ -103,19 +110,25 @@ class VoteSeen:
 
 
 def rating_averages(ballots: list[Ballot]) -> dict[str, str]:
-    """The average rating per criterion ('4,3'), over the ballots that rated it."""
+    """The average rating per criterion ('4,3'), over the ballots that rated it (by the criterion's
+    label in the reading request's language)."""
     return {
-        voting.CRITERIA[name]: voting.german_average(average)
+        gettext(voting.CRITERIA[name]): voting.german_average(average)
         for name, (average, _) in voting.rating_averages(ballots).items()
     }
 
 
 def _own_ballot(vote: Vote, ballot: Ballot | None, may_change: bool) -> OwnBallot:
     if ballot is None or ballot.cast_at is None:
-        return OwnBallot(cast=False, state=NOT_CAST)
-    state = f"abgegeben am {local_datetime(ballot.cast_at)}"
+        return OwnBallot(cast=False, state=gettext(NOT_CAST))
     if may_change and vote.deadline_at is not None:
-        state += f", Sie können es bis {local_datetime(vote.deadline_at)} ändern"
+        state = gettext(
+            "abgegeben am %(cast_at)s, Sie können es bis %(deadline)s ändern",
+            cast_at=page_datetime(ballot.cast_at),
+            deadline=page_datetime(vote.deadline_at),
+        )
+    else:
+        state = gettext("abgegeben am %(cast_at)s", cast_at=page_datetime(ballot.cast_at))
     return OwnBallot(
         cast=True,
         state=state,
@@ -137,6 +150,7 @@ def vote_as_seen_by(user: User, vote: Vote) -> VoteSeen:
     outcome = vote.outcome_label
     if current == "closed" and vote.is_open:  # past the deadline with quorum, before `tick`
         outcome = OUTCOME_LABELS["approved" if tally.approved else "not_approved"]
+    outcome = gettext(outcome) if outcome else None
     running = current == "open" and vote.application.state == "partner_vote"
     own_eligible = user.role == PARTNER and user.organisation_id in {o.id for o in eligible}
     seen = []
@@ -152,7 +166,7 @@ def vote_as_seen_by(user: User, vote: Vote) -> VoteSeen:
                     voted=True,
                     cast_at=ballot.cast_at,
                     choice=ballot.choice,
-                    choice_label=ballot.choice_label,
+                    choice_label=gettext(ballot.choice_label),
                     comment=ballot.comment,
                     ratings=ballot.ratings(),
                 )
@@ -163,7 +177,7 @@ def vote_as_seen_by(user: User, vote: Vote) -> VoteSeen:
     may_vote = running and vote.mode == voting.CIRCULATION and own_eligible
     return VoteSeen(
         status=current,
-        status_label=STATUS_LABELS[current],
+        status_label=gettext(STATUS_LABELS[current]),
         outcome=outcome,
         shows_choices=shows,
         tally=tally.as_dict() if sees_tally(user, vote) else None,
@@ -201,7 +215,7 @@ def panel(vote: Vote, user: User, seen: VoteSeen | None = None) -> dict:
         warning = statement_warning(application, vote_day(vote), vote_day_text(vote))
     own = seen.own if seen.own is not None and seen.own.cast else None
     return {
-        "mode": vote.mode_label,
+        "mode": str(mode_text(vote)),
         "status": seen.status,
         "status_label": seen.status_label,
         "is_open": seen.status != "closed",
@@ -221,7 +235,7 @@ def panel(vote: Vote, user: User, seen: VoteSeen | None = None) -> dict:
         "show_choices": seen.shows_choices,
         "tally": seen.tally,
         "averages": seen.averages,
-        "criteria": list(voting.CRITERIA.values()),
+        "criteria": [gettext(label) for label in voting.CRITERIA.values()],
         "cast": seen.cast,
         "eligible_count": seen.eligible_count,
         "quorum": seen.quorum,
@@ -237,7 +251,13 @@ def panel(vote: Vote, user: User, seen: VoteSeen | None = None) -> dict:
             }
             for b in seen.ballots
         ],
-        "recusals": [{"name": r.organisation.name, "reason": r.reason} for r in vote.recusals],
+        "recusals": [
+            {
+                "name": r.organisation.name,
+                "reason": gettext(r.reason) if r.reason in AUTOMATIC_RECUSALS else r.reason,
+            }
+            for r in vote.recusals
+        ],
         "objections": [
             {"name": o.organisation.name, "reason": o.reason, "at": o.created_at} for o in vote.objections
         ],

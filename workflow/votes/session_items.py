@@ -4,6 +4,7 @@ partners, and the closing of its vote if asked, in one transaction."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.models import Application, CommitteeSession, Event, SessionAttendance, User
@@ -14,7 +15,7 @@ from workflow.services.errors import InvalidTransition, NotAllowed, RuleViolatio
 from workflow.services.lifecycle import jsonable, lock, transition
 from workflow.votes.casting import VOTE_ASKS, put_ballot, tell_coordination_of_quorum, validate_ballot
 from workflow.votes.refusals import refuse
-from workflow.votes.timing import session_text
+from workflow.votes.timing import session_record
 
 SESSION_RECORD = "session_record"
 
@@ -34,18 +35,18 @@ def record_session_item(
     lock(application)
     vote = application.current_vote
     if not coordinator.is_coordinator or coordinator.alliance_id != application.alliance_id:
-        refuse(NotAllowed("Nur die Netzwerkkoordination erfasst das Ergebnis einer Sitzung."))
+        refuse(NotAllowed(_l("Nur die Netzwerkkoordination erfasst das Ergebnis einer Sitzung.")))
     if application.state != "partner_vote" or vote is None or not vote.is_open:
-        refuse(InvalidTransition("Zu diesem Antrag läuft keine Abstimmung."))
+        refuse(InvalidTransition(_l("Zu diesem Antrag läuft keine Abstimmung.")))
     if vote.mode != voting.SESSION or vote.session_id != session.id:
-        refuse(InvalidTransition("Dieser Antrag steht nicht auf der Tagesordnung dieser Sitzung."))
+        refuse(InvalidTransition(_l("Dieser Antrag steht nicht auf der Tagesordnung dieser Sitzung.")))
     if deadlines.is_future_day(deadlines.local_date(session.starts_at), utcnow()):
-        refuse(RuleViolation("Die Sitzung hat noch nicht stattgefunden."))
+        refuse(RuleViolation(_l("Die Sitzung hat noch nicht stattgefunden.")))
     eligible = {o.id for o in vote.eligible_organisations()}
     for entry in entries:
         org_id = entry["organisation_id"]
         if org_id not in eligible:
-            refuse(RuleViolation("Diese Organisation ist bei diesem Antrag nicht stimmberechtigt."))
+            refuse(RuleViolation(_l("Diese Organisation ist bei diesem Antrag nicht stimmberechtigt.")))
         attendance = db.session.scalar(
             sa.select(SessionAttendance).where(
                 SessionAttendance.session_id == session.id, SessionAttendance.organisation_id == org_id
@@ -81,7 +82,7 @@ def record_session_item(
                 {
                     "vote_id": vote.id,
                     "session_id": session.id,
-                    "session": session_text(session),
+                    "session": session_record(session),
                     "present": sorted(e["organisation_id"] for e in entries if e.get("present")),
                     "absent": sorted(e["organisation_id"] for e in entries if not e.get("present")),
                 }

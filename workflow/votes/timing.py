@@ -7,19 +7,22 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
+from flask_babel import LazyString, gettext
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
-from workflow.formatting import local_date, local_datetime
+from workflow.formatting import in_record_language, lazy_datetime, local_date, page_datetime
+from workflow.lifecycle import N_
 from workflow.models import Alliance, Application, CommitteeSession, Vote
 from workflow.models.types import utcnow
 from workflow.rules import deadlines, voting
 
 # What a vote looks like to people, whether or not `tick` has run since its deadline.
 STATUS_LABELS = {
-    "open": "offen",
-    "session": "offen – Abstimmung in der Sitzung",
-    "awaiting_session": "Frist abgelaufen ohne Quorum – wartet auf die nächste Sitzung",
-    "closed": "geschlossen",
+    "open": N_("offen"),
+    "session": N_("offen – Abstimmung in der Sitzung"),
+    "awaiting_session": N_("Frist abgelaufen ohne Quorum – wartet auf die nächste Sitzung"),
+    "closed": N_("geschlossen"),
 }
 
 
@@ -49,18 +52,21 @@ def circulation_deadline(alliance: Alliance, chosen: date, opened: datetime | No
 def statement_warning(application: Application, vote_day: date | None, what: str) -> str | None:
     """A warning for the coordinator when the statement deadline (`procedure.statement_days` from
     the long form's submission) ends on or before the day the vote decides (`what` names it):
-    feedback and statement would be late. Not a refusal: the rules set both lengths."""
+    feedback and statement would be late. Not a refusal: the rules set both lengths. In the
+    reading request's language."""
     if vote_day is None:
         return None
     statement = _statement_deadline(application)
     if statement is None or statement.due_on > vote_day:
         return None
-    return (
-        f"Achtung: Die Frist für Rückmeldung und Stellungnahme endet am {local_date(statement.due_on)} "
-        f"({statement.days or application.alliance.procedure.statement_days} Kalendertage ab Eingang "
-        f"der Langfassung), das Votum steht aber erst {what} fest. Die Stellungnahme kann dann nicht "
-        "fristgerecht abgegeben werden: Wählen Sie eine kürzere Frist oder eine frühere Sitzung, oder "
-        "stimmen Sie den Termin mit dem Projektträger ab."
+    return gettext(
+        "Achtung: Die Frist für Rückmeldung und Stellungnahme endet am %(day)s (%(days)s Kalendertage "
+        "ab Eingang der Langfassung), das Votum steht aber erst %(when)s fest. Die Stellungnahme kann "
+        "dann nicht fristgerecht abgegeben werden: Wählen Sie eine kürzere Frist oder eine frühere "
+        "Sitzung, oder stimmen Sie den Termin mit dem Projektträger ab.",
+        day=local_date(statement.due_on),
+        days=statement.days or application.alliance.procedure.statement_days,
+        when=what,
     )
 
 
@@ -78,9 +84,10 @@ def vote_day(vote: Vote) -> date | None:
     return deadlines.local_date(vote.session.starts_at) if vote.session else None
 
 
-def vote_day_text(vote: Vote) -> str:
+def vote_day_text(vote: Vote) -> LazyString:
+    """When the vote decides, as the statement warning names it."""
     if vote.mode == voting.CIRCULATION:
-        return f"mit Ablauf des {local_datetime(vote.deadline_at)}"
+        return _l("mit Ablauf des %(deadline)s", deadline=lazy_datetime(vote.deadline_at))
     return session_text(vote.session)
 
 
@@ -105,13 +112,19 @@ def upcoming_sessions(alliance_id: int, after: datetime | None = None) -> list[C
 
 def session_choices(alliance_id: int, application: Application | None = None) -> list[tuple[int, str]]:
     """(id, label) of the sessions a vote can still be put on; with `application`, a session on
-    or after the day its statement deadline ends says so."""
+    or after the day its statement deadline ends says so (in the reading request's language)."""
     statement = _statement_deadline(application) if application is not None else None
     choices = []
     for s in upcoming_sessions(alliance_id):
-        label = f"{local_datetime(s.starts_at)} – {s.place}"
+        values = {"when": page_datetime(s.starts_at), "place": s.place}
         if statement is not None and deadlines.local_date(s.starts_at) >= statement.due_on:
-            label += f" (nach Ablauf der Frist für die Stellungnahme am {local_date(statement.due_on)})"
+            label = gettext(
+                "%(when)s – %(place)s (nach Ablauf der Frist für die Stellungnahme am %(day)s)",
+                day=local_date(statement.due_on),
+                **values,
+            )
+        else:
+            label = f"{values['when']} – {values['place']}"
         choices.append((s.id, label))
     return choices
 
@@ -126,6 +139,8 @@ def open_vote_notes(
     length, where the count ends, the working day it moves to and why) and a warning when the
     chosen deadline or session is not before the statement deadline (`deadline`/`session_id`:
     what was chosen; by default the rules' deadline)."""
+    from workflow.services.deadlines import shift_note
+
     days = application.alliance.procedure.circulation_days
     counted = deadlines.counted_day(utcnow(), days)
     due = deadlines.next_working_day(counted)
@@ -139,22 +154,42 @@ def open_vote_notes(
     else:
         chosen = deadlines.next_working_day(deadline) if deadline else due
         warning = statement_warning(
-            application, chosen, f"mit Ablauf des {local_date(chosen)} (Ende des Umlaufverfahrens)"
+            application,
+            chosen,
+            _l("mit Ablauf des %(day)s (Ende des Umlaufverfahrens)", day=local_date(chosen)),
         )
     return {
         "days": days,
         "counted": counted,
         "due": due,
-        "explanation": deadlines.shift_note(counted, due),
+        "explanation": shift_note(counted, due),
         "warning": warning,
     }
 
 
-def session_text(session: CommitteeSession | None) -> str:
+def session_text(session: CommitteeSession | None) -> LazyString:
+    """'in der Sitzung am 04.12.2026, 10:00 Uhr (IHK)': where a vote is decided, as the sentences
+    of pages and mails name it (a named value of theirs), written out in the reader's language."""
     if session is None:
-        return "in der nächsten Sitzung (noch nicht terminiert)"
-    which = "nachgetragenen Sitzung" if session.entered_afterwards else "Sitzung"
-    return f"in der {which} am {local_datetime(session.starts_at)} ({session.place})"
+        return _l("in der nächsten Sitzung (noch nicht terminiert)")
+    values = {"when": lazy_datetime(session.starts_at), "place": session.place}
+    if session.entered_afterwards:
+        return _l("in der nachgetragenen Sitzung am %(when)s (%(place)s)", **values)
+    return _l("in der Sitzung am %(when)s (%(place)s)", **values)
+
+
+def session_record(session: CommitteeSession | None) -> str:
+    """session_text as the event log keeps it: German, whatever the acting person reads."""
+    with in_record_language():
+        return str(session_text(session))
+
+
+def mode_text(vote: Vote) -> LazyString:
+    """The vote's procedure as Vote.mode_label names it (the German of PDFs and the API), in the
+    reader's language."""
+    if vote.mode == voting.SESSION:
+        return _l("Sitzung des Gremiums „%(committee)s“", committee=vote.application.alliance.committee_name)
+    return _l("Umlaufverfahren")
 
 
 def deadline_passed(vote: Vote, now: datetime | None = None) -> bool:

@@ -6,9 +6,10 @@ application (the lock order is in services/lifecycle.py)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
-from workflow.lifecycle import PARTNER
+from workflow.lifecycle import N_, PARTNER
 from workflow.models import Application, CommitteeSession, Event, Objection, User, Vote
 from workflow.rules import deadlines, voting
 from workflow.services import notifications
@@ -17,25 +18,29 @@ from workflow.services.lifecycle import jsonable, lock, lock_agenda
 from workflow.votes import mails
 from workflow.votes.casting import VOTE_ASKS
 from workflow.votes.refusals import refuse
-from workflow.votes.timing import deadline_passed, session_text, upcoming_sessions
+from workflow.votes.timing import deadline_passed, session_record, session_text, upcoming_sessions
 
 OBJECTION, MOVED_TO_SESSION = "objection", "moved_to_session"
 REASON_LABELS = {
-    "objection": "Widerspruch gegen das Umlaufverfahren",
-    "no_quorum": "Quorum bis zum Ende der Frist nicht erreicht",
+    "objection": N_("Widerspruch gegen das Umlaufverfahren"),
+    "no_quorum": N_("Quorum bis zum Ende der Frist nicht erreicht"),
     # a session's change that moves the items on its agenda (services/sessions.py)
-    "session_moved": "Sitzung verlegt",
-    "session_cancelled": "Sitzung abgesagt",
-    "entered_session": "In einer nachgetragenen Sitzung beraten",
+    "session_moved": N_("Sitzung verlegt"),
+    "session_cancelled": N_("Sitzung abgesagt"),
+    "entered_session": N_("In einer nachgetragenen Sitzung beraten"),
 }
 
 
 def move_to_session(
-    application: Application, vote: Vote, reason: str, actor: User | None, details: str = ""
+    application: Application,
+    vote: Vote,
+    reason: str,
+    actor: User | None,
+    objected: tuple[str, str] | None = None,
 ) -> None:
     """The circulation becomes an item on the agenda of the next session (state stays
-    `partner_vote`). Runs inside the caller's locks (the agenda, then the application) and
-    transaction."""
+    `partner_vote`); `objected`: (the organisation, its reason) when a partner objected. Runs inside the caller's locks (the
+    agenda, then the application) and transaction."""
     upcoming = upcoming_sessions(application.alliance_id)
     session = upcoming[0] if upcoming else None
     ended_deadline = vote.deadline_at
@@ -49,14 +54,31 @@ def move_to_session(
             application_id=application.id,
             actor_id=actor.id if actor else None,
             kind=MOVED_TO_SESSION,
-            data=jsonable({"vote_id": vote.id, "reason": reason, "session": session_text(session)}),
+            data=jsonable({"vote_id": vote.id, "reason": reason, "session": session_record(session)}),
         )
     )
-    body = (
-        f"Über „{application.title}“ ({application.reference}) wird nicht im Umlaufverfahren, sondern "
-        f"{session_text(session)} abgestimmt. Grund: {REASON_LABELS[reason]}.{details} "
-        "Bereits abgegebene Voten bleiben erhalten und können in der Sitzung geändert werden."
-    )
+    values = {
+        "title": application.title,
+        "reference": application.reference,
+        "session": session_text(session),
+        "reason": _l(REASON_LABELS[reason]),
+    }
+    if objected is not None:
+        body = _l(
+            "Über „%(title)s“ (%(reference)s) wird nicht im Umlaufverfahren, sondern %(session)s "
+            "abgestimmt. Grund: %(reason)s. Widersprochen hat %(organisation)s: „%(objection)s“. "
+            "Bereits abgegebene Voten bleiben erhalten und können in der Sitzung geändert werden.",
+            organisation=objected[0],
+            objection=objected[1],
+            **values,
+        )
+    else:
+        body = _l(
+            "Über „%(title)s“ (%(reference)s) wird nicht im Umlaufverfahren, sondern %(session)s "
+            "abgestimmt. Grund: %(reason)s. Bereits abgegebene Voten bleiben erhalten und können in "
+            "der Sitzung geändert werden.",
+            **values,
+        )
     # Partners no longer vote in writing; the coordination puts it on an agenda (and plans the
     # session, if none is planned).
     notifications.resolve(application, VOTE_ASKS)
@@ -79,18 +101,18 @@ def object_to_circulation(application: Application, user: User, reason: str) -> 
     lock(application)
     vote = application.current_vote
     if application.state != "partner_vote" or vote is None or not vote.is_open:
-        refuse(InvalidTransition("Zu diesem Antrag läuft keine Abstimmung."))
+        refuse(InvalidTransition(_l("Zu diesem Antrag läuft keine Abstimmung.")))
     if user.role != PARTNER or user.alliance_id != application.alliance_id:
-        refuse(NotAllowed("Nur Bündnispartner können dem Umlaufverfahren widersprechen."))
+        refuse(NotAllowed(_l("Nur Bündnispartner können dem Umlaufverfahren widersprechen.")))
     if user.organisation_id in vote.recused_ids:
-        refuse(NotAllowed("Ihre Organisation ist bei diesem Antrag befangen."))
+        refuse(NotAllowed(_l("Ihre Organisation ist bei diesem Antrag befangen.")))
     if vote.mode != voting.CIRCULATION:
-        refuse(InvalidTransition("Über diesen Antrag wird bereits in der Sitzung abgestimmt."))
+        refuse(InvalidTransition(_l("Über diesen Antrag wird bereits in der Sitzung abgestimmt.")))
     if deadline_passed(vote):
-        refuse(InvalidTransition("Die Frist des Umlaufverfahrens ist abgelaufen."))
+        refuse(InvalidTransition(_l("Die Frist des Umlaufverfahrens ist abgelaufen.")))
     reason = (reason or "").strip()
     if not reason:
-        refuse(RuleViolation("Bitte begründen Sie Ihren Widerspruch.", field="reason"))
+        refuse(RuleViolation(_l("Bitte begründen Sie Ihren Widerspruch."), field="reason"))
     objection = Objection(
         vote_id=vote.id, organisation_id=user.organisation_id, reason=reason, declared_by_id=user.id
     )
@@ -104,13 +126,7 @@ def object_to_circulation(application: Application, user: User, reason: str) -> 
             data={"vote_id": vote.id, "organisation_id": user.organisation_id, "reason": reason},
         )
     )
-    move_to_session(
-        application,
-        vote,
-        "objection",
-        user,
-        details=f" Widersprochen hat {user.organisation.name}: „{reason}“.",
-    )
+    move_to_session(application, vote, "objection", user, objected=(user.organisation.name, reason))
     db.session.commit()
     return objection
 

@@ -11,6 +11,7 @@ is shown there and success comes back there (`back_here`)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -83,7 +84,7 @@ def render(application: Application, status: int = 200, **form_overrides):
     ), status
 
 
-def _post(application: Application, form, form_name: str, operation, done: str):
+def _post(application: Application, form, form_name: str, operation, done: LazyString):
     """A posted form of the vote: call the operation, then back to the page it came from (the vote
     page or the application page) with `done`, or that page again with the refusal."""
     if form.validate_on_submit():
@@ -92,7 +93,7 @@ def _post(application: Application, form, form_name: str, operation, done: str):
         except RuleViolation as refusal:
             form.form_errors.extend(refusal.messages)
         else:
-            flash(done, "success")
+            flash(str(done), "success")
             if from_here():
                 return back_here(application)
             return redirect(url_for("applications.show", application_id=application.id) + "#votum", 303)
@@ -117,7 +118,7 @@ def cast_ballot(application_id: int):
             organisation_id=form.organisation_id.data,
             **form.ratings(),
         ),
-        "Ihr Votum ist gespeichert. Sie können es bis zum Ende der Frist ändern.",
+        _l("Ihr Votum ist gespeichert. Sie können es bis zum Ende der Frist ändern."),
     )
 
 
@@ -130,7 +131,7 @@ def declare_conflict(application_id: int):
         ConflictForm(prefix="conflict"),
         "conflict_form",
         lambda form: casting.declare_conflict(application, current_user, form.reason.data),
-        "Ihre Befangenheit ist vermerkt; Ihre Organisation stimmt nicht ab.",
+        _l("Ihre Befangenheit ist vermerkt; Ihre Organisation stimmt nicht ab."),
     )
 
 
@@ -143,7 +144,7 @@ def object_to_circulation(application_id: int):
         ObjectionForm(prefix="objection"),
         "objection_form",
         lambda form: to_session.object_to_circulation(application, current_user, form.reason.data),
-        "Ihr Widerspruch ist vermerkt: Über den Antrag wird in der nächsten Sitzung abgestimmt.",
+        _l("Ihr Widerspruch ist vermerkt: Über den Antrag wird in der nächsten Sitzung abgestimmt."),
     )
 
 
@@ -186,7 +187,7 @@ def record(session_id: int, application_id: int):
             form.form_errors.extend(refusal.messages)
             status = 422
         else:
-            flash("Das Ergebnis der Sitzung ist erfasst.", "success")
+            flash(gettext("Das Ergebnis der Sitzung ist erfasst."), "success")
             return redirect(url_for("sessions.show", session_id=session.id), 303)
     elif form.errors:
         status = 422
@@ -195,5 +196,7 @@ def record(session_id: int, application_id: int):
         session=session,
         application=application,
         form=form,
-        earlier={org.name: existing[org.id].choice_label for org in organisations if org.id in existing},
+        earlier={
+            org.name: gettext(existing[org.id].choice_label) for org in organisations if org.id in existing
+        },
     ), status

@@ -3,8 +3,8 @@ they ran in when the modules registered themselves on import, in the running app
 
 from __future__ import annotations
 
-import workflow.services  # noqa: F401 - the modules register their effects and jobs
-from workflow.services import jobs, lifecycle
+from workflow.effects import EFFECTS as TABLE
+from workflow.effects import TICK as TICK_TABLE
 
 EFFECTS = {
     "submit_sketch": ["workflow.services.deadlines"],
@@ -32,9 +32,9 @@ TICK = [
 
 
 def test_each_trigger_runs_its_effects_in_order(app):
-    table = {trigger: [fn.__module__ for fn in fns] for trigger, fns in lifecycle._EFFECTS.items() if fns}
+    table = {trigger: [fn.__module__ for fn in fns] for trigger, fns in TABLE.items() if fns}
     assert table == EFFECTS
 
 
 def test_the_tick_runs_its_jobs_in_order(app):
-    assert [(name, fn.__module__) for name, fn in (*jobs._JOBS, *jobs._LAST)] == TICK
+    assert [(name, fn.__module__) for name, fn in TICK_TABLE] == TICK

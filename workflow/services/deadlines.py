@@ -36,7 +36,7 @@ from workflow.models import Alliance, Application, Event
 from workflow.models.types import utcnow
 from workflow.rules import deadlines as calendar
 from workflow.rules.procedure import ProcedureRules
-from workflow.services.lifecycle import _histories, effect
+from workflow.services.lifecycle import _histories
 
 DUE_SOON_DAYS = 3  # "due within 3 days"
 
@@ -214,7 +214,7 @@ def recorded_deadline(counted: date, days: int | None = None) -> dict:
     return recorded
 
 
-def _recorder(kind: Kind):
+def deadline_recorder(kind: Kind):
     def record(application: Application, actor, data: dict) -> dict:
         rules = application.alliance.procedure
         days = getattr(rules, kind.rule)
@@ -224,8 +224,6 @@ def _recorder(kind: Kind):
     return record
 
 
-effect(ASSESSMENT.start_trigger)(_recorder(ASSESSMENT))
-effect(STATEMENT.start_trigger)(_recorder(STATEMENT))
 # The circulation deadline is chosen when the vote opens and recorded by votes/opening.py (`deadline`).
 
 

@@ -672,7 +672,6 @@ def check_and_record(run_by: str) -> Result:
     return result
 
 
-@jobs.periodic("verify_log")
 def nightly(now: datetime | None = None) -> int:
     """Once a day, with the first tick after 02:00 (Berlin): 1 when it ran and found the record
     intact, 0 when it was not due, -1 (shown as FEHLER) when it found a problem."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -25,23 +23,7 @@ from workflow.models.event import CREATED, TRANSITION
 from workflow.services import access, notifications
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
 
-# What else happens when a trigger fires (a vote is opened, a tally frozen...), registered by the
-# domain modules with @effect. Effects run inside the transaction, after the state changed and
-# before the event is written; what they return is recorded in the event too.
-Effect = Callable[[Application, User | None, dict], dict | None]
-_EFFECTS: dict[str, list[Effect]] = defaultdict(list)
 _GUARDED_BY_LOCK: tuple[type, ...] | None = None
-
-
-def effect(trigger: str) -> Callable[[Effect], Effect]:
-    if trigger not in TRIGGERS_BY_NAME:
-        raise KeyError(trigger)
-
-    def register(fn: Effect) -> Effect:
-        _EFFECTS[trigger].append(fn)
-        return fn
-
-    return register
 
 
 def jsonable(value):
@@ -162,7 +144,11 @@ def transition(
         messages = _refusals(application, candidates, data)
         raise RuleViolation(" ".join(messages), messages=messages)
     recorded = {k: v for k, v in data.items() if k in trigger.records}
-    for fn in _EFFECTS[trigger.name]:
+    # What else the trigger does (a vote opened, a tally frozen...): the table in workflow/effects.py,
+    # read here and not imported on top, since its functions fire triggers themselves.
+    from workflow.effects import EFFECTS
+
+    for fn in EFFECTS.get(trigger.name, ()):
         recorded |= fn(application, actor, data) or {}
     event = Event(
         alliance_id=application.alliance_id,

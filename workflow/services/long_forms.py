@@ -30,7 +30,7 @@ from workflow.models.long_form import (
 )
 from workflow.services import access, documents
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
-from workflow.services.lifecycle import effect, jsonable, lock
+from workflow.services.lifecycle import jsonable, lock
 
 SAVED = "long_form_saved"
 EDITABLE_STATE = "long_form_draft"
@@ -100,8 +100,7 @@ CARRIED = "carried_from_sketch"
 CARRIED_GRANT_DESCRIPTION = "ESF+-Zuschuss (beantragte Förderung laut Projektskizze)"
 
 
-@effect("invite_long_form")
-def _carry_sketch(application: Application, actor: User | None, data: dict) -> dict:
+def carry_sketch(application: Application, actor: User | None, data: dict) -> dict:
     """The invitation starts the long form with everything the sketch already holds, for the
     sponsor to check and complete: project partners, need, objectives, target groups and planned
     participants, activities, start and end (funding object, fields of action and districts are the

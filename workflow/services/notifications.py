@@ -427,7 +427,6 @@ def set_preferences(user: User, choices: dict[str, str]) -> None:
     db.session.commit()
 
 
-@jobs.periodic("notification_digests")
 def send_digests(now: datetime | None = None) -> int:
     """With the first tick after 06:00 (Berlin), each person whose notifications wait for the
     digest gets one notification and one mail that list them by kind; once a day."""

@@ -23,7 +23,7 @@ from workflow.models.types import utcnow
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, german_average, rating_averages
 from workflow.services import documents, notifications, pdf, signing, storage
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
-from workflow.services.lifecycle import effect, jsonable
+from workflow.services.lifecycle import jsonable
 from workflow.services.storage import StoredFileChanged  # noqa: F401 - the error's old home
 from workflow.votes.closing import statement_decisions
 
@@ -405,8 +405,7 @@ def _tell_sponsor(application: Application, statement: Statement, corrected: boo
     )
 
 
-@effect("issue_statement")
-def _issue(application: Application, actor: User | None, data: dict) -> dict:
+def issue_statement(application: Application, actor: User | None, data: dict) -> dict:
     """Issuing renders the statement once; what is recorded names it and its hash."""
     # A statement after a revision round is the next version of the earlier one.
     previous = latest(application)

@@ -34,7 +34,6 @@ from workflow.models.types import utcnow
 from workflow.models.webhook import DELIVERED, FAILED, PENDING, RECEIVER_KINDS, TEAMS
 from workflow.services import notifications
 from workflow.services.errors import NotAllowed, NotFound, RuleViolation
-from workflow.services.jobs import periodic
 from workflow.votes import mails as vote_mails
 from workflow.votes.queries import ballot_as_seen
 
@@ -454,7 +453,6 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> int:
     return delivered
 
 
-@periodic("webhooks")
-def _deliver() -> int:
+def enqueue_and_deliver() -> int:
     enqueue()
     return deliver_due()

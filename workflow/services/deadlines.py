@@ -33,6 +33,7 @@ from workflow.extensions import db
 from workflow.formatting import local_date as format_date
 from workflow.lifecycle import APPLICANT, COORDINATOR, OBSERVER, PARTNER
 from workflow.models import Alliance, Application, Event
+from workflow.models.event_kinds import MOVED_TO_SESSION
 from workflow.models.types import utcnow
 from workflow.rules import deadlines as calendar
 from workflow.rules.procedure import ProcedureRules
@@ -112,7 +113,6 @@ _BY_START = {k.start_trigger: k for k in KINDS}
 _TRIGGERS = tuple({t for k in KINDS for t in (k.start_trigger, *k.end_triggers)})
 # A circulation that becomes an item of a committee session (an objection, no quorum at the
 # deadline) has no circulation deadline any more: the session decides (votes/to_session.move_to_session).
-MOVED_TO_SESSION = "moved_to_session"
 
 
 def _relevant(model=Event):

@@ -46,7 +46,8 @@ from workflow.models import (
     Statement,
     Vote,
 )
-from workflow.models.event import BALLOT_CAST, RECUSAL, TRANSITION, content_hash, is_ref, refs_in, text_hash
+from workflow.models.event import content_hash, is_ref, refs_in, text_hash
+from workflow.models.event_kinds import BALLOT_CAST, RECUSAL, TRANSITION
 from workflow.rules import deadlines as calendar
 from workflow.rules import voting
 from workflow.services import jobs

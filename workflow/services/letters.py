@@ -18,10 +18,10 @@ from pypdf import PdfReader
 
 from workflow.extensions import db
 from workflow.models import Application, Event, Letter, User
+from workflow.models.event import jsonable
 from workflow.models.types import utcnow
 from workflow.services import assessment, documents, pdf, signing, storage
 from workflow.services.errors import NotFound
-from workflow.services.lifecycle import jsonable
 from workflow.services.statements import PDF_VARIANT, issue_pdf
 
 RECORD_FORMAT = "antragsweg-ersteinschaetzung/1"

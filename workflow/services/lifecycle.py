@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
-
 import sqlalchemy as sa
 import sqlalchemy.orm
 from flask import g, has_request_context
@@ -19,24 +16,12 @@ from workflow.lifecycle import (
     transitions_of,
 )
 from workflow.models import Application, Event, User
-from workflow.models.event import CREATED, TRANSITION
+from workflow.models.event import log_event
+from workflow.models.event_kinds import CREATED, TRANSITION
 from workflow.services import access, notifications
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
 
 _GUARDED_BY_LOCK: tuple[type, ...] | None = None
-
-
-def jsonable(value):
-    """Recorded data as JSON: dates as ISO strings, amounts as integer cents already."""
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
 
 
 def create_application(actor: User, **fields) -> Application:
@@ -59,16 +44,7 @@ def create_application(actor: User, **fields) -> Application:
     db.session.add(application)
     db.session.flush()
     application.assign_reference(application.created_at.year)
-    db.session.add(
-        Event(
-            alliance_id=application.alliance_id,
-            application_id=application.id,
-            actor_id=actor.id,
-            kind=CREATED,
-            to_state=INITIAL_STATE,
-            data=jsonable({"title": application.title}),
-        )
-    )
+    log_event(application, actor, CREATED, to_state=INITIAL_STATE, title=application.title)
     notifications.notify(
         notifications.coordinators(application.alliance_id),
         f"Neue Beratungsanfrage: {application.reference}",
@@ -150,17 +126,9 @@ def transition(
 
     for fn in EFFECTS.get(trigger.name, ()):
         recorded |= fn(application, actor, data) or {}
-    event = Event(
-        alliance_id=application.alliance_id,
-        application_id=application.id,
-        actor_id=actor.id if actor else None,
-        kind=TRANSITION,
-        trigger=trigger.name,
-        from_state=from_state,
-        to_state=application.state,
-        data=jsonable(recorded),
+    event = log_event(
+        application, actor, TRANSITION, trigger=trigger.name, from_state=from_state, to_state=application.state, **recorded
     )
-    db.session.add(event)
     notifications.state_changed(application, trigger.name, actor)
     db.session.flush()
     return event

@@ -11,7 +11,6 @@ from workflow.lifecycle import APPLICANT, N_
 from workflow.models import (
     Application,
     CostLine,
-    Event,
     FinancingLine,
     FundingObject,
     LongForm,
@@ -20,6 +19,8 @@ from workflow.models import (
     User,
 )
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION
+from workflow.models.event import log_event
+from workflow.models.event_kinds import LONG_FORM_SAVED as SAVED
 from workflow.models.long_form import (
     COST_CATEGORIES,
     ESF_GRANT,
@@ -30,9 +31,8 @@ from workflow.models.long_form import (
 )
 from workflow.services import access, documents
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
-from workflow.services.lifecycle import jsonable, lock
+from workflow.services.lifecycle import lock
 
-SAVED = "long_form_saved"
 EDITABLE_STATE = "long_form_draft"
 MAX_LINES = 60
 
@@ -269,15 +269,7 @@ def _save_one(application: Application, long_form: LongForm, user: User, key: st
         application.requested_grant_cents = long_form.esf_grant
     if key not in (long_form.saved_sections or []):
         long_form.saved_sections = [*(long_form.saved_sections or []), key]
-    db.session.add(
-        Event(
-            alliance_id=application.alliance_id,
-            application_id=application.id,
-            actor_id=user.id,
-            kind=SAVED,
-            data=jsonable(recorded),
-        )
-    )
+    log_event(application, user, SAVED, **recorded)
 
 
 def _check(long_form: LongForm) -> None:

@@ -17,20 +17,19 @@ from workflow.extensions import db
 from workflow.formatting import local_date, local_datetime, money
 from workflow.lifecycle import COORDINATOR, PARTNER
 from workflow.models import Application, Event, FundingPeriod, Statement, User, Vote
-from workflow.models.event import BALLOT_CAST, RECUSAL
+from workflow.models.event import jsonable, log_event
+from workflow.models.event_kinds import BALLOT_CAST, RECUSAL, STATEMENT_CORRECTED
 from workflow.models.statement import DECISIONS
 from workflow.models.types import utcnow
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, german_average, rating_averages
 from workflow.services import documents, notifications, pdf, signing, storage
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
-from workflow.services.lifecycle import jsonable
 from workflow.services.storage import StoredFileChanged  # noqa: F401 - the error's old home
 from workflow.votes.closing import statement_decisions
 
 RECORD_FORMAT = "antragsweg-stellungnahme/1"
 RECORD_NAME = "entscheidungsdatensatz.json"
 PDF_VARIANT = "pdf/a-3u"
-STATEMENT_EVENT_CORRECTED = "statement_corrected"
 
 
 # -- the record, as plain data -----------------------------------------------------------------------
@@ -466,20 +465,15 @@ def correct(application: Application, actor: User, data: dict) -> Statement:
             replaces=previous,
             correction_reason=reason,
         )
-        db.session.add(
-            Event(
-                alliance_id=application.alliance_id,
-                application_id=application.id,
-                actor_id=actor.id,
-                kind=STATEMENT_EVENT_CORRECTED,
-                data={
-                    "statement_reference": statement.reference,
-                    "statement_version": statement.version,
-                    "replaces": previous.reference,
-                    "correction_reason": reason,
-                    "sha256": statement.sha256,
-                },
-            )
+        log_event(
+            application,
+            actor,
+            STATEMENT_CORRECTED,
+            statement_reference=statement.reference,
+            statement_version=statement.version,
+            replaces=previous.reference,
+            correction_reason=reason,
+            sha256=statement.sha256,
         )
         _tell_sponsor(application, statement, corrected=True)
         db.session.commit()

@@ -29,7 +29,7 @@ from workflow.extensions import db
 from workflow.formatting import local_date, local_datetime
 from workflow.lifecycle import COORDINATOR, STATES_BY_NAME, TRIGGERS, TRIGGERS_BY_NAME
 from workflow.models import Application, Event, Organisation, User, WebhookDelivery, WebhookReceiver
-from workflow.models.event import BALLOT_CAST, RECUSAL, TRANSITION
+from workflow.models.event_kinds import BALLOT_CAST, RECUSAL, TRANSITION
 from workflow.models.types import utcnow
 from workflow.models.webhook import DELIVERED, FAILED, PENDING, RECEIVER_KINDS, TEAMS
 from workflow.services import notifications

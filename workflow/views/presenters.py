@@ -10,7 +10,7 @@ from forms.transitions import FORMS
 from workflow import formatting
 from workflow.lifecycle import N_, STATES_BY_NAME, TRIGGERS_BY_NAME
 from workflow.models import DOCUMENT_KINDS, Application, Event, Organisation, User
-from workflow.models.event import BALLOT_CAST, CREATED, RECUSAL
+from workflow.models.event_kinds import BALLOT_CAST, CREATED, RECUSAL
 from workflow.models.statement import DECISIONS
 from workflow.models.vote import OUTCOME_LABELS
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, MODE_LABELS

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from workflow.formatting import percent
 from workflow.lifecycle import COORDINATOR, PARTNER
 from workflow.models import DOCUMENT_KINDS, Application, Document, User
-from workflow.models.event import BALLOT_CAST, RECUSAL
+from workflow.models.event_kinds import BALLOT_CAST, RECUSAL
 from workflow.models.long_form import COST_CATEGORIES, FINANCING_SOURCES
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA
 from workflow.services import access, assessment

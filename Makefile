@@ -10,6 +10,10 @@ PORT     ?= 5000
 run: setup db
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# The suite runs on one pytest-xdist worker per core (each with its own database, instance folder,
+# servers and ports; whole files to a worker); `make test PYTEST_ARGS=-n0` runs it in one process.
+PYTEST_ARGS ?= -n auto --dist loadfile
+
 test: setup system-packages
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 

@@ -177,6 +177,9 @@ def pages(n: int, granted: int, voting: int | None = None) -> list[tuple[str, st
         (f"coordinator: table, page {deep}", f"/uebersicht/antraege?seite={deep}", coordinator),
         ("application page with history", f"/antraege/{granted}", coordinator),
         ("partner: start page", "/start", partner),
+        # The figures from the event log (issue 17): the current year, the page and the API.
+        ("coordinator: figures (/kennzahlen)", "/kennzahlen", coordinator),
+        ("API: figures", "/api/v1/figures", f"token:{coordinator}"),
         ("API: application list", "/api/v1/applications", f"token:{coordinator}"),
     ] + (
         [

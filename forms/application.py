@@ -1,5 +1,6 @@
 """The application's own data, as the sponsor enters it (the sketch issue enriches this)."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -12,43 +13,43 @@ TITLE_MAX, SUMMARY_MAX, PREFERRED_DATES_MAX = 200, 3000, 500
 
 class ApplicationForm(CleanForm):
     title = StringField(
-        "Projekttitel",
+        _l("Projekttitel"),
         validators=[
-            DataRequired("Bitte geben Sie einen Projekttitel ein."),
-            Length(max=TITLE_MAX, message=f"Höchstens {TITLE_MAX} Zeichen."),
+            DataRequired(_l("Bitte geben Sie einen Projekttitel ein.")),
+            Length(max=TITLE_MAX, message=_l("Höchstens %(max)d Zeichen.")),
         ],
     )
     summary = TextAreaField(
-        "Projektidee in wenigen Sätzen",
-        validators=[Optional(), Length(max=SUMMARY_MAX, message=f"Höchstens {SUMMARY_MAX} Zeichen.")],
+        _l("Projektidee in wenigen Sätzen"),
+        validators=[Optional(), Length(max=SUMMARY_MAX, message=_l("Höchstens %(max)d Zeichen."))],
     )
     preferred_dates = TextAreaField(
-        "Wunschtermine für das Beratungsgespräch",
+        _l("Wunschtermine für das Beratungsgespräch"),
         validators=[
             Optional(),
-            Length(max=PREFERRED_DATES_MAX, message=f"Höchstens {PREFERRED_DATES_MAX} Zeichen."),
+            Length(max=PREFERRED_DATES_MAX, message=_l("Höchstens %(max)d Zeichen.")),
         ],
     )
-    funding_object_id = SelectField("Fördergegenstand", coerce=int, validate_choice=True)
+    funding_object_id = SelectField(_l("Fördergegenstand"), coerce=int, validate_choice=True)
     fields_of_action = MultiCheckboxField(
-        "Handlungsfelder", choices=options(FIELDS_OF_ACTION), validate_choice=True
+        _l("Handlungsfelder"), choices=options(FIELDS_OF_ACTION), validate_choice=True
     )
     districts = MultiCheckboxField(
-        "Landkreise", choices=options((d, d) for d in DISTRICTS), validate_choice=True
+        _l("Landkreise"), choices=options((d, d) for d in DISTRICTS), validate_choice=True
     )
-    total_cost_cents = EuroField("Geschätzte Gesamtkosten (Euro)", validators=[Optional()])
-    requested_grant_cents = EuroField("Beantragte Förderung (Euro)", validators=[Optional()])
+    total_cost_cents = EuroField(_l("Geschätzte Gesamtkosten (Euro)"), validators=[Optional()])
+    requested_grant_cents = EuroField(_l("Beantragte Förderung (Euro)"), validators=[Optional()])
 
     def __init__(self, *args, funding_objects=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.funding_object_id.choices = options(
-            [(0, "– noch offen –")] + [(fo.id, fo.label) for fo in funding_objects]
+            [(0, _l("– noch offen –"))] + [(fo.id, fo.label) for fo in funding_objects]
         )
 
     def validate_requested_grant_cents(self, field):
         total = self.total_cost_cents.data
         if field.data is not None and total is not None and field.data > total:
-            raise ValidationError("Die beantragte Förderung darf die Gesamtkosten nicht übersteigen.")
+            raise ValidationError(_l("Die beantragte Förderung darf die Gesamtkosten nicht übersteigen."))
 
     def values(self) -> dict:
         return {

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
@@ -6,11 +7,11 @@ from forms.base import CleanForm
 
 def _account_email() -> EmailField:
     return EmailField(
-        "E-Mail-Adresse",
+        _l("E-Mail-Adresse"),
         validators=[
-            DataRequired("Bitte geben Sie Ihre E-Mail-Adresse ein."),
+            DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse ein.")),
             Length(max=254),
-            Email("Bitte geben Sie eine gültige E-Mail-Adresse ein."),
+            Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")),
         ],
     )
 
@@ -18,7 +19,7 @@ def _account_email() -> EmailField:
 class LoginForm(CleanForm):
     email = _account_email()
     password = PasswordField(
-        "Passwort", validators=[DataRequired("Bitte geben Sie Ihr Passwort ein."), Length(max=200)]
+        _l("Passwort"), validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein.")), Length(max=200)]
     )
 
 
@@ -30,7 +31,7 @@ class SignInLinkForm(CleanForm):
 
 class CodeForm(CleanForm):
     code = StringField(
-        "Sechsstelliger Code aus Ihrer Authenticator-App",
-        validators=[DataRequired("Bitte geben Sie den Code ein."), Length(max=12)],
+        _l("Sechsstelliger Code aus Ihrer Authenticator-App"),
+        validators=[DataRequired(_l("Bitte geben Sie den Code ein.")), Length(max=12)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )

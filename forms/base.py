@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-NUL_MESSAGE = "Dieses Feld enthält ein Nullzeichen (\\0) und kann so nicht gespeichert werden."
-CONTROL_MESSAGE = (
+NUL_MESSAGE = _l("Dieses Feld enthält ein Nullzeichen (\\0) und kann so nicht gespeichert werden.")
+CONTROL_MESSAGE = _l(
     "Dieses Feld enthält unsichtbare Steuerzeichen (oft aus kopiertem Text), die nicht gespeichert "
     "werden können. Bitte entfernen Sie sie."
 )

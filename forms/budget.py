@@ -3,28 +3,29 @@ page /budget/zeitraeume; the rules are services/budget.save_period's)."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from forms.base import CleanForm
 from forms.fields import DayField, EuroField
 
-DATE_INVALID = "Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ)."
+DATE_INVALID = _l("Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ).")
 
 
 class FundingPeriodForm(CleanForm):
     name = StringField(
-        "Bezeichnung",
+        _l("Bezeichnung"),
         validators=[
-            DataRequired("Bitte geben Sie die Bezeichnung des Förderzeitraums an."),
-            Length(max=100, message="Höchstens 100 Zeichen."),
+            DataRequired(_l("Bitte geben Sie die Bezeichnung des Förderzeitraums an.")),
+            Length(max=100, message=_l("Höchstens 100 Zeichen.")),
         ],
     )
-    starts_on = DayField("Erster Tag", validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
-    ends_on = DayField("Letzter Tag", validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
+    starts_on = DayField(_l("Erster Tag"), validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
+    ends_on = DayField(_l("Letzter Tag"), validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
     budget_cents = EuroField(
-        "Budget (Euro)",
-        validators=[InputRequired("Bitte geben Sie das Budget in Euro an, z. B. 2.340.000,00.")],
+        _l("Budget (Euro)"),
+        validators=[InputRequired(_l("Bitte geben Sie das Budget in Euro an, z. B. 2.340.000,00."))],
     )
 
     def values(self) -> dict:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, Field, SelectMultipleField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
@@ -19,17 +21,17 @@ def parse_euro(text: str) -> int:
     """'1.234,56' → 123456 cents. Raises ValueError with a German message."""
     text = (text or "").strip().removesuffix("€").strip().replace("\u00a0", "").replace(" ", "")
     if text.startswith(("-", "−")):
-        raise ValueError("Der Betrag darf nicht negativ sein.")
+        raise ValueError(_l("Der Betrag darf nicht negativ sein."))
     if not _EURO.match(text):
         raise ValueError(
-            "Bitte geben Sie einen Betrag in Euro ein, z. B. 12.345,67 (höchstens zwei Nachkommastellen)."
+            _l("Bitte geben Sie einen Betrag in Euro ein, z. B. 12.345,67 (höchstens zwei Nachkommastellen).")
         )
     try:
         cents = int(Decimal(text.replace(".", "").replace(",", ".")) * 100)
     except InvalidOperation as exc:  # pragma: no cover - the pattern rules it out
-        raise ValueError("Ungültiger Betrag.") from exc
+        raise ValueError(_l("Ungültiger Betrag.")) from exc
     if cents >= MAX_CENTS:
-        raise ValueError("Der Betrag ist zu groß.")
+        raise ValueError(_l("Der Betrag ist zu groß."))
     return cents
 
 
@@ -64,7 +66,7 @@ class DayField(DateField):
         from workflow.rules.deadlines import DAY_OUT_OF_RANGE, day_in_range
 
         if self.data is not None and not day_in_range(self.data):
-            raise ValidationError(DAY_OUT_OF_RANGE)
+            raise ValidationError(gettext(DAY_OUT_OF_RANGE))
 
 
 class TimeOfDayField(TimeField):
@@ -74,7 +76,7 @@ class TimeOfDayField(TimeField):
         try:
             super().process_formdata(valuelist)
         except ValueError as exc:
-            raise ValueError("Bitte geben Sie eine gültige Uhrzeit an (HH:MM, z. B. 14:30).") from exc
+            raise ValueError(_l("Bitte geben Sie eine gültige Uhrzeit an (HH:MM, z. B. 14:30).")) from exc
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -86,7 +88,7 @@ class MultiCheckboxField(SelectMultipleField):
         if self.validate_choice and self.data:
             allowed = {choice.value if hasattr(choice, "value") else choice[0] for choice in self.choices}
             if any(value not in allowed for value in self.data):
-                raise ValidationError("Keine gültige Auswahl. Bitte wählen Sie aus der Liste.")
+                raise ValidationError(_l("Keine gültige Auswahl. Bitte wählen Sie aus der Liste."))
 
 
 def options(pairs) -> list[SelectChoice]:

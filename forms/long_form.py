@@ -3,6 +3,8 @@ shape of what is entered; completeness is the long form's own rule (models/long_
 
 from __future__ import annotations
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     FieldList,
@@ -26,14 +28,17 @@ BLANK_LINES = 3
 
 def _text(label: str, max_length: int = TEXT_MAX) -> TextAreaField:
     return TextAreaField(
-        label, validators=[Optional(), Length(max=max_length, message=f"Höchstens {max_length} Zeichen.")]
+        label, validators=[Optional(), Length(max=max_length, message=_l("Höchstens %(max)d Zeichen."))]
     )
 
 
 def _count(label: str) -> IntegerField:
     return IntegerField(
         label,
-        validators=[Optional(), NumberRange(min=0, max=1_000_000, message="Bitte eine Zahl ab 0 eingeben.")],
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=1_000_000, message=_l("Bitte eine Zahl ab 0 eingeben.")),
+        ],
     )
 
 
@@ -47,8 +52,10 @@ class SectionForm(CleanForm):
 
 
 class PartnersForm(SectionForm):
-    partner_ids = MultiCheckboxField("Bündnispartner als Projektpartner", coerce=int, validate_choice=True)
-    other_partners = _text("Weitere Projektpartner (außerhalb des Bündnisses)", 3000)
+    partner_ids = MultiCheckboxField(
+        _l("Bündnispartner als Projektpartner"), coerce=int, validate_choice=True
+    )
+    other_partners = _text(_l("Weitere Projektpartner (außerhalb des Bündnisses)"), 3000)
 
     def __init__(self, *args, partners=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,18 +66,18 @@ class PartnersForm(SectionForm):
 
 
 class ClassificationForm(SectionForm):
-    funding_object_id = SelectField("Fördergegenstand", coerce=int, validate_choice=True)
+    funding_object_id = SelectField(_l("Fördergegenstand"), coerce=int, validate_choice=True)
     fields_of_action = MultiCheckboxField(
-        "Handlungsfelder", choices=options(FIELDS_OF_ACTION), validate_choice=True
+        _l("Handlungsfelder"), choices=options(FIELDS_OF_ACTION), validate_choice=True
     )
     districts = MultiCheckboxField(
-        "Landkreise", choices=options((d, d) for d in DISTRICTS), validate_choice=True
+        _l("Landkreise"), choices=options((d, d) for d in DISTRICTS), validate_choice=True
     )
 
     def __init__(self, *args, funding_objects=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.funding_object_id.choices = options(
-            [(0, "– noch offen –")] + [(fo.id, fo.label) for fo in funding_objects]
+            [(0, _l("– noch offen –"))] + [(fo.id, fo.label) for fo in funding_objects]
         )
 
     def values(self) -> dict:
@@ -82,7 +89,7 @@ class ClassificationForm(SectionForm):
 
 
 class NeedForm(SectionForm):
-    starting_situation = _text("Ausgangslage und Bedarf")
+    starting_situation = _text(_l("Ausgangslage und Bedarf"))
     objectives = _text("Ziele des Projekts")
 
 
@@ -92,13 +99,13 @@ class TargetGroupsForm(SectionForm):
 
 
 class ActivitiesForm(SectionForm):
-    activities = _text("Maßnahmen und Meilensteine")
+    activities = _text(_l("Maßnahmen und Meilensteine"))
     start_on = _date("Projektbeginn")
     end_on = _date("Projektende")
 
     def validate_end_on(self, field):
         if field.data and self.start_on.data and field.data < self.start_on.data:
-            raise ValidationError("Das Projektende muss nach dem Projektbeginn liegen.")
+            raise ValidationError(_l("Das Projektende muss nach dem Projektbeginn liegen."))
 
 
 class PrinciplesForm(SectionForm):
@@ -112,21 +119,21 @@ for _name, _label in PRINCIPLES.items():
 class IndicatorsForm(SectionForm):
     indicator_participants = _count("Teilnehmende insgesamt (Zielwert)")
     indicator_women = _count("davon Frauen (Zielwert)")
-    indicator_qualified = _count("Teilnehmende mit Qualifikation nach Austritt (Zielwert)")
-    indicator_notes = _text("Erläuterungen zu den Indikatoren", 3000)
+    indicator_qualified = _count(_l("Teilnehmende mit Qualifikation nach Austritt (Zielwert)"))
+    indicator_notes = _text(_l("Erläuterungen zu den Indikatoren"), 3000)
 
 
 class AgencyForm(SectionForm):
     agency_name = StringField(
-        "Agentur für Arbeit oder Jobcenter",
-        validators=[Optional(), Length(max=200, message="Höchstens 200 Zeichen.")],
+        _l("Agentur für Arbeit oder Jobcenter"),
+        validators=[Optional(), Length(max=200, message=_l("Höchstens 200 Zeichen."))],
     )
     agency_agreed_on = _date("Abgestimmt am")
-    agency_agreement = _text("Inhalt der Abstimmung", 5000)
+    agency_agreement = _text(_l("Inhalt der Abstimmung"), 5000)
 
 
 class SustainabilityForm(SectionForm):
-    sustainability = _text("Nachhaltigkeit nach Förderende")
+    sustainability = _text(_l("Nachhaltigkeit nach Förderende"))
 
 
 # -- the plans: one row per line, blank rows for new lines (no JavaScript needed) ----------------
@@ -140,23 +147,23 @@ class _LineForm(Form):
 class CostLineForm(_LineForm):
     # The domain checks the category (a blank row has none); the select only offers valid ones.
     category = SelectField(
-        "Kostenart",
-        choices=options([("", "– Kostenart –"), *COST_CATEGORIES.items()]),
+        _l("Kostenart"),
+        choices=options([("", _l("– Kostenart –")), *COST_CATEGORIES.items()]),
         default="",
         validate_choice=False,
     )
     description = StringField(
-        "Bezeichnung", validators=[Optional(), Length(max=300, message="Höchstens 300 Zeichen.")]
+        _l("Bezeichnung"), validators=[Optional(), Length(max=300, message=_l("Höchstens 300 Zeichen."))]
     )
     salary_group = StringField(
-        "Entgeltgruppe", validators=[Optional(), Length(max=60, message="Höchstens 60 Zeichen.")]
+        _l("Entgeltgruppe"), validators=[Optional(), Length(max=60, message=_l("Höchstens 60 Zeichen."))]
     )
-    unit_cost_cents = EuroField("Stundensatz (Standardeinheitskosten, Euro)", validators=[Optional()])
+    unit_cost_cents = EuroField(_l("Stundensatz (Standardeinheitskosten, Euro)"), validators=[Optional()])
     hours = IntegerField(
-        "Stunden",
-        validators=[Optional(), NumberRange(min=1, max=100_000, message="Stunden von 1 bis 100.000.")],
+        _l("Stunden"),
+        validators=[Optional(), NumberRange(min=1, max=100_000, message=_l("Stunden von 1 bis 100.000."))],
     )
-    amount_cents = EuroField("Betrag (Euro)", validators=[Optional()])
+    amount_cents = EuroField(_l("Betrag (Euro)"), validators=[Optional()])
 
     def is_blank(self) -> bool:
         return not any(
@@ -185,15 +192,15 @@ class CostLineForm(_LineForm):
 
 class FinancingLineForm(_LineForm):
     source = SelectField(
-        "Quelle",
-        choices=options([("", "– Quelle –"), *FINANCING_SOURCES.items()]),
+        _l("Quelle"),
+        choices=options([("", _l("– Quelle –")), *FINANCING_SOURCES.items()]),
         default="",
         validate_choice=False,
     )
     description = StringField(
-        "Bezeichnung", validators=[Optional(), Length(max=300, message="Höchstens 300 Zeichen.")]
+        _l("Bezeichnung"), validators=[Optional(), Length(max=300, message=_l("Höchstens 300 Zeichen."))]
     )
-    amount_cents = EuroField("Betrag (Euro)", validators=[Optional()])
+    amount_cents = EuroField(_l("Betrag (Euro)"), validators=[Optional()])
 
     def is_blank(self) -> bool:
         return not (
@@ -243,12 +250,19 @@ def line_errors(form) -> list[str]:
     for number, entry in enumerate(form.lines, start=1):
         for field in entry.form:
             for error in field.errors:
-                messages.append(f"Zeile {number}, {field.label.text}: {error}")
+                messages.append(
+                    gettext(
+                        "Zeile %(number)s, %(label)s: %(error)s",
+                        number=number,
+                        label=field.label.text,
+                        error=error,
+                    )
+                )
     return messages
 
 
 class LongFormDocumentForm(CleanForm):
     file = FileField(
-        "Langfassung im Formular der NBank (PDF, DOCX oder XLSX, höchstens 10 MB)",
-        validators=[FileRequired("Bitte wählen Sie eine Datei aus.")],
+        _l("Langfassung im Formular der NBank (PDF, DOCX oder XLSX, höchstens 10 MB)"),
+        validators=[FileRequired(_l("Bitte wählen Sie eine Datei aus."))],
     )

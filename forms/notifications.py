@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from wtforms import RadioField
 from wtforms.validators import InputRequired
 
@@ -5,8 +6,8 @@ from forms.base import CleanForm
 from forms.fields import options
 
 CHOICES = [
-    ("immediate", "sofort (in der App und per E-Mail)"),
-    ("digest", "in der Tagesübersicht (einmal am Tag)"),
+    ("immediate", _l("sofort (in der App und per E-Mail)")),
+    ("digest", _l("in der Tagesübersicht (einmal am Tag)")),
 ]
 
 
@@ -26,7 +27,7 @@ def preferences_form(settings: list[dict], formdata=None):
                 choices=options(CHOICES),
                 default=item["delivery"],
                 validate_choice=True,
-                validators=[InputRequired("Bitte wählen Sie „sofort“ oder „in der Tagesübersicht“.")],
+                validators=[InputRequired(_l("Bitte wählen Sie „sofort“ oder „in der Tagesübersicht“."))],
             ),
         )
     form = NotificationSettingsForm(formdata=formdata)

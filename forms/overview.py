@@ -12,39 +12,41 @@ from workflow.lifecycle import STATES
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION
 from workflow.services.overview import SORT_LABELS, SORTS, Filters
 
-CHOICE_INVALID = "Bitte wählen Sie einen der angebotenen Werte."
+CHOICE_INVALID = _l("Bitte wählen Sie einen der angebotenen Werte.")
 
 
 class FilterForm(CleanInput, Form):
     status = SelectField(
-        "Status", choices=options([("", "alle")] + [(s.name, _l(s.label)) for s in STATES]), default=""
+        _l("Status"),
+        choices=options([("", _l("alle"))] + [(s.name, _l(s.label)) for s in STATES]),
+        default="",
     )
-    foerdergegenstand = SelectField("Fördergegenstand", choices=options([("", "alle")]), default="")
+    foerdergegenstand = SelectField(_l("Fördergegenstand"), choices=options([("", _l("alle"))]), default="")
     handlungsfeld = SelectField(
-        "Handlungsfeld", choices=options([("", "alle"), *FIELDS_OF_ACTION.items()]), default=""
+        _l("Handlungsfeld"), choices=options([("", _l("alle")), *FIELDS_OF_ACTION.items()]), default=""
     )
     landkreis = SelectField(
-        "Landkreis", choices=options([("", "alle")] + [(d, d) for d in DISTRICTS]), default=""
+        _l("Landkreis"), choices=options([("", _l("alle"))] + [(d, d) for d in DISTRICTS]), default=""
     )
     jahr = IntegerField(
-        "Jahr",
-        validators=[Optional(), NumberRange(2000, 2100, "Bitte ein Jahr zwischen 2000 und 2100.")],
+        _l("Jahr"),
+        validators=[Optional(), NumberRange(2000, 2100, _l("Bitte ein Jahr zwischen 2000 und 2100."))],
     )
-    ueberfaellig = BooleanField("Nur überfällige")
+    ueberfaellig = BooleanField(_l("Nur überfällige"))
     suche = StringField(
-        "Suche (Titel, Antragsteller, Aktenzeichen)",
-        validators=[Optional(), Length(max=200, message="Höchstens 200 Zeichen.")],
+        _l("Suche (Titel, Antragsteller, Aktenzeichen)"),
+        validators=[Optional(), Length(max=200, message=_l("Höchstens 200 Zeichen."))],
     )
     sortierung = SelectField(
-        "Sortierung", choices=options((s, _l(SORT_LABELS[s])) for s in SORTS), default="deadline"
+        _l("Sortierung"), choices=options((s, _l(SORT_LABELS[s])) for s in SORTS), default="deadline"
     )
-    absteigend = BooleanField("absteigend")
-    seite = IntegerField("Seite", validators=[Optional(), NumberRange(1, 10**6, "Ungültige Seite.")])
+    absteigend = BooleanField(_l("absteigend"))
+    seite = IntegerField(_l("Seite"), validators=[Optional(), NumberRange(1, 10**6, _l("Ungültige Seite."))])
 
     def __init__(self, formdata, funding_objects=(), **kwargs):
         super().__init__(formdata, **kwargs)
         self.foerdergegenstand.choices = options(
-            [("", "alle")] + [(str(fo.number), f"{fo.number} {fo.name}") for fo in funding_objects]
+            [("", _l("alle"))] + [(str(fo.number), f"{fo.number} {fo.name}") for fo in funding_objects]
         )
 
     def validate(self, extra_validators=None) -> bool:
@@ -53,9 +55,9 @@ class FilterForm(CleanInput, Form):
             if self[name].errors:
                 self[name].errors = [CHOICE_INVALID]
         if self.jahr.errors:
-            self.jahr.errors = ["Bitte ein Jahr zwischen 2000 und 2100 als Zahl."]
+            self.jahr.errors = [_l("Bitte ein Jahr zwischen 2000 und 2100 als Zahl.")]
         if self.seite.errors:
-            self.seite.errors = ["Ungültige Seite."]
+            self.seite.errors = [_l("Ungültige Seite.")]
         return ok
 
     def filters(self) -> Filters:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -10,35 +11,35 @@ from forms.fields import DayField, MultiCheckboxField, TimeOfDayField, options
 from workflow.rules import deadlines
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, REJECT
 
-DATE_INVALID = "Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ)."
-TIME_INVALID = "Bitte geben Sie die Uhrzeit an (HH:MM)."
+DATE_INVALID = _l("Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ).")
+TIME_INVALID = _l("Bitte geben Sie die Uhrzeit an (HH:MM).")
 
 
 class SessionForm(CleanForm):
-    day = DayField("Datum", validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
-    starts = TimeOfDayField("Beginn", validators=[InputRequired(TIME_INVALID)])
+    day = DayField(_l("Datum"), validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
+    starts = TimeOfDayField(_l("Beginn"), validators=[InputRequired(TIME_INVALID)])
     place = StringField(
-        "Ort oder Link der Videokonferenz",
+        _l("Ort oder Link der Videokonferenz"),
         validators=[
-            DataRequired("Bitte geben Sie den Ort oder den Link an."),
-            Length(max=500, message="Höchstens 500 Zeichen."),
+            DataRequired(_l("Bitte geben Sie den Ort oder den Link an.")),
+            Length(max=500, message=_l("Höchstens 500 Zeichen.")),
         ],
     )
     agenda = TextAreaField(
-        "Tagesordnung", validators=[Optional(), Length(max=10000, message="Höchstens 10000 Zeichen.")]
+        _l("Tagesordnung"), validators=[Optional(), Length(max=10000, message=_l("Höchstens 10000 Zeichen."))]
     )
 
     def validate_day(self, field):
         if field.data and deadlines.is_past_day(field.data):  # Berlin's day (services/sessions.py too)
-            raise ValidationError("Eine Sitzung kann nicht in der Vergangenheit geplant werden.")
+            raise ValidationError(_l("Eine Sitzung kann nicht in der Vergangenheit geplant werden."))
 
 
 class CancelSessionForm(CleanForm):
     reason = TextAreaField(
-        "Grund der Absage",
+        _l("Grund der Absage"),
         validators=[
-            DataRequired("Bitte nennen Sie den Grund der Absage."),
-            Length(max=2000, message="Höchstens 2000 Zeichen."),
+            DataRequired(_l("Bitte nennen Sie den Grund der Absage.")),
+            Length(max=2000, message=_l("Höchstens 2000 Zeichen.")),
         ],
     )
 
@@ -46,23 +47,23 @@ class CancelSessionForm(CleanForm):
 class PastSessionForm(CleanForm):
     """A session that took place without being planned in the app, recorded afterwards."""
 
-    day = DayField("Datum der Sitzung", validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
-    starts = TimeOfDayField("Beginn", validators=[InputRequired(TIME_INVALID)])
+    day = DayField(_l("Datum der Sitzung"), validators=[InputRequired(DATE_INVALID)], format="%Y-%m-%d")
+    starts = TimeOfDayField(_l("Beginn"), validators=[InputRequired(TIME_INVALID)])
     place = StringField(
-        "Ort oder Link der Videokonferenz",
+        _l("Ort oder Link der Videokonferenz"),
         validators=[
-            DataRequired("Bitte geben Sie den Ort oder den Link an."),
-            Length(max=500, message="Höchstens 500 Zeichen."),
+            DataRequired(_l("Bitte geben Sie den Ort oder den Link an.")),
+            Length(max=500, message=_l("Höchstens 500 Zeichen.")),
         ],
     )
     agenda = TextAreaField(
-        "Tagesordnung", validators=[Optional(), Length(max=10000, message="Höchstens 10000 Zeichen.")]
+        _l("Tagesordnung"), validators=[Optional(), Length(max=10000, message=_l("Höchstens 10000 Zeichen."))]
     )
     minutes = TextAreaField(
-        "Protokoll der Sitzung",
-        validators=[Optional(), Length(max=50000, message="Höchstens 50000 Zeichen.")],
+        _l("Protokoll der Sitzung"),
+        validators=[Optional(), Length(max=50000, message=_l("Höchstens 50000 Zeichen."))],
     )
-    application_ids = MultiCheckboxField("Abstimmungen, über die die Sitzung beraten hat", coerce=int)
+    application_ids = MultiCheckboxField(_l("Abstimmungen, über die die Sitzung beraten hat"), coerce=int)
 
     def __init__(self, *args, applications=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,27 +71,27 @@ class PastSessionForm(CleanForm):
 
     def validate_day(self, field):
         if field.data and deadlines.is_future_day(field.data):
-            raise ValidationError("Eine Sitzung, die noch bevorsteht, planen Sie über „Sitzung planen“.")
+            raise ValidationError(_l("Eine Sitzung, die noch bevorsteht, planen Sie über „Sitzung planen“."))
 
 
 class MinutesForm(CleanForm):
     minutes = TextAreaField(
-        "Protokoll der Sitzung",
+        _l("Protokoll der Sitzung"),
         validators=[
-            DataRequired("Bitte geben Sie das Protokoll ein."),
-            Length(max=50000, message="Höchstens 50000 Zeichen."),
+            DataRequired(_l("Bitte geben Sie das Protokoll ein.")),
+            Length(max=50000, message=_l("Höchstens 50000 Zeichen.")),
         ],
     )
 
 
-RATING_CHOICES = options([("", "–")] + [(str(n), str(n)) for n in range(1, 6)])
+RATING_CHOICES = options([("", _l("–"))] + [(str(n), str(n)) for n in range(1, 6)])
 
 
 def record_form(organisations):
     """A form with one group per eligible partner: present or absent, and its ballot."""
 
     class RecordForm(CleanForm):
-        close = BooleanField("Abstimmung nach dem Erfassen schließen", default=True)
+        close = BooleanField(_l("Abstimmung nach dem Erfassen schließen"), default=True)
 
         def entries(self) -> list[dict]:
             result = []
@@ -121,29 +122,29 @@ def record_form(organisations):
 
         def _needs_comment(form, field, prefix=prefix):
             if form[f"{prefix}_choice"].data == REJECT and not (field.data or "").strip():
-                raise ValidationError("Eine Ablehnung muss begründet werden.")
+                raise ValidationError(_l("Eine Ablehnung muss begründet werden."))
 
         setattr(
             RecordForm,
             f"{prefix}_attendance",
             RadioField(
-                "Anwesenheit",
+                _l("Anwesenheit"),
                 choices=options([("present", "anwesend"), ("absent", "abwesend")]),
                 default="absent",
-                validators=[InputRequired("Bitte anwesend oder abwesend wählen.")],
+                validators=[InputRequired(_l("Bitte anwesend oder abwesend wählen."))],
             ),
         )
         setattr(
             RecordForm,
             f"{prefix}_choice",
             SelectField(
-                "Votum", choices=options([("", "– kein Votum –"), *CHOICE_LABELS.items()]), default=""
+                _l("Votum"), choices=options([("", _l("– kein Votum –")), *CHOICE_LABELS.items()]), default=""
             ),
         )
         setattr(
             RecordForm,
             f"{prefix}_comment",
-            TextAreaField("Kommentar", validators=[Optional(), Length(max=5000), _needs_comment]),
+            TextAreaField(_l("Kommentar"), validators=[Optional(), Length(max=5000), _needs_comment]),
         )
         for name, label in CRITERIA.items():
             setattr(RecordForm, f"{prefix}_{name}", SelectField(label, choices=RATING_CHOICES, default=""))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, ValidationError
 
 from forms.base import CleanForm
 from forms.fields import MultiCheckboxField, options
 
-NUMBER = "Bitte geben Sie eine ganze Zahl ein."
-REQUIRED = "Bitte füllen Sie dieses Feld aus."
+NUMBER = _l("Bitte geben Sie eine ganze Zahl ein.")
+REQUIRED = _l("Bitte füllen Sie dieses Feld aus.")
 
 
 class WholeNumberField(IntegerField):
@@ -25,7 +26,7 @@ class WholeNumberField(IntegerField):
 def _days(label: str, low: int, high: int) -> IntegerField:
     return WholeNumberField(
         label,
-        validators=[InputRequired(NUMBER), NumberRange(low, high, f"Zwischen {low} und {high}.")],
+        validators=[InputRequired(NUMBER), NumberRange(low, high, _l("Zwischen %(min)s und %(max)s."))],
     )
 
 
@@ -33,42 +34,50 @@ def _day_list(form, field):
     try:
         days = [int(part) for part in (field.data or "").replace(";", ",").split(",") if part.strip()]
     except ValueError as exc:
-        raise ValidationError("Bitte Tage als Zahlen angeben, durch Komma getrennt (z. B. 3, 1).") from exc
+        raise ValidationError(
+            _l("Bitte Tage als Zahlen angeben, durch Komma getrennt (z. B. 3, 1).")
+        ) from exc
     if not days or any(not 0 <= d <= 365 for d in days):
-        raise ValidationError("Bitte Tage von 0 bis 365 angeben, durch Komma getrennt (z. B. 3, 1).")
+        raise ValidationError(_l("Bitte Tage von 0 bis 365 angeben, durch Komma getrennt (z. B. 3, 1)."))
     field.days = days
 
 
 class ProcedureForm(CleanForm):
     committee_name = StringField(
-        "Name des Gremiums",
-        validators=[DataRequired(REQUIRED), Length(max=200, message="Höchstens 200 Zeichen.")],
+        _l("Name des Gremiums"),
+        validators=[DataRequired(REQUIRED), Length(max=200, message=_l("Höchstens 200 Zeichen."))],
     )
-    assessment_days = _days("Frist für die Ersteinschätzung der Skizze (Kalendertage)", 1, 90)
-    statement_days = _days("Frist für Rückmeldung und Stellungnahme zur Langfassung (Kalendertage)", 1, 90)
+    assessment_days = _days(_l("Frist für die Ersteinschätzung der Skizze (Kalendertage)"), 1, 90)
+    statement_days = _days(
+        _l("Frist für Rückmeldung und Stellungnahme zur Langfassung (Kalendertage)"), 1, 90
+    )
     circulation_days = _days("Dauer eines Umlaufverfahrens (Kalendertage)", 1, 60)
-    quorum_percent = _days("Quorum: Anteil der stimmberechtigten Partner, die abstimmen müssen (%)", 1, 100)
+    quorum_percent = _days(
+        _l("Quorum: Anteil der stimmberechtigten Partner, die abstimmen müssen (%)"), 1, 100
+    )
     secret_while_open = RadioField(
-        "Während der Abstimmung sehen die Partner",
+        _l("Während der Abstimmung sehen die Partner"),
         choices=options(
             [("1", "nur, wer abgestimmt hat (geheim bis zum Schluss)"), ("0", "auch, wie abgestimmt wurde")]
         ),
-        validators=[InputRequired("Bitte wählen Sie eine Möglichkeit.")],
+        validators=[InputRequired(_l("Bitte wählen Sie eine Möglichkeit."))],
     )
     attributed_comments = RadioField(
-        "Kommentare der Partner in der Stellungnahme",
-        choices=options([("1", "mit Namen der Organisation"), ("0", "anonymisiert")]),
-        validators=[InputRequired("Bitte wählen Sie eine Möglichkeit.")],
+        _l("Kommentare der Partner in der Stellungnahme"),
+        choices=options([("1", _l("mit Namen der Organisation")), ("0", "anonymisiert")]),
+        validators=[InputRequired(_l("Bitte wählen Sie eine Möglichkeit."))],
     )
-    max_funding_rate_percent = _days("Höchster Fördersatz (%)", 1, 100)
+    max_funding_rate_percent = _days(_l("Höchster Fördersatz (%)"), 1, 100)
     reminder_days = StringField(
-        "Erinnerungen vor einer Frist (Tage vorher, durch Komma getrennt)", validators=[_day_list]
+        _l("Erinnerungen vor einer Frist (Tage vorher, durch Komma getrennt)"), validators=[_day_list]
     )
     revision_reminder_days = StringField(
-        "Erinnerung an eine erbetene Überarbeitung (Tage nach der Bitte, durch Komma getrennt)",
+        _l("Erinnerung an eine erbetene Überarbeitung (Tage nach der Bitte, durch Komma getrennt)"),
         validators=[_day_list],
     )
-    statement_needed = MultiCheckboxField("Fördergegenstände, die eine Stellungnahme des Bündnisses brauchen")
+    statement_needed = MultiCheckboxField(
+        _l("Fördergegenstände, die eine Stellungnahme des Bündnisses brauchen")
+    )
 
     def __init__(self, *args, funding_objects=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,21 +106,21 @@ class ProcedureForm(CleanForm):
 
 class PartnerForm(CleanForm):
     name = StringField(
-        "Name der Partnerorganisation",
-        validators=[DataRequired(REQUIRED), Length(max=200, message="Höchstens 200 Zeichen.")],
+        _l("Name der Partnerorganisation"),
+        validators=[DataRequired(REQUIRED), Length(max=200, message=_l("Höchstens 200 Zeichen."))],
     )
 
 
 class RepresentativeForm(CleanForm):
-    organisation = SelectField("Organisation", coerce=int, validate_choice=True)
+    organisation = SelectField(_l("Organisation"), coerce=int, validate_choice=True)
     name = StringField(
-        "Name", validators=[DataRequired(REQUIRED), Length(max=200, message="Höchstens 200 Zeichen.")]
+        _l("Name"), validators=[DataRequired(REQUIRED), Length(max=200, message=_l("Höchstens 200 Zeichen."))]
     )
     email = EmailField(
-        "E-Mail-Adresse",
+        _l("E-Mail-Adresse"),
         validators=[
             DataRequired(REQUIRED),
-            Email("Bitte geben Sie eine gültige E-Mail-Adresse an.", check_deliverability=False),
+            Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse an."), check_deliverability=False),
         ],
     )
 

@@ -3,6 +3,7 @@ to check a document: upload the PDF, or type its reference and check code."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -12,33 +13,34 @@ from forms.base import CleanForm
 
 class SigningCertificateForm(CleanForm):
     file = FileField(
-        "Zertifikat mit privatem Schlüssel (PKCS#12: .p12 oder .pfx)",
-        validators=[FileRequired("Bitte wählen Sie die Zertifikatsdatei aus.")],
+        _l("Zertifikat mit privatem Schlüssel (PKCS#12: .p12 oder .pfx)"),
+        validators=[FileRequired(_l("Bitte wählen Sie die Zertifikatsdatei aus."))],
     )
     password = PasswordField(
-        "Passwort der Zertifikatsdatei", validators=[Length(max=200, message="Höchstens 200 Zeichen.")]
+        _l("Passwort der Zertifikatsdatei"),
+        validators=[Length(max=200, message=_l("Höchstens 200 Zeichen."))],
     )
 
 
 class CheckFileForm(CleanForm):
     file = FileField(
-        "PDF-Datei der Stellungnahme oder des Schreibens",
-        validators=[FileRequired("Bitte wählen Sie die PDF-Datei aus.")],
+        _l("PDF-Datei der Stellungnahme oder des Schreibens"),
+        validators=[FileRequired(_l("Bitte wählen Sie die PDF-Datei aus."))],
     )
 
 
 class CheckCodeForm(CleanForm):
     reference = StringField(
-        "Aktenzeichen",
+        _l("Aktenzeichen"),
         validators=[
-            DataRequired("Bitte geben Sie das Aktenzeichen ein."),
-            Length(max=60, message="Ein Aktenzeichen hat höchstens 60 Zeichen."),
+            DataRequired(_l("Bitte geben Sie das Aktenzeichen ein.")),
+            Length(max=60, message=_l("Ein Aktenzeichen hat höchstens 60 Zeichen.")),
         ],
     )
     code = StringField(
-        "Prüfcode",
+        _l("Prüfcode"),
         validators=[
-            DataRequired("Bitte geben Sie den Prüfcode ein."),
-            Length(max=40, message="Ein Prüfcode hat 12 Zeichen (mit Bindestrichen 14)."),
+            DataRequired(_l("Bitte geben Sie den Prüfcode ein.")),
+            Length(max=40, message=_l("Ein Prüfcode hat 12 Zeichen (mit Bindestrichen 14).")),
         ],
     )

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
@@ -6,9 +7,9 @@ from forms.base import CleanForm
 
 class TokenForm(CleanForm):
     name = StringField(
-        "Wofür ist das Token? (z. B. „Teams-Workflow“ oder „Fachverfahren Landkreis“)",
+        _l("Wofür ist das Token? (z. B. „Teams-Workflow“ oder „Fachverfahren Landkreis“)"),
         validators=[
-            DataRequired("Bitte geben Sie dem Token einen Namen."),
-            Length(max=100, message="Höchstens 100 Zeichen."),
+            DataRequired(_l("Bitte geben Sie dem Token einen Namen.")),
+            Length(max=100, message=_l("Höchstens 100 Zeichen.")),
         ],
     )

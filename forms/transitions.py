@@ -6,6 +6,8 @@ the rules (guards) are the domain's.
 
 from __future__ import annotations
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -15,13 +17,13 @@ from forms.fields import DayField, EuroField, options
 from workflow.rules import deadlines, nbank
 
 TEXT_MAX = 5000
-REQUIRED_TEXT = "Bitte füllen Sie dieses Feld aus."
-DATE_INVALID = "Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ)."
+REQUIRED_TEXT = _l("Bitte füllen Sie dieses Feld aus.")
+DATE_INVALID = _l("Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ).")
 
 
 def _text(label: str, required: bool = True, max_length: int = TEXT_MAX) -> TextAreaField:
     validators = [DataRequired(REQUIRED_TEXT)] if required else [Optional()]
-    validators.append(Length(max=max_length, message=f"Höchstens {max_length} Zeichen."))
+    validators.append(Length(max=max_length, message=_l("Höchstens %(max)d Zeichen.")))
     return TextAreaField(label, validators=validators)
 
 
@@ -32,7 +34,7 @@ def _date(label: str, required: bool = True) -> DayField:
 
 def _not_in_future(form, field):
     if field.data and deadlines.is_future_day(field.data):
-        raise ValidationError("Das Datum darf nicht in der Zukunft liegen.")
+        raise ValidationError(_l("Das Datum darf nicht in der Zukunft liegen."))
 
 
 class TransitionForm(CleanForm):
@@ -44,16 +46,16 @@ class TransitionForm(CleanForm):
 
 class RecordConsultationForm(TransitionForm):
     consultation_date = DayField(
-        "Datum des Beratungsgesprächs",
+        _l("Datum des Beratungsgesprächs"),
         validators=[InputRequired(DATE_INVALID), _not_in_future],
         format="%Y-%m-%d",
     )
     participants = StringField(
-        "Teilnehmende des Gesprächs",
-        validators=[DataRequired(REQUIRED_TEXT), Length(max=500, message="Höchstens 500 Zeichen.")],
+        _l("Teilnehmende des Gesprächs"),
+        validators=[DataRequired(REQUIRED_TEXT), Length(max=500, message=_l("Höchstens 500 Zeichen."))],
     )
-    notes = _text("Notizen zum Gespräch")
-    recommendation = _text("Empfehlung an den Projektträger", required=False, max_length=2000)
+    notes = _text(_l("Notizen zum Gespräch"))
+    recommendation = _text(_l("Empfehlung an den Projektträger"), required=False, max_length=2000)
 
 
 class SubmitSketchForm(TransitionForm):
@@ -65,21 +67,21 @@ class StartAssessmentForm(TransitionForm):
 
 
 class RequestSketchRevisionForm(TransitionForm):
-    reason = _text("Was soll überarbeitet werden?")
+    reason = _text(_l("Was soll überarbeitet werden?"))
 
 
 class InviteLongFormForm(TransitionForm):
     parties_consulted = StringField(
-        "Beteiligte Stellen (z. B. NBank, MS, Bündnispartner)",
-        validators=[DataRequired(REQUIRED_TEXT), Length(max=500, message="Höchstens 500 Zeichen.")],
+        _l("Beteiligte Stellen (z. B. NBank, MS, Bündnispartner)"),
+        validators=[DataRequired(REQUIRED_TEXT), Length(max=500, message=_l("Höchstens 500 Zeichen."))],
     )
-    fundable = BooleanField("Förderfähig nach der Richtlinie")
-    fits_strategy = BooleanField("Passt zur Strategie des Bündnisses")
+    fundable = BooleanField(_l("Förderfähig nach der Richtlinie"))
+    fits_strategy = BooleanField(_l("Passt zur Strategie des Bündnisses"))
     notes = _text("Hinweise an den Antragsteller", required=False)
 
 
 class DeclineSketchForm(TransitionForm):
-    reason = _text("Begründung")
+    reason = _text(_l("Begründung"))
 
 
 class SubmitLongFormForm(TransitionForm):
@@ -87,44 +89,44 @@ class SubmitLongFormForm(TransitionForm):
 
 
 class RequestLongFormRevisionForm(TransitionForm):
-    deficiencies = _text("Formale Mängel")
+    deficiencies = _text(_l("Formale Mängel"))
 
 
 class OpenVoteForm(TransitionForm):
     mode = RadioField(
-        "Verfahren",
+        _l("Verfahren"),
         choices=options(
             [
-                ("circulation", "Umlaufverfahren (online, mit Frist)"),
+                ("circulation", _l("Umlaufverfahren (online, mit Frist)")),
                 ("session", "In einer Sitzung des Gremiums"),
             ]
         ),
-        validators=[InputRequired("Bitte wählen Sie das Verfahren.")],
+        validators=[InputRequired(_l("Bitte wählen Sie das Verfahren."))],
     )
     deadline = _date("Frist des Umlaufverfahrens", required=False)
-    session_id = SelectField("Sitzung", coerce=int, default=0, validate_choice=True)
+    session_id = SelectField(_l("Sitzung"), coerce=int, default=0, validate_choice=True)
 
     def __init__(self, *args, sessions=(), committee: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.session_id.choices = options([(0, "– bitte wählen –"), *sessions])
+        self.session_id.choices = options([(0, _l("– bitte wählen –")), *sessions])
         if committee:  # the alliance's own committee, by name
             self.mode.choices = options(
                 [
-                    ("circulation", "Umlaufverfahren (online, mit Frist)"),
-                    ("session", f"In der Sitzung ({committee})"),
+                    ("circulation", _l("Umlaufverfahren (online, mit Frist)")),
+                    ("session", _l("In der Sitzung (%(committee)s)", committee=committee)),
                 ]
             )
-            self.session_id.label.text = f"Sitzung ({committee})"
+            self.session_id.label.text = _l("Sitzung (%(committee)s)", committee=committee)
 
     def validate_deadline(self, field):
         if self.mode.data == "circulation" and not field.data:
-            raise ValidationError("Bitte geben Sie die Frist des Umlaufverfahrens an.")
+            raise ValidationError(_l("Bitte geben Sie die Frist des Umlaufverfahrens an."))
         if self.mode.data == "circulation" and not deadlines.is_future_day(field.data):
-            raise ValidationError("Die Frist muss in der Zukunft liegen.")
+            raise ValidationError(_l("Die Frist muss in der Zukunft liegen."))
 
     def validate_session_id(self, field):
         if self.mode.data == "session" and not field.data:
-            raise ValidationError("Bitte wählen Sie die Sitzung (oder planen Sie zuerst eine).")
+            raise ValidationError(_l("Bitte wählen Sie die Sitzung (oder planen Sie zuerst eine)."))
 
     def recorded(self) -> dict:
         data = super().recorded()
@@ -140,22 +142,24 @@ class CloseVoteForm(TransitionForm):
 
 class IssueStatementForm(TransitionForm):
     decision = RadioField(
-        "Entscheidung",
+        _l("Entscheidung"),
         choices=options(
             [
                 ("endorse", "Positive Stellungnahme"),
-                ("revise", "Überarbeitung der Langfassung erbitten"),
+                ("revise", _l("Überarbeitung der Langfassung erbitten")),
                 ("reject", "Negative Stellungnahme"),
             ]
         ),
-        validators=[InputRequired("Bitte wählen Sie die Entscheidung.")],
+        validators=[InputRequired(_l("Bitte wählen Sie die Entscheidung."))],
     )
-    statement = _text("Begründung der Stellungnahme")
-    conditions = _text("Auflagen und Bedingungen", required=False)
+    statement = _text(_l("Begründung der Stellungnahme"))
+    conditions = _text(_l("Auflagen und Bedingungen"), required=False)
     recommendations = _text("Empfehlungen", required=False)
-    requested_changes = _text("Gewünschte Änderungen (bei Überarbeitung)", required=False)
+    requested_changes = _text(_l("Gewünschte Änderungen (bei Überarbeitung)"), required=False)
     budget_confirmed = BooleanField(
-        "Ich bestätige ausdrücklich, dass die positive Stellungnahme das verbleibende Budget überschreitet."
+        _l(
+            "Ich bestätige ausdrücklich, dass die positive Stellungnahme das verbleibende Budget überschreitet."
+        )
     )
 
 
@@ -164,41 +168,44 @@ class PassWithoutVoteForm(TransitionForm):
 
 
 def _pdf(label: str) -> FileField:
-    return FileField(label, validators=[FileRequired("Bitte laden Sie das Dokument als PDF-Datei hoch.")])
+    return FileField(label, validators=[FileRequired(_l("Bitte laden Sie das Dokument als PDF-Datei hoch."))])
 
 
 def _nbank_reference_format(form, field):
     if field.data and not nbank.valid_reference(field.data):
         raise ValidationError(
-            "Das Aktenzeichen der NBank hat nicht das erwartete Format: Programmkürzel, Jahr und "
-            f"laufende Nummer, z. B. {nbank.REFERENCE_EXAMPLE}."
+            gettext(
+                "Das Aktenzeichen der NBank hat nicht das erwartete Format: Programmkürzel, Jahr und "
+                "laufende Nummer, z. B. %(example)s.",
+                example=nbank.REFERENCE_EXAMPLE,
+            )
         )
 
 
 class RecordNbankSubmissionForm(TransitionForm):
     nbank_reference = StringField(
-        "Aktenzeichen der NBank",
+        _l("Aktenzeichen der NBank"),
         validators=[
             DataRequired(REQUIRED_TEXT),
-            Length(max=40, message="Höchstens 40 Zeichen."),
+            Length(max=40, message=_l("Höchstens 40 Zeichen.")),
             _nbank_reference_format,
         ],
         filters=[lambda value: nbank.normalise_reference(value) if value else value],
     )
     submitted_on = DayField(
-        "Eingereicht am", validators=[InputRequired(DATE_INVALID), _not_in_future], format="%Y-%m-%d"
+        _l("Eingereicht am"), validators=[InputRequired(DATE_INVALID), _not_in_future], format="%Y-%m-%d"
     )
-    document = _pdf("Antrag bei der NBank (PDF)")
+    document = _pdf(_l("Antrag bei der NBank (PDF)"))
 
 
 class RecordGrantForm(TransitionForm):
     granted_on = DayField(
-        "Datum des Zuwendungsbescheids",
+        _l("Datum des Zuwendungsbescheids"),
         validators=[InputRequired(DATE_INVALID), _not_in_future],
         format="%Y-%m-%d",
     )
     amount_granted = EuroField(
-        "Bewilligter Betrag (Euro)", validators=[InputRequired("Bitte geben Sie den Betrag ein.")]
+        _l("Bewilligter Betrag (Euro)"), validators=[InputRequired(_l("Bitte geben Sie den Betrag ein."))]
     )
     funded_from = _date("Bewilligungszeitraum von")
     funded_until = _date("Bewilligungszeitraum bis")
@@ -206,19 +213,19 @@ class RecordGrantForm(TransitionForm):
 
     def validate_funded_until(self, field):
         if field.data and self.funded_from.data and field.data <= self.funded_from.data:
-            raise ValidationError("Das Ende des Bewilligungszeitraums muss nach seinem Beginn liegen.")
+            raise ValidationError(_l("Das Ende des Bewilligungszeitraums muss nach seinem Beginn liegen."))
 
 
 class RecordNbankDeclineForm(TransitionForm):
     declined_on = DayField(
-        "Datum der Ablehnung", validators=[InputRequired(DATE_INVALID), _not_in_future], format="%Y-%m-%d"
+        _l("Datum der Ablehnung"), validators=[InputRequired(DATE_INVALID), _not_in_future], format="%Y-%m-%d"
     )
-    reason = _text("Begründung der NBank")
-    document = _pdf("Ablehnungsbescheid der NBank (PDF)")
+    reason = _text(_l("Begründung der NBank"))
+    document = _pdf(_l("Ablehnungsbescheid der NBank (PDF)"))
 
 
 class WithdrawForm(TransitionForm):
-    reason = _text("Grund des Rückzugs")
+    reason = _text(_l("Grund des Rückzugs"))
 
 
 FORMS: dict[str, type[TransitionForm]] = {

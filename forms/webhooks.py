@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -9,32 +10,32 @@ from workflow.models.webhook import RECEIVER_KINDS
 
 class WebhookForm(CleanForm):
     name = StringField(
-        "Name",
+        _l("Name"),
         validators=[
-            DataRequired("Bitte geben Sie einen Namen an."),
-            Length(max=100, message="Höchstens 100 Zeichen."),
+            DataRequired(_l("Bitte geben Sie einen Namen an.")),
+            Length(max=100, message=_l("Höchstens 100 Zeichen.")),
         ],
     )
     url = StringField(
-        "Adresse des Empfängers (https://…)",
+        _l("Adresse des Empfängers (https://…)"),
         validators=[
-            DataRequired("Bitte geben Sie die Adresse an."),
-            Length(max=1000, message="Höchstens 1000 Zeichen."),
-            URL(require_tld=False, message="Bitte geben Sie eine vollständige Adresse mit https:// an."),
+            DataRequired(_l("Bitte geben Sie die Adresse an.")),
+            Length(max=1000, message=_l("Höchstens 1000 Zeichen.")),
+            URL(require_tld=False, message=_l("Bitte geben Sie eine vollständige Adresse mit https:// an.")),
         ],
     )
     kind = RadioField(
-        "Art",
+        _l("Art"),
         choices=options(RECEIVER_KINDS),
         default="generic",
-        validators=[InputRequired("Bitte wählen Sie die Art.")],
+        validators=[InputRequired(_l("Bitte wählen Sie die Art."))],
     )
-    events = MultiCheckboxField("Ereignisse", choices=options(SUBSCRIPTIONS), validate_choice=True)
+    events = MultiCheckboxField(_l("Ereignisse"), choices=options(SUBSCRIPTIONS), validate_choice=True)
     secret = PasswordField(
-        "Geheimnis für die Signatur (leer lassen: wird erzeugt)",
-        validators=[Optional(), Length(min=16, max=200, message="Zwischen 16 und 200 Zeichen.")],
+        _l("Geheimnis für die Signatur (leer lassen: wird erzeugt)"),
+        validators=[Optional(), Length(min=16, max=200, message=_l("Zwischen 16 und 200 Zeichen."))],
     )
 
     def validate_events(self, field):
         if not field.data:
-            raise ValidationError("Bitte wählen Sie mindestens ein Ereignis.")
+            raise ValidationError(_l("Bitte wählen Sie mindestens ein Ereignis."))

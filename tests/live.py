@@ -40,7 +40,9 @@ def free_port() -> int:
 class LiveMailbox(Mailbox):
     """The real SMTP server the live servers send to (aiosmtpd on loopback, for the whole run)."""
 
-    def wait_for(self, address: str, count: int = 1, timeout: float = 15.0) -> list:
+    # 30 s: the mailer process is started per test and, on a loaded machine (the suite's workers
+    # in parallel), importing the app alone has taken 10 s.
+    def wait_for(self, address: str, count: int = 1, timeout: float = 30.0) -> list:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if len(found := self.to(address)) >= count:

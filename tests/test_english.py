@@ -117,6 +117,7 @@ def english_pages(world, login):
             f"/antraege/{vote.id}",
             f"/antraege/{endorsed.id}",
             f"/sitzungen/{session.id}",
+            "/kennzahlen",
         ],
     }
     rendered = {}
@@ -154,7 +155,9 @@ def test_pages_in_english_hold_none_of_the_catalogues_german_strings(english_pag
     assert len(pieces) > 300, len(pieces)
     found = {page: sorted(piece for piece in pieces if piece in text) for page, text in english_pages.items()}
     left = {
-        page: [f"{hit} (…{_around(english_pages[page], hit)}…)" for hit in hits] for page, hits in found.items() if hits
+        page: [f"{hit} (…{_around(english_pages[page], hit)}…)" for hit in hits]
+        for page, hits in found.items()
+        if hits
     }
     assert left == {}, "\n".join(f"{page}: {hits}" for page, hits in left.items())
 
@@ -169,3 +172,88 @@ def test_times_in_english_have_no_uhr(english_pages):
         found = re.search(r"\d\d:\d\d Uhr", text)
         assert not found, (page, text[max(0, found.start() - 80) : found.end()] if found else "")
     assert any(re.search(r"\d\d\.\d\d\.\d{4}, \d\d:\d\d", text) for text in english_pages.values())
+
+
+# -- what the Python code says: forms, flash messages, domain errors, mails ------------------------
+
+
+def _in_english(client) -> None:
+    assert client.post("/sprache", data={"language": "en", "next": "/"}).status_code == 302
+
+
+def test_a_forms_validation_errors_are_english(client):
+    _in_english(client)
+    page = html.unescape(text_of(client.post("/anmelden", data={"email": "", "password": ""}).text))
+    assert "Please enter your e-mail address." in page and "Please enter your password." in page
+    assert "Bitte geben Sie Ihre E-Mail-Adresse ein." not in page and "Passwort" not in page
+
+
+def test_a_flash_message_is_english_and_the_language_outlives_the_sign_out(login):
+    person = login("partner-dgb")
+    _in_english(person)
+    page = html.unescape(text_of(person.post("/abmelden", follow_redirects=True).text))
+    assert "You are signed out." in page and "Sie sind abgemeldet." not in page
+
+
+def test_a_domain_error_is_english_on_an_english_page_and_german_otherwise(world, login):
+    application = world.application("sketch_submitted")
+    person = login("applicant-bildungswerk")  # the sponsor: the coordination starts the assessment
+    action = f"/antraege/{application.id}/aktion/start_assessment"
+    german = html.unescape(text_of(person.get(action).text))
+    assert "Sie dürfen „Ersteinschätzung beginnen“ bei diesem Antrag nicht ausführen." in german
+    _in_english(person)
+    response = person.get(action)
+    page = html.unescape(text_of(response.text))
+    assert response.status_code == 403
+    assert "You may not perform “Start first assessment” on this application." in page
+    assert "No permission" in page and "Sie dürfen" not in page and "Keine Berechtigung" not in page
+
+
+def test_mails_go_out_in_the_language_each_recipient_chose(world, login, smtp):
+    """The language travels with the person: chosen on a page, kept on the account, used when
+    someone else's action (here the coordination's, outside any request) writes the mail."""
+    from workflow.extensions import db
+    from workflow.services import lifecycle
+
+    chooser = world.user("applicant-bildungswerk")
+    _in_english(login("applicant-bildungswerk"))
+    db.session.refresh(chooser)
+    assert chooser.language == "en" and world.user("applicant-lwz").language == "de"
+    coordinator = world.user("coordinator")
+    english = world.application("sketch_submitted")
+    german = world.application("sketch_submitted", applicant="applicant-lwz")
+    for application in (english, german):
+        lifecycle.fire(application, "start_assessment", coordinator)
+    db.session.commit()
+
+    def last_body(user):
+        mails = smtp.to(user.email)
+        assert mails, user.email
+        return mails[-1]["Subject"], mails[-1].get_content()
+
+    subject, body = last_body(chooser)
+    assert subject == f"{english.reference}: First assessment"
+    assert body.startswith(f"Dear {chooser.name},")
+    assert f"Your application “{english.title}” ({english.reference}) has the status" in body
+    assert "This message was sent automatically." in body
+    assert re.search(r"\d\d\.\d\d\.\d{4}, \d\d:\d\d\)", body) and " Uhr" not in body
+    assert "Guten Tag" not in body and "Ihr Antrag" not in body
+
+    subject, body = last_body(world.user("applicant-lwz"))
+    assert body.startswith(f"Guten Tag {world.user('applicant-lwz').name},")
+    assert f"Ihr Antrag „{german.title}“ ({german.reference}) hat den Status" in body
+    assert re.search(r"\d\d:\d\d Uhr\)", body) and "Diese Nachricht wurde automatisch versandt." in body
+
+
+def test_a_mail_to_one_person_is_in_their_language(world, ctx):
+    from workflow.extensions import db
+    from workflow.models.notification import OutgoingMail
+    from workflow.services import sign_in_links
+
+    partner = world.user("partner-dgb")
+    partner.language = "en"
+    db.session.commit()
+    sign_in_links.request_link(partner.email, "127.0.0.1", None)
+    mail = db.session.query(OutgoingMail).filter_by(to_address=partner.email).all()[-1]
+    assert mail.subject == "Your sign-in link for Antragsweg"
+    assert "The link works once, until" in mail.body and " Uhr" not in mail.body

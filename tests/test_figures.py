@@ -482,6 +482,53 @@ def test_the_page_shows_the_figures_to_the_coordination_and_observers_only(app, 
     assert "2026/27" not in weser_text and "Weser 2026" in weser_text
 
 
+def test_the_api_serves_the_same_figures_with_the_same_rights(scenario, api, other_alliance):
+    answer = api("coordinator").get(f"/api/v1/figures?year={YEAR}")
+    assert answer.status_code == 200, answer.text
+    body = answer.json
+    assert body["span"] == {
+        "first_day": f"{YEAR}-01-01",
+        "last_day": f"{YEAR}-12-31",
+        "year": YEAR,
+        "period_id": None,
+        "name": str(YEAR),
+    }
+    expected = _expected_funnel(REACHED_2026, DECLINED_2026, WITHDRAWN_2026)
+    assert {s["key"]: (s["reached"], s["declined"], s["withdrawn"]) for s in body["funnel"]} == expected
+    times = {t["key"]: t for t in body["times"]}
+    statement = {"A": "issue_statement", "B": "issue_statement", "E": "pass_without_vote", "I": "issue_statement"}
+    stretches = [
+        (_moment(k, "submit_long_form"), _moment(k, end).astimezone(BERLIN).date()) for k, end in statement.items()
+    ]
+    assert {k: times["statement"][k] for k in _expected_times(stretches)} == _expected_times(stretches)
+    assert (times["statement"]["within_promise"], times["statement"]["within_promise_percent"]) == (3, 75.0)
+    assert "durations" not in times["statement"]  # counted, never listed by application
+    total = body["amounts"][0]["total"]
+    assert (total["requested_cents"], total["endorsed_cents"], total["granted_cents"]) == (
+        GRANT["A"] + GRANT["B"] + GRANT["E"] + GRANT["I"],
+        GRANT["A"] + GRANT["E"] + GRANT["I"],
+        GRANTED["A"],
+    )
+    (period,) = body["budgets"]
+    assert (period["name"], period["committed_cents"]) == ("2026/27", GRANT["I"])
+    by_period = api("coordinator").get(f"/api/v1/figures?period={scenario.period.id}").json
+    assert by_period["span"]["period_id"] == scenario.period.id and by_period["span"]["first_day"] == "2026-07-01"
+
+    # observers without the budget; partners and sponsors not at all; bad input in German
+    observer = api("observer-nbank").get(f"/api/v1/figures?year={YEAR}")
+    assert observer.status_code == 200 and observer.json["budgets"] == []
+    assert observer.json["funnel"] == body["funnel"]
+    for who in ("partner-dgb", "applicant-bildungswerk"):
+        assert api(who).get("/api/v1/figures").status_code == 403
+    assert api("coordinator").get("/api/v1/figures?year=abc").status_code == 400
+    assert "2000 bis 2099" in api("coordinator").get("/api/v1/figures?year=1999").json["detail"]
+    weser_period = db.session.scalars(
+        sa.select(FundingPeriod).where(FundingPeriod.alliance_id == other_alliance.alliance.id)
+    ).first()
+    refused = api("coordinator").get(f"/api/v1/figures?period={weser_period.id}")
+    assert refused.status_code == 422 and "Diesen Förderzeitraum gibt es in Ihrem Bündnis nicht." in refused.json["detail"]
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [

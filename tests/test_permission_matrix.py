@@ -272,6 +272,7 @@ EXPECTED = {
     "PUT /api/v1/applications/<int:application_id>/vote/ballot": "401 404 404 422 422 422 422 422",
     "POST /api/v1/applications/<int:application_id>/vote/conflict": "401 404 404 422 422 422 422 422",
     "GET /api/v1/budget": "401 200 403 403 200 200 403 200",
+    "GET /api/v1/figures": "401 200 403 200 403 403 403 200",
     "GET /api/v1/me": "401 200 200 200 200 200 200 200",
     "PATCH /api/v1/applications/<int:application_id>": "401 404 404 403 403 403 403 403",
     "POST /api/v1/applications/<int:application_id>/vote/objection": "401 404 404 422 422 422 422 422",

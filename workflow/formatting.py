@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 from flask import current_app
-from flask_babel import force_locale, get_locale, gettext, ngettext
+from flask_babel import LazyString, force_locale, get_locale, gettext, ngettext
 
 from workflow.rules.deadlines import BERLIN
 
@@ -24,6 +24,12 @@ def page_datetime(value: datetime | None) -> str:
     text = local_datetime(value)
     locale = get_locale()
     return text.removesuffix(" Uhr") if locale is not None and locale.language == "en" else text
+
+
+def lazy_datetime(value: datetime | None) -> LazyString:
+    """page_datetime written out when read: in a mail, in its recipient's language ('23:59 Uhr'
+    in German, '23:59' in English)."""
+    return LazyString(page_datetime, value)
 
 
 def local_date(value: date | datetime | str | None) -> str:

@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
         applications,
         budget,
         documents,
+        figures,
         long_form,
         sessions,
         sketch,

@@ -23,6 +23,7 @@ TAGS = {
     "Stellungnahme": "Statement",
     "Sitzungen": "Sessions",
     "Budget": "Budget",
+    "Kennzahlen": "Figures",
     "Dokumentation": "Documentation",
 }
 TAG_ORDER = tuple(TAGS)

@@ -4,9 +4,12 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import LazyString, lazy_gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
+from workflow.i18n import joined
 from workflow.lifecycle import INITIAL_STATE, STATE_NAMES, STATES_BY_NAME
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION, Alliance, FundingObject
 from workflow.models.organisation import Organisation
@@ -132,40 +135,60 @@ class Application(db.Model):
     def long_form_complete(self, data: dict) -> bool:
         return self.long_form is not None and self.long_form.is_complete()
 
-    def long_form_complete_message(self, data: dict) -> str:
+    def long_form_complete_message(self, data: dict) -> LazyString:
         if self.long_form is None:
-            return "Die Langfassung ist noch nicht ausgefüllt."
-        # The same reasons the long form's overview shows beside each incomplete section.
-        missing = "; ".join(
-            f"{section.title} ({', '.join(reasons)})" for section, reasons in self.long_form.problems()
+            return _l("Die Langfassung ist noch nicht ausgefüllt.")
+        # The same reasons the long form's overview shows beside each incomplete section (their
+        # titles and reasons are labels of the catalogue, written out in the reader's language).
+        missing = joined(
+            "; ",
+            (
+                joined("", [lazy_gettext(section.title), " (", joined(", ", map(lazy_gettext, reasons)), ")"])
+                for section, reasons in self.long_form.problems()
+            ),
         )
-        return f"Die Langfassung ist noch nicht vollständig. Noch offen: {missing}."
+        return _l("Die Langfassung ist noch nicht vollständig. Noch offen: %(missing)s.", missing=missing)
 
     def plans_balance(self, data: dict) -> bool:
         return self.long_form is not None and self.long_form.plans_balanced()
 
-    def plans_balance_message(self, data: dict) -> str:
+    def plans_balance_message(self, data: dict) -> LazyString:
         from workflow.formatting import money
 
         plan = self.long_form
         if plan is None or plan.cost_total == 0:
-            return "Der Kostenplan enthält noch keine Ausgaben."
-        return (
-            f"Kostenplan ({money(plan.cost_total)}) und Finanzierungsplan ({money(plan.financing_total)}) "
-            f"sind nicht ausgeglichen: Es fehlen {money(abs(plan.difference))} "
-            f"{'in der Finanzierung' if plan.difference > 0 else 'an Ausgaben (die Finanzierung ist höher)'}."
+            return _l("Der Kostenplan enthält noch keine Ausgaben.")
+        amounts = {
+            "costs": money(plan.cost_total),
+            "financing": money(plan.financing_total),
+            "gap": money(abs(plan.difference)),
+        }
+        if plan.difference > 0:
+            return _l(
+                "Kostenplan (%(costs)s) und Finanzierungsplan (%(financing)s) sind nicht ausgeglichen: "
+                "Es fehlen %(gap)s in der Finanzierung.",
+                **amounts,
+            )
+        return _l(
+            "Kostenplan (%(costs)s) und Finanzierungsplan (%(financing)s) sind nicht ausgeglichen: "
+            "Es fehlen %(gap)s an Ausgaben (die Finanzierung ist höher).",
+            **amounts,
         )
 
     def funding_rate_allowed(self, data: dict) -> bool:
         plan = self.long_form
         return plan is not None and plan.funding_rate_within(self.alliance.procedure.max_funding_rate_percent)
 
-    def funding_rate_allowed_message(self, data: dict) -> str:
+    def funding_rate_allowed_message(self, data: dict) -> LazyString:
         from workflow.formatting import percent
 
         limit = self.alliance.procedure.max_funding_rate_percent
         rate = percent(self.long_form.funding_rate()) if self.long_form else "—"
-        return f"Die Förderquote (ESF+-Zuschuss an den Gesamtkosten) beträgt {rate}; erlaubt sind höchstens {limit} %."
+        return _l(
+            "Die Förderquote (ESF+-Zuschuss an den Gesamtkosten) beträgt %(rate)s; erlaubt sind höchstens %(limit)s %%.",
+            rate=rate,
+            limit=limit,
+        )
 
     def assessment_positive(self, data: dict) -> bool:
         return bool(data.get("parties_consulted") and data.get("fundable") and data.get("fits_strategy"))

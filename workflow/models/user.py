@@ -39,6 +39,8 @@ class User(UserMixin, db.Model):
     # Accounts made by the coordination count as confirmed; a self-registered one is confirmed
     # through the link mailed to it (and cannot submit anything before).
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    # The language the person last chose for the pages ("de", "en"): their mails are written in it.
+    language: Mapped[str] = mapped_column(sa.String(8), default="de", server_default="de")
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 

@@ -8,11 +8,14 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext, lazy_gettext
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from workflow.extensions import db
-from workflow.formatting import local_datetime
-from workflow.lifecycle import ROLES
+from workflow.formatting import page_datetime
+from workflow.i18n import in_language_of
+from workflow.lifecycle import N_, ROLES
 from workflow.models import Alliance, Organisation, User
 from workflow.models.organisation import KIND_FOR_ROLE
 from workflow.models.types import utcnow
@@ -61,8 +64,13 @@ def get_or_create_organisation(alliance: Alliance, name: str, kind: str) -> Orga
         db.session.flush()
     elif organisation.kind != kind:
         raise RuleViolation(
-            f"Die Organisation „{name}“ ist als {organisation.kind_label} erfasst; "
-            f"Personen der Rolle „{kind}“ gehören zu einer anderen Art von Organisation."
+            _l(
+                "Die Organisation „%(name)s“ ist als %(kind_label)s erfasst; Personen der Rolle „%(kind)s“ "
+                "gehören zu einer anderen Art von Organisation.",
+                name=name,
+                kind_label=organisation.kind_label,
+                kind=kind,
+            )
         )
     return organisation
 
@@ -72,16 +80,18 @@ def create_user(
 ) -> User:
     """Create an account (and its organisation, of the kind that fits the role, if new)."""
     if role not in ROLES:
-        raise RuleViolation(f"Unbekannte Rolle: {role}")
+        raise RuleViolation(_l("Unbekannte Rolle: %(role)s", role=role))
     email = normalise_email(email)
     if "@" not in email:
-        raise RuleViolation("Bitte geben Sie eine gültige E-Mail-Adresse an.")
+        raise RuleViolation(_l("Bitte geben Sie eine gültige E-Mail-Adresse an."))
     _check_password(password, email=email, name=name)
     alliance = db.session.scalar(sa.select(Alliance).where(Alliance.slug == alliance_slug))
     if alliance is None:
-        raise NotFound(f"Es gibt kein Bündnis mit dem Kürzel „{alliance_slug}“.")
+        raise NotFound(
+            _l("Es gibt kein Bündnis mit dem Kürzel „%(alliance_slug)s“.", alliance_slug=alliance_slug)
+        )
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise RuleViolation(f"Es gibt bereits ein Konto für {email}.")
+        raise RuleViolation(_l("Es gibt bereits ein Konto für %(email)s.", email=email))
     org = get_or_create_organisation(alliance, organisation, KIND_FOR_ROLE[role])
     user = User(
         email=email,
@@ -115,16 +125,23 @@ LINK_ENDPOINTS = {
     RESET: "accounts.set_password",
     SIGN_IN: "auth.link_sign_in",
 }
-LINK_EXPIRED = (
+LINK_EXPIRED = _l(
     "Dieser Link ist abgelaufen. Bitte fordern Sie einen neuen an "
     "(„Passwort vergessen?“ auf der Anmeldeseite oder „Bestätigungslink erneut senden“)."
 )
-SIGN_IN_LINK_EXPIRED = (
-    "Dieser Anmeldelink ist abgelaufen (er gilt {minutes} Minuten). Bitte fordern Sie auf der "
+SIGN_IN_LINK_EXPIRED = N_(
+    "Dieser Anmeldelink ist abgelaufen (er gilt %(minutes)s Minuten). Bitte fordern Sie auf der "
     "Anmeldeseite einen neuen an."
 )
-LINK_USED = "Dieser Link wurde bereits verwendet. Jeder Link gilt nur einmal."
-LINK_BROKEN = "Dieser Link ist ungültig. Bitte prüfen Sie, ob Sie ihn vollständig kopiert haben."
+LINK_USED = _l("Dieser Link wurde bereits verwendet. Jeder Link gilt nur einmal.")
+LINK_BROKEN = _l("Dieser Link ist ungültig. Bitte prüfen Sie, ob Sie ihn vollständig kopiert haben.")
+
+
+def remember_language(user: User, language: str) -> None:
+    """The language the person chose for the pages, kept for the mails written to them."""
+    if user.language != language:
+        user.language = language
+        db.session.commit()
 
 
 def _serializer():
@@ -159,7 +176,7 @@ def read_link(token: str, purpose: str) -> tuple[User, str]:
     except SignatureExpired as exc:
         if purpose == SIGN_IN:
             minutes = current_app.config["SIGN_IN_LINK_MAX_AGE"] // 60
-            raise LinkInvalid(SIGN_IN_LINK_EXPIRED.format(minutes=minutes)) from exc
+            raise LinkInvalid(lazy_gettext(SIGN_IN_LINK_EXPIRED, minutes=minutes)) from exc
         raise LinkInvalid(LINK_EXPIRED) from exc
     except BadSignature as exc:
         raise LinkInvalid(LINK_BROKEN) from exc
@@ -184,31 +201,43 @@ def use_link(token: str, purpose: str) -> User:
 
 
 def _mail_link(user: User, purpose: str) -> None:
-
-    until = local_datetime(utcnow() + timedelta(seconds=current_app.config[LINK_AGES[purpose]]))
+    """In the person's language (German unless they chose English)."""
+    until = utcnow() + timedelta(seconds=current_app.config[LINK_AGES[purpose]])
     url = link_url(user, purpose)
-    texts = {
-        CONFIRM: (
-            "Bitte bestätigen Sie Ihre E-Mail-Adresse",
-            f"Sie haben sich bei Antragsweg registriert ({user.organisation.alliance.name}). Bitte "
-            "bestätigen Sie Ihre E-Mail-Adresse mit diesem Link; erst danach können Sie eine Beratung "
-            "anfragen und Unterlagen einreichen:",
-        ),
-        INVITE: (
-            "Einladung zu Antragsweg",
-            f"die Netzwerkkoordination der {user.organisation.alliance.name} hat für Sie ein Konto "
-            "bei Antragsweg angelegt "
-            f"({user.role_label}, {user.organisation.name}). Bitte legen Sie mit diesem Link Ihr "
-            "Passwort fest:",
-        ),
-        RESET: (
-            "Neues Passwort für Antragsweg",
-            "Sie (oder jemand anderes) haben ein neues Passwort für Ihr Konto angefordert. Mit diesem "
-            "Link legen Sie es fest; wenn Sie nichts angefordert haben, ignorieren Sie diese Nachricht:",
-        ),
-    }
-    subject, text = texts[purpose]
-    mail_to(user, subject, f"{text}\n\n{url}\n\nDer Link gilt einmal, bis {until}.")
+    alliance = user.organisation.alliance.name
+    with in_language_of(user):
+        texts = {
+            CONFIRM: (
+                gettext("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
+                gettext(
+                    "Sie haben sich bei Antragsweg registriert (%(alliance)s). Bitte bestätigen Sie Ihre "
+                    "E-Mail-Adresse mit diesem Link; erst danach können Sie eine Beratung anfragen und "
+                    "Unterlagen einreichen:",
+                    alliance=alliance,
+                ),
+            ),
+            INVITE: (
+                gettext("Einladung zu Antragsweg"),
+                gettext(
+                    "die Netzwerkkoordination der %(alliance)s hat für Sie ein Konto bei Antragsweg angelegt "
+                    "(%(role)s, %(organisation)s). Bitte legen Sie mit diesem Link Ihr Passwort fest:",
+                    alliance=alliance,
+                    role=gettext(user.role_label),
+                    organisation=user.organisation.name,
+                ),
+            ),
+            RESET: (
+                gettext("Neues Passwort für Antragsweg"),
+                gettext(
+                    "Sie (oder jemand anderes) haben ein neues Passwort für Ihr Konto angefordert. Mit "
+                    "diesem Link legen Sie es fest; wenn Sie nichts angefordert haben, ignorieren Sie "
+                    "diese Nachricht:"
+                ),
+            ),
+        }
+        subject, text = texts[purpose]
+        valid = gettext("Der Link gilt einmal, bis %(until)s.", until=page_datetime(until))
+        mail_to(user, subject, f"{text}\n\n{url}\n\n{valid}")
 
 
 def _check_password(password: str, *, email: str = "", name: str = "") -> None:
@@ -230,7 +259,7 @@ def registration_alliance(slug: str | None) -> Alliance | None:
         return None
     alliance = db.session.scalar(sa.select(Alliance).where(Alliance.slug == slug.strip().lower()))
     if alliance is None:
-        raise NotFound("Dieses Bündnis gibt es nicht. Bitte prüfen Sie den Link zur Registrierung.")
+        raise NotFound(_l("Dieses Bündnis gibt es nicht. Bitte prüfen Sie den Link zur Registrierung."))
     return alliance
 
 
@@ -253,12 +282,12 @@ def _alliance_to_register_with(slug: str | None) -> Alliance:
     if slug:
         alliance = db.session.scalar(sa.select(Alliance).where(Alliance.slug == slug))
         if alliance is None:
-            raise RuleViolation("Bitte wählen Sie ein Bündnis aus der Liste.", field="alliance")
+            raise RuleViolation(_l("Bitte wählen Sie ein Bündnis aus der Liste."), field="alliance")
         return alliance
     decided, _ = registration_choice()
     if decided is None:
         raise RuleViolation(
-            "Bitte wählen Sie das Bündnis, bei dem Sie Ihr Projekt einreichen möchten.", field="alliance"
+            _l("Bitte wählen Sie das Bündnis, bei dem Sie Ihr Projekt einreichen möchten."), field="alliance"
         )
     return decided
 
@@ -301,8 +330,11 @@ def register(
         )
     ):
         raise RuleViolation(
-            f"Die Organisation „{organisation_name}“ ist bereits registriert. Bitte bitten Sie die "
-            "Netzwerkkoordination, Sie in das Konto Ihrer Organisation einzuladen.",
+            _l(
+                "Die Organisation „%(organisation_name)s“ ist bereits registriert. Bitte bitten Sie die "
+                "Netzwerkkoordination, Sie in das Konto Ihrer Organisation einzuladen.",
+                organisation_name=organisation_name,
+            ),
             field="organisation_name",
         )
     organisation = Organisation(
@@ -354,27 +386,32 @@ def invite(
 ) -> User:
     """The coordination creates an account; the person sets the password through a mailed link."""
     if not coordinator.is_coordinator:
-        raise NotAllowed("Nur die Netzwerkkoordination lädt Personen ein.")
+        raise NotAllowed(_l("Nur die Netzwerkkoordination lädt Personen ein."))
     if role not in ROLES:
-        raise RuleViolation(f"Unbekannte Rolle: {role}", field="role")
+        raise RuleViolation(_l("Unbekannte Rolle: %(role)s", role=role), field="role")
     email = normalise_email(email)
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise RuleViolation(f"Es gibt bereits ein Konto für {email}.", field="email")
+        raise RuleViolation(_l("Es gibt bereits ein Konto für %(email)s.", email=email), field="email")
     alliance = db.session.get(Alliance, coordinator.alliance_id)
     if organisation_id:
         organisation = db.session.get(Organisation, organisation_id)
         if organisation is None or organisation.alliance_id != alliance.id:
-            raise RuleViolation("Bitte wählen Sie eine Organisation aus der Liste.", field="organisation_id")
+            raise RuleViolation(
+                _l("Bitte wählen Sie eine Organisation aus der Liste."), field="organisation_id"
+            )
         if organisation.kind != KIND_FOR_ROLE[role]:
             raise RuleViolation(
-                f"„{organisation.name}“ ist als {organisation.kind_label} erfasst und passt nicht zu "
-                "dieser Rolle.",
+                _l(
+                    "„%(name)s“ ist als %(kind_label)s erfasst und passt nicht zu dieser Rolle.",
+                    name=organisation.name,
+                    kind_label=organisation.kind_label,
+                ),
                 field="organisation_id",
             )
     elif new_organisation.strip():
         organisation = get_or_create_organisation(alliance, new_organisation.strip(), KIND_FOR_ROLE[role])
     else:
-        raise RuleViolation("Bitte wählen oder nennen Sie die Organisation.", field="organisation_id")
+        raise RuleViolation(_l("Bitte wählen oder nennen Sie die Organisation."), field="organisation_id")
     user = User(
         email=email,
         name=name.strip() or email,

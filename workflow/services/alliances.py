@@ -8,6 +8,7 @@ import re
 import secrets
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.lifecycle import COORDINATOR, PARTNER
@@ -59,16 +60,18 @@ def create_alliance(
     slug = (slug or "").strip().lower()
     name = (name or "").strip()
     if not SLUG.match(slug):
-        raise RuleViolation("Das Kürzel besteht aus 2 bis 32 Kleinbuchstaben, Ziffern oder Bindestrichen.")
+        raise RuleViolation(
+            _l("Das Kürzel besteht aus 2 bis 32 Kleinbuchstaben, Ziffern oder Bindestrichen.")
+        )
     if not name:
-        raise RuleViolation("Bitte geben Sie den Namen des Bündnisses an.")
+        raise RuleViolation(_l("Bitte geben Sie den Namen des Bündnisses an."))
     if db.session.scalar(sa.select(Alliance.id).where(Alliance.slug == slug)) is not None:
-        raise RuleViolation(f"Es gibt bereits ein Bündnis mit dem Kürzel „{slug}“.")
+        raise RuleViolation(_l("Es gibt bereits ein Bündnis mit dem Kürzel „%(slug)s“.", slug=slug))
     email = accounts.normalise_email(coordinator_email)
     if "@" not in email:
-        raise RuleViolation("Bitte geben Sie eine gültige E-Mail-Adresse an.")
+        raise RuleViolation(_l("Bitte geben Sie eine gültige E-Mail-Adresse an."))
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise RuleViolation(f"Es gibt bereits ein Konto für {email}.")
+        raise RuleViolation(_l("Es gibt bereits ein Konto für %(email)s.", email=email))
     problem = security.password_problem(password, email=email) if password is not None else None
     if problem:
         raise RuleViolation(problem, field="password")
@@ -98,7 +101,7 @@ def create_alliance(
 
 def _ensure_coordinator(actor: User, alliance: Alliance) -> None:
     if actor.role != COORDINATOR or actor.alliance_id != alliance.id:
-        raise NotAllowed("Nur die Netzwerkkoordination ändert die Einstellungen des Bündnisses.")
+        raise NotAllowed(_l("Nur die Netzwerkkoordination ändert die Einstellungen des Bündnisses."))
 
 
 def update_settings(
@@ -114,19 +117,21 @@ def update_settings(
     for name, (low, high) in BOUNDS.items():
         value = merged[name]
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise RuleViolation(f"Der Wert muss zwischen {low} und {high} liegen.", field=name)
+            raise RuleViolation(
+                _l("Der Wert muss zwischen %(low)s und %(high)s liegen.", low=low, high=high), field=name
+            )
     for name in ("reminder_days", "revision_reminder_days"):
         days = merged[name]
         if not days or any(not isinstance(d, int) or not 0 <= d <= 365 for d in days):
             raise RuleViolation(
-                "Bitte Tage als Zahlen von 0 bis 365 angeben, durch Komma getrennt.", field=name
+                _l("Bitte Tage als Zahlen von 0 bis 365 angeben, durch Komma getrennt."), field=name
             )
         merged[name] = sorted(set(days), reverse=(name == "reminder_days"))
     new = ProcedureRules.from_dict(merged)
     committee_name = (committee_name or "").strip()
     if not committee_name or len(committee_name) > 200:
         raise RuleViolation(
-            "Bitte geben Sie den Namen des Gremiums an (höchstens 200 Zeichen).", field="committee_name"
+            _l("Bitte geben Sie den Namen des Gremiums an (höchstens 200 Zeichen)."), field="committee_name"
         )
     changed: dict[str, dict] = {}
     old_dict, new_dict = current.as_dict(), new.as_dict()
@@ -158,14 +163,14 @@ def add_partner(alliance: Alliance, actor: User, name: str) -> Organisation:
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise RuleViolation(
-            "Bitte geben Sie den Namen der Organisation an (höchstens 200 Zeichen).", field="name"
+            _l("Bitte geben Sie den Namen der Organisation an (höchstens 200 Zeichen)."), field="name"
         )
     existing = db.session.scalar(
         sa.select(Organisation).where(Organisation.alliance_id == alliance.id, Organisation.name == name)
     )
     if existing is not None:
         if existing.kind != PARTNER or existing.active:
-            raise RuleViolation(f"Es gibt bereits eine Organisation „{name}“.", field="name")
+            raise RuleViolation(_l("Es gibt bereits eine Organisation „%(name)s“.", name=name), field="name")
         existing.active = True  # a partner that returns
         organisation = existing
     else:
@@ -180,7 +185,7 @@ def add_partner(alliance: Alliance, actor: User, name: str) -> Organisation:
 def _partner(alliance: Alliance, organisation_id: int) -> Organisation:
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or organisation.alliance_id != alliance.id or organisation.kind != PARTNER:
-        raise NotFound("Diese Partnerorganisation gibt es nicht.")
+        raise NotFound(_l("Diese Partnerorganisation gibt es nicht."))
     return organisation
 
 
@@ -208,15 +213,15 @@ def add_representative(alliance: Alliance, actor: User, organisation_id: int, na
     _ensure_coordinator(actor, alliance)
     organisation = _partner(alliance, organisation_id)
     if not organisation.active:
-        raise RuleViolation("Diese Organisation ist nicht mehr Bündnispartner.", field="organisation")
+        raise RuleViolation(_l("Diese Organisation ist nicht mehr Bündnispartner."), field="organisation")
     email = accounts.normalise_email(email)
     name = (name or "").strip()
     if not name or len(name) > 200:
-        raise RuleViolation("Bitte geben Sie den Namen der Person an.", field="name")
+        raise RuleViolation(_l("Bitte geben Sie den Namen der Person an."), field="name")
     if "@" not in email or len(email) > 254:
-        raise RuleViolation("Bitte geben Sie eine gültige E-Mail-Adresse an.", field="email")
+        raise RuleViolation(_l("Bitte geben Sie eine gültige E-Mail-Adresse an."), field="email")
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise RuleViolation(f"Es gibt bereits ein Konto für {email}.", field="email")
+        raise RuleViolation(_l("Es gibt bereits ein Konto für %(email)s.", email=email), field="email")
     user = User(
         email=email,
         name=name,
@@ -240,7 +245,7 @@ def deactivate_representative(alliance: Alliance, actor: User, user_id: int) -> 
     _ensure_coordinator(actor, alliance)
     user = db.session.get(User, user_id)
     if user is None or user.alliance_id != alliance.id or user.role != PARTNER:
-        raise NotFound("Diese Person gibt es nicht.")
+        raise NotFound(_l("Diese Person gibt es nicht."))
     user.active = False
     _log(alliance.id, actor, REPRESENTATIVE_DEACTIVATED, {"user_id": user.id, "email": user.email})
     db.session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from workflow.extensions import db
@@ -34,7 +35,7 @@ def list_for(user: User, state: str | None = None, limit: int = 200) -> list[App
 def update(application: Application, user: User, values: dict) -> None:
     """The sponsor saves the application's data; each save is recorded with what changed."""
     if not access.may_edit(user, application):
-        raise NotAllowed("Dieser Antrag kann im aktuellen Status nicht bearbeitet werden.")
+        raise NotAllowed(_l("Dieser Antrag kann im aktuellen Status nicht bearbeitet werden."))
     changed = {}
     for name in EDITABLE:
         if name in values and getattr(application, name) != values[name]:

@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.formatting import local_date
+from workflow.i18n import joined
 from workflow.lifecycle import COORDINATOR, OBSERVER, PARTNER, STATES_BY_NAME
 from workflow.models import Application, AssessmentNote, Event, Organisation, SketchAccess, User
 from workflow.models.assessment import COMMENT, CONSULTATION
@@ -107,7 +109,7 @@ def next_step(application: Application, user: User | None = None) -> dict:
 def inbox(user: User) -> dict:
     """New consultation requests, submitted sketches and sketches in assessment (with due dates)."""
     if user.role != COORDINATOR:
-        raise NotAllowed("Nur die Netzwerkkoordination hat einen Posteingang.")
+        raise NotAllowed(_l("Nur die Netzwerkkoordination hat einen Posteingang."))
     query = access.visible_applications(user)
 
     def rows(state: str) -> list[dict]:
@@ -145,9 +147,12 @@ def inbox(user: User) -> dict:
 def _clean(text: str | None, label: str, max_length: int, field: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise RuleViolation(f"Bitte füllen Sie „{label}“ aus.", field=field)
+        raise RuleViolation(_l("Bitte füllen Sie „%(label)s“ aus.", label=label), field=field)
     if len(text) > max_length:
-        raise RuleViolation(f"„{label}“: höchstens {max_length} Zeichen.", field=field)
+        raise RuleViolation(
+            _l("„%(label)s“: höchstens %(max_length)s Zeichen.", label=label, max_length=max_length),
+            field=field,
+        )
     return text
 
 
@@ -157,12 +162,12 @@ def record_consultation(
     """The coordinator records a consultation during the assessment: who, when, what they said."""
     if not access.may_record_assessment(user, application):
         if user.role != COORDINATOR:
-            raise NotAllowed("Nur die Netzwerkkoordination erfasst Abstimmungen zur Ersteinschätzung.")
-        raise InvalidTransition("Abstimmungen werden während der Ersteinschätzung erfasst.")
+            raise NotAllowed(_l("Nur die Netzwerkkoordination erfasst Abstimmungen zur Ersteinschätzung."))
+        raise InvalidTransition(_l("Abstimmungen werden während der Ersteinschätzung erfasst."))
     if not isinstance(held_on, date):
-        raise RuleViolation("Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ).", field="held_on")
+        raise RuleViolation(_l("Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ)."), field="held_on")
     if held_on > deadlines.local_date(utcnow()):
-        raise RuleViolation("Das Datum darf nicht in der Zukunft liegen.", field="held_on")
+        raise RuleViolation(_l("Das Datum darf nicht in der Zukunft liegen."), field="held_on")
     note = AssessmentNote(
         application_id=application.id,
         kind=CONSULTATION,
@@ -198,20 +203,22 @@ def grant_access(
     view (they are told by mail and in the app)."""
     if not access.may_record_assessment(user, application):
         if user.role != COORDINATOR:
-            raise NotAllowed("Nur die Netzwerkkoordination gibt Skizzen frei.")
-        raise InvalidTransition("Skizzen werden während der Ersteinschätzung freigegeben.")
+            raise NotAllowed(_l("Nur die Netzwerkkoordination gibt Skizzen frei."))
+        raise InvalidTransition(_l("Skizzen werden während der Ersteinschätzung freigegeben."))
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or organisation not in consultable_organisations(application):
-        raise RuleViolation("Bitte wählen Sie NBank, MS oder einen Bündnispartner.", field="organisation_id")
+        raise RuleViolation(
+            _l("Bitte wählen Sie NBank, MS oder einen Bündnispartner."), field="organisation_id"
+        )
     question = (question or "").strip()
     if len(question) > 2000:
-        raise RuleViolation("„Frage“: höchstens 2000 Zeichen.", field="question")
+        raise RuleViolation(_l("„Frage“: höchstens 2000 Zeichen."), field="question")
     if db.session.scalar(
         sa.select(SketchAccess.id).where(
             SketchAccess.application_id == application.id, SketchAccess.organisation_id == organisation.id
         )
     ):
-        raise InvalidTransition(f"{organisation.name} hat bereits Zugriff auf diese Skizze.")
+        raise InvalidTransition(_l("%(name)s hat bereits Zugriff auf diese Skizze.", name=organisation.name))
     grant = SketchAccess(
         application_id=application.id,
         organisation_id=organisation.id,
@@ -219,20 +226,25 @@ def grant_access(
         granted_by_id=user.id,
     )
     db.session.add(grant)
-    body = (
-        f"Die Netzwerkkoordination bittet Sie um Ihre Einschätzung der Projektskizze "
-        f"„{application.title}“ ({application.reference}) von {application.applicant.name}. "
-        "Sie können die Skizze lesen und einen Kommentar hinterlassen, den der Projektträger nicht sieht."
-    )
+    body = [
+        _l(
+            "Die Netzwerkkoordination bittet Sie um Ihre Einschätzung der Projektskizze „%(title)s“ "
+            "(%(reference)s) von %(sponsor)s. Sie können die Skizze lesen und einen Kommentar "
+            "hinterlassen, den der Projektträger nicht sieht.",
+            title=application.title,
+            reference=application.reference,
+            sponsor=application.applicant.name,
+        )
+    ]
     if question:
-        body += f"\n\nFrage der Netzwerkkoordination: {question}"
+        body.append(_l("Frage der Netzwerkkoordination: %(question)s", question=question))
     due = assessment_due(application)
     if due:
-        body += f"\n\nZiel für die Ersteinschätzung: {local_date(due)}."
+        body.append(_l("Ziel für die Ersteinschätzung: %(day)s.", day=local_date(due)))
     notifications.notify(
         notifications.representatives([organisation.id]),
-        f"Bitte um Einschätzung: {application.reference}",
-        body,
+        _l("Bitte um Einschätzung: %(reference)s", reference=application.reference),
+        joined("\n\n", body),
         application,
         kind="assessment_request",
         needs_action=True,
@@ -246,8 +258,8 @@ def comment(application: Application, user: User, body: str) -> AssessmentNote:
     """A consulted party (NBank, MS, a partner with access) comments; the sponsor never sees it."""
     if not access.may_comment_assessment(user, application):
         if access.can_view(user, application) and user.role in (OBSERVER, PARTNER):
-            raise InvalidTransition("Kommentare sind während der Ersteinschätzung möglich.")
-        raise NotAllowed("Sie können diese Skizze nicht kommentieren.")
+            raise InvalidTransition(_l("Kommentare sind während der Ersteinschätzung möglich."))
+        raise NotAllowed(_l("Sie können diese Skizze nicht kommentieren."))
     note = AssessmentNote(
         application_id=application.id,
         kind=COMMENT,
@@ -257,8 +269,13 @@ def comment(application: Application, user: User, body: str) -> AssessmentNote:
     db.session.add(note)
     notifications.notify(
         notifications.coordinators(application.alliance_id),
-        f"Kommentar zur Ersteinschätzung: {application.reference}",
-        f"{user.name} ({user.organisation.name}) hat die Skizze „{application.title}“ kommentiert.",
+        _l("Kommentar zur Ersteinschätzung: %(reference)s", reference=application.reference),
+        _l(
+            "%(name)s (%(organisation)s) hat die Skizze „%(title)s“ kommentiert.",
+            name=user.name,
+            organisation=user.organisation.name,
+            title=application.title,
+        ),
         application,
         kind="assessment_comment",
         needs_action=True,  # the view asked for, to weigh in the assessment

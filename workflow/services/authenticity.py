@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader
 
 from workflow.extensions import db
@@ -258,8 +259,10 @@ def look_up(reference: str, code: str) -> Finding:
         or not hmac.compare_digest(document.check_code_hash, wanted)
     ):
         raise NotFound(
-            "Zu diesem Aktenzeichen und Prüfcode gibt es hier kein ausgestelltes Dokument. Bitte "
-            "prüfen Sie beide Angaben (der Prüfcode steht neben dem QR-Code des Dokuments)."
+            _l(
+                "Zu diesem Aktenzeichen und Prüfcode gibt es hier kein ausgestelltes Dokument. Bitte "
+                "prüfen Sie beide Angaben (der Prüfcode steht neben dem QR-Code des Dokuments)."
+            )
         )
     data = (statements.stored_bytes if isinstance(document, Statement) else letters.stored_bytes)(document)
     return Finding(
@@ -405,7 +408,7 @@ def check_upload(stream, address: str | None) -> Finding:
 def check_code(reference: str, code: str, address: str | None) -> Finding:
     throttle(address)
     if not (reference or "").strip() or not signing.normalise_code(code):
-        raise RuleViolation("Bitte geben Sie das Aktenzeichen und den Prüfcode ein.", field="code")
+        raise RuleViolation(_l("Bitte geben Sie das Aktenzeichen und den Prüfcode ein."), field="code")
     return look_up(reference, code)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.models.types import UTC, UTCDateTime, utcnow
@@ -119,7 +120,7 @@ def backup_into(directory: Path, *, keep_days: int | None = None) -> tuple[Path,
     there that are older than that many days. The new archive appears under its name only once it
     is complete, and nothing is deleted unless it was written."""
     if keep_days is not None and keep_days < 1:
-        raise RuleViolation("--keep-days muss mindestens 1 sein: die neue Sicherung bleibt immer.")
+        raise RuleViolation(_l("--keep-days muss mindestens 1 sein: die neue Sicherung bleibt immer."))
     now = utcnow()
     target = directory / ARCHIVE_NAME.format(now)
     partial = directory / f".{target.name}.partial"
@@ -159,19 +160,23 @@ def restore(source: Path, *, replace: bool = False) -> dict:
     with tarfile.open(source, "r:gz") as archive:
         manifest = json.loads(archive.extractfile("manifest.json").read())
         if manifest.get("format") != FORMAT:
-            raise RuleViolation("Das ist keine Sicherung von Antragsweg.")
+            raise RuleViolation(_l("Das ist keine Sicherung von Antragsweg."))
         with db.engine.begin() as connection:
             if manifest["revision"] != _revision(connection):
                 raise RuleViolation(
-                    f"Die Sicherung hat den Datenbankstand {manifest['revision']}, die Datenbank "
-                    f"{_revision(connection)}. Bitte zuerst `flask --app wsgi init-db`."
+                    _l(
+                        "Die Sicherung hat den Datenbankstand %(revision)s, die Datenbank %(current)s. Bitte "
+                        "zuerst `flask --app wsgi init-db`.",
+                        revision=manifest["revision"],
+                        current=_revision(connection),
+                    )
                 )
             tables = _tables()
             existing = sum(
                 connection.execute(sa.select(sa.func.count()).select_from(t)).scalar() for t in tables
             )
             if existing and not replace:
-                raise RuleViolation("Die Datenbank ist nicht leer; zum Ersetzen --replace angeben.")
+                raise RuleViolation(_l("Die Datenbank ist nicht leer; zum Ersetzen --replace angeben."))
             for table in reversed(tables):
                 connection.execute(table.delete())
             for table in tables:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.formatting import local_date, money
@@ -47,7 +49,7 @@ def periods(user: User) -> list[FundingPeriod]:
 def overview(user: User, period_id: int | None = None) -> dict | None:
     """The budget page of a period (default: the current one, else the latest)."""
     if not may_see(user):
-        raise NotAllowed("Das Budget sehen die Netzwerkkoordination und die Bündnispartner.")
+        raise NotAllowed(_l("Das Budget sehen die Netzwerkkoordination und die Bündnispartner."))
     available = periods(user)
     if not available:
         return None
@@ -119,7 +121,7 @@ def alliance_periods(alliance: Alliance) -> list[FundingPeriod]:
 def period_of(alliance: Alliance, period_id: int) -> FundingPeriod:
     period = db.session.get(FundingPeriod, period_id)
     if period is None or period.alliance_id != alliance.id:
-        raise NotFound("Diesen Förderzeitraum gibt es nicht.")
+        raise NotFound(_l("Diesen Förderzeitraum gibt es nicht."))
     return period
 
 
@@ -137,12 +139,19 @@ def _refuse_clash(
     others = [p for p in alliance_periods(alliance) if period is None or p.id != period.id]
     for other in others:
         if other.name == name:
-            raise RuleViolation(f"Es gibt bereits einen Förderzeitraum „{name}“.", field="name")
+            raise RuleViolation(
+                _l("Es gibt bereits einen Förderzeitraum „%(name)s“.", name=name), field="name"
+            )
     for other in others:
         if other.starts_on <= ends_on and starts_on <= other.ends_on:
             raise RuleViolation(
-                f"Der Zeitraum überschneidet sich mit „{other.name}“ ({local_date(other.starts_on)} "
-                f"bis {local_date(other.ends_on)}); eine positive Stellungnahme zählte sonst in beiden.",
+                _l(
+                    "Der Zeitraum überschneidet sich mit „%(name)s“ (%(start)s bis %(end)s); eine "
+                    "positive Stellungnahme zählte sonst in beiden.",
+                    name=other.name,
+                    start=local_date(other.starts_on),
+                    end=local_date(other.ends_on),
+                ),
                 field="starts_on",
             )
 
@@ -163,25 +172,28 @@ def save_period(
     what changed ({field: {old, new}}), recorded as an event of the alliance. `actor` None: the
     command line."""
     if actor is not None and (actor.role != COORDINATOR or actor.alliance_id != alliance.id):
-        raise NotAllowed("Förderzeiträume legt die Netzwerkkoordination des Bündnisses fest.")
+        raise NotAllowed(_l("Förderzeiträume legt die Netzwerkkoordination des Bündnisses fest."))
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX:
         raise RuleViolation(
-            f"Bitte geben Sie die Bezeichnung des Förderzeitraums an (höchstens {NAME_MAX} Zeichen).",
+            _l(
+                "Bitte geben Sie die Bezeichnung des Förderzeitraums an (höchstens %(limit)s Zeichen).",
+                limit=NAME_MAX,
+            ),
             field="name",
         )
     if starts_on is None:
-        raise RuleViolation("Bitte geben Sie den ersten Tag des Förderzeitraums an.", field="starts_on")
+        raise RuleViolation(_l("Bitte geben Sie den ersten Tag des Förderzeitraums an."), field="starts_on")
     if ends_on is None:
-        raise RuleViolation("Bitte geben Sie den letzten Tag des Förderzeitraums an.", field="ends_on")
+        raise RuleViolation(_l("Bitte geben Sie den letzten Tag des Förderzeitraums an."), field="ends_on")
     for field, day in (("starts_on", starts_on), ("ends_on", ends_on)):
         if not deadlines.day_in_range(day):
-            raise RuleViolation(deadlines.DAY_OUT_OF_RANGE, field=field)
+            raise RuleViolation(lazy_gettext(deadlines.DAY_OUT_OF_RANGE), field=field)
     if ends_on < starts_on:
-        raise RuleViolation("Das Ende des Förderzeitraums liegt vor seinem Beginn.", field="ends_on")
+        raise RuleViolation(_l("Das Ende des Förderzeitraums liegt vor seinem Beginn."), field="ends_on")
     if budget_cents is None or not 0 <= budget_cents < MAX_BUDGET_CENTS:
         raise RuleViolation(
-            "Bitte geben Sie das Budget in Euro an, z. B. 2.340.000,00 (nicht negativ).",
+            _l("Bitte geben Sie das Budget in Euro an, z. B. 2.340.000,00 (nicht negativ)."),
             field="budget_cents",
         )
     # Two saves at once would both pass the checks below: one at a time per alliance, each reading

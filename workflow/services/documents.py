@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from pypdf.filters import ASCII85Decode, ASCIIHexDecode
@@ -36,7 +37,7 @@ MB = 1024 * 1024
 MAX_UNPACKED = 100 * MB  # a DOCX/XLSX, or a PDF's content, that unpacks to more is a bomb
 MAX_PDF_PAGES_READ = 500
 INFLATE_CHUNK = MB  # at most this much unpacked data in memory at a time
-PACKED_BADLY = "Die Datei ist beschädigt oder unzulässig gepackt."
+PACKED_BADLY = _l("Die Datei ist beschädigt oder unzulässig gepackt.")
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,13 @@ def read_limited(stream, max_bytes: int) -> bytes:
             break
         total += len(chunk)
         if total > max_bytes:
-            raise RuleViolation(f"Die Datei ist größer als {max_bytes // MB} MB.", field="file")
+            raise RuleViolation(
+                _l("Die Datei ist größer als %(megabytes)s MB.", megabytes=max_bytes // MB), field="file"
+            )
         chunks.append(chunk)
     data = b"".join(chunks)
     if not data:
-        raise RuleViolation("Die Datei ist leer.", field="file")
+        raise RuleViolation(_l("Die Datei ist leer."), field="file")
     return data
 
 
@@ -193,8 +196,10 @@ def _refuse_pdf_bomb(reader: PdfReader) -> None:
         unpacked += unpacked_size(stream, MAX_UNPACKED - unpacked)
         if unpacked > MAX_UNPACKED:
             raise RuleViolation(
-                f"Die PDF-Datei ist unzulässig gepackt: ihr Inhalt ergibt entpackt mehr als "
-                f"{MAX_UNPACKED // MB} MB.",
+                _l(
+                    "Die PDF-Datei ist unzulässig gepackt: ihr Inhalt ergibt entpackt mehr als %(megabytes)s MB.",
+                    megabytes=MAX_UNPACKED // MB,
+                ),
                 field="file",
             )
 
@@ -204,21 +209,23 @@ def _pdf_pages(data: bytes) -> int:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             raise RuleViolation(
-                "Die PDF-Datei ist verschlüsselt oder passwortgeschützt. Bitte laden Sie sie ohne Schutz hoch.",
+                _l(
+                    "Die PDF-Datei ist verschlüsselt oder passwortgeschützt. Bitte laden Sie sie ohne Schutz hoch."
+                ),
                 field="file",
             )
         pages = len(reader.pages)
         if pages == 0 or pages > MAX_PDF_PAGES_READ:
-            raise RuleViolation("Die PDF-Datei hat keine lesbaren Seiten.", field="file")
+            raise RuleViolation(_l("Die PDF-Datei hat keine lesbaren Seiten."), field="file")
         _refuse_pdf_bomb(reader)  # before anything unpacks a stream whole
         reader.pages[0].extract_text()  # the first page must really parse
         return pages
     except RuleViolation:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as exc:
-        raise RuleViolation("Die Datei ist keine lesbare PDF-Datei.", field="file") from exc
+        raise RuleViolation(_l("Die Datei ist keine lesbare PDF-Datei."), field="file") from exc
     except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of errors on broken files
-        raise RuleViolation("Die Datei ist keine lesbare PDF-Datei.", field="file") from exc
+        raise RuleViolation(_l("Die Datei ist keine lesbare PDF-Datei."), field="file") from exc
 
 
 def inspect(
@@ -229,11 +236,16 @@ def inspect(
     media_type = _sniff(data)
     if media_type not in allowed:
         expected = " oder ".join(TYPE_NAMES[t] for t in allowed)
-        raise RuleViolation(f"Die Datei ist keine {expected}-Datei.", field="file")
+        raise RuleViolation(_l("Die Datei ist keine %(expected)s-Datei.", expected=expected), field="file")
     pages = _pdf_pages(data) if media_type == PDF else None
     if max_pages is not None and pages is not None and pages > max_pages:
         raise RuleViolation(
-            f"Die PDF-Datei hat {pages} Seiten; erlaubt sind höchstens {max_pages}.", field="file"
+            _l(
+                "Die PDF-Datei hat %(pages)s Seiten; erlaubt sind höchstens %(max_pages)s.",
+                pages=pages,
+                max_pages=max_pages,
+            ),
+            field="file",
         )
     return Inspected(media_type, data, hashlib.sha256(data).hexdigest(), pages)
 
@@ -274,7 +286,7 @@ def stage(
     """Like `store`, inside the caller's transaction (the caller commits; a rollback removes the
     file again)."""
     if kind not in DOCUMENT_KINDS:
-        raise RuleViolation("Unbekannte Dokumentart.", field="kind")
+        raise RuleViolation(_l("Unbekannte Dokumentart."), field="kind")
     version = (
         db.session.scalar(
             sa.select(sa.func.max(Document.version)).where(
@@ -321,7 +333,7 @@ def current(application: Application, kind: str) -> Document | None:
     return next(iter(versions(application, kind)), None)
 
 
-MISSING = "Die Datei ist nicht mehr vorhanden."
+MISSING = _l("Die Datei ist nicht mehr vorhanden.")
 
 
 def reader(document: Document):
@@ -354,8 +366,8 @@ def upload(application: Application, kind: str, stream, filename: str | None, ac
     """Someone adds a document to an application: checked for the right, the kind and the content,
     then stored as the next version of its kind."""
     if not access.may_upload(actor, application):
-        raise NotAllowed("Sie dürfen zu diesem Antrag keine Dokumente hochladen.")
+        raise NotAllowed(_l("Sie dürfen zu diesem Antrag keine Dokumente hochladen."))
     if kind not in UPLOAD_RULES:
-        raise RuleViolation("Unbekannte Dokumentart.", field="kind")
+        raise RuleViolation(_l("Unbekannte Dokumentart."), field="kind")
     allowed, max_pages = UPLOAD_RULES[kind]
     return store(application, kind, inspect(stream, allowed, max_pages=max_pages), filename, actor)

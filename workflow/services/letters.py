@@ -14,6 +14,7 @@ import json
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader
 
 from workflow.extensions import db
@@ -143,7 +144,7 @@ def stored_bytes(letter: Letter) -> bytes:
         )
     except storage.StoredFileMissing:
         current_app.logger.error("letter %s: stored file is missing", letter.reference)
-        raise NotFound("Die Datei des Schreibens ist nicht mehr vorhanden.") from None
+        raise NotFound(_l("Die Datei des Schreibens ist nicht mehr vorhanden.")) from None
 
 
 def legacy_pdf(content: dict) -> bytes:

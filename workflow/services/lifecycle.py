@@ -5,8 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm
 from flask import g, has_request_context
+from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
+from workflow.i18n import joined
 from workflow.lifecycle import (
     GUARD_MESSAGES,
     INITIAL_STATE,
@@ -27,7 +30,7 @@ _GUARDED_BY_LOCK: tuple[type, ...] | None = None
 def create_application(actor: User, **fields) -> Application:
     """A sponsor asks for a consultation on a new idea: the application starts in `consultation`."""
     if actor.role != "applicant":
-        raise NotAllowed("Nur Antragsteller können einen Antrag anlegen.")
+        raise NotAllowed(_l("Nur Antragsteller können einen Antrag anlegen."))
     ensure_confirmed(actor)
     application = Application(
         alliance_id=actor.alliance_id,
@@ -47,8 +50,12 @@ def create_application(actor: User, **fields) -> Application:
     log_event(application, actor, CREATED, to_state=INITIAL_STATE, title=application.title)
     notifications.notify(
         notifications.coordinators(application.alliance_id),
-        f"Neue Beratungsanfrage: {application.reference}",
-        f"{application.applicant.name} bittet um ein Beratungsgespräch zu „{application.title}“.",
+        _l("Neue Beratungsanfrage: %(reference)s", reference=application.reference),
+        _l(
+            "%(sponsor)s bittet um ein Beratungsgespräch zu „%(title)s“.",
+            sponsor=application.applicant.name,
+            title=application.title,
+        ),
         application,
         kind="consultation_requested",
         needs_action=True,
@@ -58,7 +65,7 @@ def create_application(actor: User, **fields) -> Application:
     return application
 
 
-EMAIL_NOT_CONFIRMED = (
+EMAIL_NOT_CONFIRMED = _l(
     "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse über den Link, den wir Ihnen geschickt haben. "
     "Danach können Sie Beratungen anfragen und Unterlagen einreichen."
 )
@@ -74,13 +81,22 @@ def ensure_may_fire(application: Application, trigger_name: str, actor: User | N
     """The trigger, if `actor` may fire it on `application` in its current state; raises otherwise."""
     trigger = TRIGGERS_BY_NAME.get(trigger_name)
     if trigger is None:
-        raise NotFound("Diese Aktion gibt es nicht.")
+        raise NotFound(_l("Diese Aktion gibt es nicht."))
     if not access.has_role_for(actor, application, trigger):
-        raise NotAllowed(f"Sie dürfen „{trigger.label}“ bei diesem Antrag nicht ausführen.")
+        raise NotAllowed(
+            _l(
+                "Sie dürfen „%(action)s“ bei diesem Antrag nicht ausführen.",
+                action=lazy_gettext(trigger.label),
+            )
+        )
     ensure_confirmed(actor)
     if not transitions_of(trigger.name, application.state) or not access.is_applicable(application, trigger):
         raise InvalidTransition(
-            f"„{trigger.label}“ ist im Status „{STATES_BY_NAME[application.state].label}“ nicht möglich."
+            _l(
+                "„%(action)s“ ist im Status „%(state)s“ nicht möglich.",
+                action=lazy_gettext(trigger.label),
+                state=lazy_gettext(STATES_BY_NAME[application.state].label),
+            )
         )
     return trigger
 
@@ -118,7 +134,7 @@ def transition(
     candidates = transitions_of(trigger.name, from_state)
     if not MACHINE.events[trigger.name].trigger(application, data=data):
         messages = _refusals(application, candidates, data)
-        raise RuleViolation(" ".join(messages), messages=messages)
+        raise RuleViolation(joined(" ", messages), messages=messages)
     recorded = {k: v for k, v in data.items() if k in trigger.records}
     # What else the trigger does (a vote opened, a tally frozen...): the table in workflow/effects.py,
     # read here and not imported on top, since its functions fire triggers themselves.
@@ -223,18 +239,18 @@ def commit_as_written() -> None:
         session.expire_on_commit = True
 
 
-def _refusals(application: Application, candidates, data: dict) -> list[str]:
-    messages: list[str] = []
+def _refusals(application: Application, candidates, data: dict) -> list:
+    messages: list = []
     for transition in candidates:  # the first guard that refuses each way out of the state
         failed = next((g for g in transition.guards if not getattr(application, g)(data=data)), None)
         if not failed:
             continue
         # A guard may explain itself with the figures at hand (`<guard>_message`).
         explain = getattr(application, f"{failed}_message", None)
-        message = explain(data=data) if explain else GUARD_MESSAGES[failed]
+        message = explain(data=data) if explain else lazy_gettext(GUARD_MESSAGES[failed])
         if message not in messages:
             messages.append(message)
-    return messages or ["Die Aktion wurde abgelehnt."]
+    return messages or [_l("Die Aktion wurde abgelehnt.")]
 
 
 def history(application: Application) -> list[Event]:

@@ -4,6 +4,7 @@ each person may see of it (partners never see salary details)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.formatting import percent
@@ -208,9 +209,9 @@ def ensure_may_edit(user: User, application: Application) -> None:
         return
     if application.state != EDITABLE_STATE and user.role == APPLICANT and access.can_view(user, application):
         raise InvalidTransition(
-            "Die Langfassung kann nur im Status „Langfassung in Bearbeitung“ bearbeitet werden."
+            _l("Die Langfassung kann nur im Status „Langfassung in Bearbeitung“ bearbeitet werden.")
         )
-    raise NotAllowed("Die Langfassung bearbeitet nur der Antragsteller.")
+    raise NotAllowed(_l("Die Langfassung bearbeitet nur der Antragsteller."))
 
 
 def may_see_document(user: User, application: Application, document) -> bool:
@@ -227,7 +228,7 @@ def save_sections(application: Application, user: User, sections: dict[str, dict
     """Save sections of the draft in one transaction (each recorded as an event)."""
     unknown = [key for key in sections if key not in SECTIONS_BY_KEY]
     if unknown:
-        raise NotFound("Diesen Abschnitt gibt es nicht.")
+        raise NotFound(_l("Diesen Abschnitt gibt es nicht."))
     try:
         lock(application)
         ensure_may_edit(user, application)
@@ -274,18 +275,18 @@ def _save_one(application: Application, long_form: LongForm, user: User, key: st
 
 def _check(long_form: LongForm) -> None:
     if long_form.start_on and long_form.end_on and long_form.end_on < long_form.start_on:
-        raise RuleViolation("Das Projektende muss nach dem Projektbeginn liegen.", field="end_on")
+        raise RuleViolation(_l("Das Projektende muss nach dem Projektbeginn liegen."), field="end_on")
     for name in ("participants_planned", "indicator_participants", "indicator_women", "indicator_qualified"):
         value = getattr(long_form, name)
         if value is not None and value < 0:
-            raise RuleViolation("Zahlen dürfen nicht negativ sein.", field=name)
+            raise RuleViolation(_l("Zahlen dürfen nicht negativ sein."), field=name)
     if (
         long_form.indicator_women is not None
         and long_form.indicator_participants is not None
         and long_form.indicator_women > long_form.indicator_participants
     ):
         raise RuleViolation(
-            "Es können nicht mehr Frauen teilnehmen als Teilnehmende insgesamt.", field="indicator_women"
+            _l("Es können nicht mehr Frauen teilnehmen als Teilnehmende insgesamt."), field="indicator_women"
         )
 
 
@@ -293,7 +294,9 @@ def _save_partners(application: Application, long_form: LongForm, values: dict) 
     allowed = {o.id for o in partner_organisations(application)}
     chosen = set(values.get("partner_ids") or [])
     if not chosen <= allowed:
-        raise RuleViolation("Bitte wählen Sie nur Bündnispartner als Projektpartner.", field="partner_ids")
+        raise RuleViolation(
+            _l("Bitte wählen Sie nur Bündnispartner als Projektpartner."), field="partner_ids"
+        )
     long_form.partner_rows = [LongFormPartner(organisation_id=i) for i in sorted(chosen)]
 
 
@@ -302,11 +305,11 @@ def _save_classification(application: Application, values: dict) -> None:
     if fo_id is not None:
         fo = db.session.get(FundingObject, fo_id)
         if fo is None or fo.alliance_id != application.alliance_id:
-            raise RuleViolation("Unbekannter Fördergegenstand.", field="funding_object_id")
+            raise RuleViolation(_l("Unbekannter Fördergegenstand."), field="funding_object_id")
     fields_of_action = values.get("fields_of_action") or []
     districts = values.get("districts") or []
     if not set(fields_of_action) <= set(FIELDS_OF_ACTION) or not set(districts) <= set(DISTRICTS):
-        raise RuleViolation("Ungültige Auswahl.", field="fields_of_action")
+        raise RuleViolation(_l("Ungültige Auswahl."), field="fields_of_action")
     application.funding_object_id = fo_id
     if sorted(application.fields_of_action) != sorted(fields_of_action):
         application.fields_of_action = fields_of_action
@@ -316,33 +319,37 @@ def _save_classification(application: Application, values: dict) -> None:
 
 def _amount(value, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise RuleViolation(f"{what}: Bitte geben Sie einen Betrag in Euro ein.")
+        raise RuleViolation(_l("%(what)s: Bitte geben Sie einen Betrag in Euro ein.", what=what))
     if value < 0:
-        raise RuleViolation(f"{what}: Der Betrag darf nicht negativ sein.")
+        raise RuleViolation(_l("%(what)s: Der Betrag darf nicht negativ sein.", what=what))
     return value
 
 
 def _cost_lines(lines: list[dict]) -> list[CostLine]:
     if len(lines) > MAX_LINES:
-        raise RuleViolation(f"Höchstens {MAX_LINES} Zeilen.")
+        raise RuleViolation(_l("Höchstens %(limit)s Zeilen.", limit=MAX_LINES))
     result = []
     for position, line in enumerate(lines, start=1):
         what = f"Kostenplan, Zeile {position}"
         category = line.get("category")
         if category not in COST_CATEGORIES:
-            raise RuleViolation(f"{what}: Bitte wählen Sie die Kostenart.")
+            raise RuleViolation(_l("%(what)s: Bitte wählen Sie die Kostenart.", what=what))
         description = (line.get("description") or "").strip()
         if not description:
-            raise RuleViolation(f"{what}: Bitte geben Sie eine Bezeichnung ein.")
+            raise RuleViolation(_l("%(what)s: Bitte geben Sie eine Bezeichnung ein.", what=what))
         if category == PERSONNEL:
             unit = _amount(line.get("unit_cost_cents"), what)
             hours = line.get("hours")
             salary_group = (line.get("salary_group") or "").strip()
             if not salary_group:
-                raise RuleViolation(f"{what}: Bitte geben Sie die Entgeltgruppe an.")
+                raise RuleViolation(_l("%(what)s: Bitte geben Sie die Entgeltgruppe an.", what=what))
             if unit <= 0 or not isinstance(hours, int) or hours <= 0:
                 raise RuleViolation(
-                    f"{what}: Personalausgaben brauchen den Stundensatz (Standardeinheitskosten) und die Stunden."
+                    _l(
+                        "%(what)s: Personalausgaben brauchen den Stundensatz (Standardeinheitskosten) und die "
+                        "Stunden.",
+                        what=what,
+                    )
                 )
             result.append(
                 CostLine(
@@ -369,13 +376,13 @@ def _cost_lines(lines: list[dict]) -> list[CostLine]:
 
 def _financing_lines(lines: list[dict]) -> list[FinancingLine]:
     if len(lines) > MAX_LINES:
-        raise RuleViolation(f"Höchstens {MAX_LINES} Zeilen.")
+        raise RuleViolation(_l("Höchstens %(limit)s Zeilen.", limit=MAX_LINES))
     result = []
     for position, line in enumerate(lines, start=1):
         what = f"Finanzierungsplan, Zeile {position}"
         source = line.get("source")
         if source not in FINANCING_SOURCES:
-            raise RuleViolation(f"{what}: Bitte wählen Sie die Finanzierungsquelle.")
+            raise RuleViolation(_l("%(what)s: Bitte wählen Sie die Finanzierungsquelle.", what=what))
         description = (line.get("description") or "").strip() or FINANCING_SOURCES[source]
         result.append(
             FinancingLine(
@@ -478,6 +485,6 @@ def content(application: Application, user: User) -> dict:
 def store_document(application: Application, user: User, stream, filename: str | None):
     """NBank's own long-form document (PDF, DOCX or XLSX), checked by content, as a new version."""
     if not may_edit(user, application):
-        raise NotAllowed("Das Formular der NBank lädt der Antragsteller während der Bearbeitung hoch.")
+        raise NotAllowed(_l("Das Formular der NBank lädt der Antragsteller während der Bearbeitung hoch."))
     upload = documents.inspect(stream, (documents.PDF, documents.DOCX, documents.XLSX))
     return documents.store(application, "long_form", upload, filename, user)

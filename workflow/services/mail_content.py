@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from email.policy import default
 
 from flask import current_app
+from flask_babel import get_locale, gettext
 
 MIME_START = "MIME-Version: 1.0\n"  # how a stored MIME source begins (a plain text body never does)
 
@@ -38,7 +39,7 @@ class RichMail:
 
 
 def plain_text(name: str, body: str, rich: RichMail, footer: str) -> str:
-    lines = [f"Guten Tag {name},", "", body]
+    lines = [gettext("Guten Tag %(name)s,", name=name), "", body]
     if rich.facts:
         lines += [""] + [f"{label}: {value}" for label, value in rich.facts]
     lines += ["", f"{rich.action_label}: {rich.action_url}"]
@@ -46,6 +47,7 @@ def plain_text(name: str, body: str, rich: RichMail, footer: str) -> str:
 
 
 def html(name: str, subject: str, body: str, rich: RichMail, alliance: str) -> str:
+    """In the language being forced (the recipient's): its own sentences through gettext."""
     # The app's Jinja environment without its context processors: mails are made outside requests
     # too (`tick`), and need nothing of one.
     return current_app.jinja_env.get_template("mail/notification.html").render(
@@ -54,6 +56,7 @@ def html(name: str, subject: str, body: str, rich: RichMail, alliance: str) -> s
         paragraphs=[p.strip() for p in body.split("\n\n") if p.strip()],
         rich=rich,
         alliance=alliance,
+        language=str(get_locale() or "de"),
     )
 
 
@@ -67,7 +70,10 @@ def compose(text: str, html_text: str, attachments: tuple[Attachment, ...] = ())
     for attachment in attachments:
         if isinstance(attachment.data, bytes):  # base64, as every mail client expects a PDF
             message.add_attachment(
-                attachment.data, maintype="application", subtype=attachment.subtype, filename=attachment.filename
+                attachment.data,
+                maintype="application",
+                subtype=attachment.subtype,
+                filename=attachment.filename,
             )
             continue
         message.add_attachment(

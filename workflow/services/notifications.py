@@ -22,10 +22,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext, lazy_gettext
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
-from workflow.formatting import local_date, local_datetime
-from workflow.lifecycle import APPLICANT, COORDINATOR, OBSERVER, PARTNER, STATES_BY_NAME, TRIGGERS_BY_NAME
+from workflow.formatting import lazy_datetime, local_date, page_datetime
+from workflow.i18n import in_language_of, joined
+from workflow.lifecycle import APPLICANT, COORDINATOR, N_, OBSERVER, PARTNER, STATES_BY_NAME, TRIGGERS_BY_NAME
 from workflow.models import Application, User
 from workflow.models.notification import Notification, NotificationPreference, OutgoingMail
 from workflow.models.types import utcnow
@@ -46,23 +49,23 @@ class Kind:
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("consultation_requested", "Neue Beratungsanfragen"),
-        Kind("submitted", "Eingereichte Skizzen und Langfassungen"),
-        Kind("assessment_request", "Bitten um Einschätzung einer Skizze"),
-        Kind("assessment_comment", "Kommentare zur Ersteinschätzung"),
-        Kind("vote_opened", "Neue Abstimmungen"),
-        Kind("vote_reminder", "Erinnerungen an Abstimmungen"),
-        Kind("quorum_reached", "Quorum erreicht"),
-        Kind("vote_closed", "Geschlossene Abstimmungen"),
-        Kind("moved_to_session", "Abstimmungen, die in die Sitzung gehen"),
-        Kind("session_invitation", "Einladungen zu Sitzungen"),
-        Kind("session_changed", "Verlegte und abgesagte Sitzungen"),
-        Kind("state_changed", "Neuer Status Ihrer Anträge"),
-        Kind("statement", "Stellungnahmen"),
-        Kind("revision_reminder", "Erinnerungen an Überarbeitungen"),
-        Kind("deadline_digest", "Tägliche Fristenübersicht", digestible=False),
-        Kind("digest", "Tagesübersicht", digestible=False),
-        Kind("info", "Sonstige Mitteilungen"),
+        Kind("consultation_requested", N_("Neue Beratungsanfragen")),
+        Kind("submitted", N_("Eingereichte Skizzen und Langfassungen")),
+        Kind("assessment_request", N_("Bitten um Einschätzung einer Skizze")),
+        Kind("assessment_comment", N_("Kommentare zur Ersteinschätzung")),
+        Kind("vote_opened", N_("Neue Abstimmungen")),
+        Kind("vote_reminder", N_("Erinnerungen an Abstimmungen")),
+        Kind("quorum_reached", N_("Quorum erreicht")),
+        Kind("vote_closed", N_("Geschlossene Abstimmungen")),
+        Kind("moved_to_session", N_("Abstimmungen, die in die Sitzung gehen")),
+        Kind("session_invitation", N_("Einladungen zu Sitzungen")),
+        Kind("session_changed", N_("Verlegte und abgesagte Sitzungen")),
+        Kind("state_changed", N_("Neuer Status Ihrer Anträge")),
+        Kind("statement", N_("Stellungnahmen")),
+        Kind("revision_reminder", N_("Erinnerungen an Überarbeitungen")),
+        Kind("deadline_digest", N_("Tägliche Fristenübersicht"), digestible=False),
+        Kind("digest", N_("Tagesübersicht"), digestible=False),
+        Kind("info", N_("Sonstige Mitteilungen")),
     )
 }
 # The kinds a person of each role gets that need no action: the account page offers a choice for
@@ -79,15 +82,16 @@ DEFAULT_DIGEST: dict[str, frozenset[str]] = {
     COORDINATOR: frozenset({"quorum_reached", "session_changed", "info"}),
 }
 
-MAIL_FOOTER = (
-    "\n\n--\nAntragsweg · {alliance}\n"
-    "Diese Nachricht wurde automatisch versandt. Alle Zeiten in deutscher Ortszeit (Europe/Berlin)."
-)
-
 
 def mail_footer(user: User) -> str:
     """The footer names the person's own alliance (never another's)."""
-    return MAIL_FOOTER.format(alliance=user.organisation.alliance.name)
+    return f"\n\n--\nAntragsweg · {user.organisation.alliance.name}\n" + gettext(
+        "Diese Nachricht wurde automatisch versandt. Alle Zeiten in deutscher Ortszeit (Europe/Berlin)."
+    )
+
+
+def greeting(user: User) -> str:
+    return gettext("Guten Tag %(name)s,", name=user.name)
 
 
 def application_link(application: Application) -> str:
@@ -113,7 +117,10 @@ def notify(
     this state. One that needs no action waits for the person's daily digest (no mail now) when
     they chose so for its kind. `rich`: the mail is multipart (plain text and HTML, with its
     attachments) and leads to `rich.action_url`, as the notification does; without it the mail is
-    plain text and both lead to the application page."""
+    plain text and both lead to the application page.
+
+    `subject` and `body` may be lazy texts (`lazy_gettext` with their values): each person's
+    notification and mail are written out in that person's language (users.language)."""
     if kind not in KINDS:
         raise KeyError(kind)
     link = application_link(application) if application is not None else None
@@ -122,34 +129,36 @@ def notify(
     people = list({u.id: u for u in users if u.active}.values())
     digest = _wants_digest(people, kind) if not needs_action and KINDS[kind].digestible else set()
     for user in people:
-        held = user.id in digest
-        db.session.add(
-            Notification(
+        with in_language_of(user):
+            notification = Notification(
                 user_id=user.id,
                 application_id=application.id if application else None,
-                subject=subject,
-                body=body,
+                subject=str(subject),
+                body=str(body),
                 link=link,
                 kind=kind,
                 needs_action=needs_action,
                 awaits_state=awaits_state if needs_action else None,
-                held=held,
+                held=user.id in digest,
             )
-        )
-        if held:
-            continue  # it goes out with the digest
-        if rich is not None:
-            db.session.add(
-                OutgoingMail(
-                    to_address=user.email, subject=subject, body=_rich_body(user, subject, body, rich)
-                )
-            )
-            continue
-        text = f"Guten Tag {user.name},\n\n{body}"
-        if link:
-            text += f"\n\nZum Antrag: {link}"
-        db.session.add(OutgoingMail(to_address=user.email, subject=subject, body=text + mail_footer(user)))
+            db.session.add(notification)
+            if not notification.held:  # a held one goes out with the digest
+                _mail(user, notification, rich)
     return len(people)
+
+
+def _mail(user: User, notification: Notification, rich: RichMail | None) -> None:
+    """The notification's mail, in the language being forced (the person's)."""
+    subject, body = notification.subject, notification.body
+    if rich is not None:
+        db.session.add(
+            OutgoingMail(to_address=user.email, subject=subject, body=_rich_body(user, subject, body, rich))
+        )
+        return
+    text = f"{greeting(user)}\n\n{body}"
+    if notification.link:
+        text += "\n\n" + gettext("Zum Antrag: %(link)s", link=notification.link)
+    db.session.add(OutgoingMail(to_address=user.email, subject=subject, body=text + mail_footer(user)))
 
 
 def _rich_body(user: User, subject: str, body: str, rich: RichMail) -> str:
@@ -207,8 +216,9 @@ def resolve(
 def mail_to(user: User, subject: str, body: str) -> None:
     """A mail only, no in-app notification (links to confirm an address or set a password: they
     belong in the person's mailbox, not on a page)."""
-    text = f"Guten Tag {user.name},\n\n{body}"
-    db.session.add(OutgoingMail(to_address=user.email, subject=subject, body=text + mail_footer(user)))
+    with in_language_of(user):
+        text = f"{greeting(user)}\n\n{body}" + mail_footer(user)
+        db.session.add(OutgoingMail(to_address=user.email, subject=str(subject), body=text))
 
 
 def page_link(endpoint: str, **values) -> str:
@@ -254,17 +264,24 @@ def _users_where(condition, alliance_id: int) -> list[User]:
 def state_changed(application: Application, trigger: str, actor: User | None) -> None:
     """The sponsor hears of every change of their application; the coordination of every
     submission."""
-    label = STATES_BY_NAME[application.state].label
-    subject = f"{application.reference}: {label}"
+    label = lazy_gettext(STATES_BY_NAME[application.state].label)
+    subject = joined(": ", [application.reference, label])
     who = actor.name if actor else "Antragsweg"
-    body = (
-        f"Ihr Antrag „{application.title}“ ({application.reference}) hat den Status „{label}“ "
-        f"(„{TRIGGERS_BY_NAME[trigger].label}“, {who}, {local_datetime(utcnow())})."
+    body = _l(
+        "Ihr Antrag „%(title)s“ (%(reference)s) hat den Status „%(state)s“ („%(action)s“, %(who)s, %(time)s).",
+        title=application.title,
+        reference=application.reference,
+        state=label,
+        action=lazy_gettext(TRIGGERS_BY_NAME[trigger].label),
+        who=who,
+        time=lazy_datetime(utcnow()),
     )
     if trigger in ASSESSMENT_DECISIONS:
-        body += "\n\nDas Ergebnis der Ersteinschätzung als Schreiben (auch als PDF): " + page_link(
-            "assessment.letter", application_id=application.id
+        letter = _l(
+            "Das Ergebnis der Ersteinschätzung als Schreiben (auch als PDF): %(link)s",
+            link=page_link("assessment.letter", application_id=application.id),
         )
+        body = joined("\n\n", [body, letter])
     resolve(application)  # what the previous state asked of anyone is done
     sponsor_acts = STATES_BY_NAME[application.state].next_actor.startswith("Antragsteller")
     notify(
@@ -277,17 +294,24 @@ def state_changed(application: Application, trigger: str, actor: User | None) ->
         awaits_state=application.state,
     )
     if trigger in ("submit_sketch", "submit_long_form"):
-        text = f"„{application.title}“ von {application.applicant.name} ist eingegangen: {label}."
+        text = [
+            _l(
+                "„%(title)s“ von %(sponsor)s ist eingegangen: %(state)s.",
+                title=application.title,
+                sponsor=application.applicant.name,
+                state=label,
+            )
+        ]
         if trigger == "submit_sketch":
             counted = deadlines.counted_day(utcnow(), application.alliance.procedure.assessment_days)
             due = deadlines.next_working_day(counted)
-            text += f" Ziel für die Ersteinschätzung: {local_date(due)}."
+            text.append(_l("Ziel für die Ersteinschätzung: %(day)s.", day=local_date(due)))
             if due != counted:
-                text += f" ({deadlines.shift_note(counted)}.)"
+                text.append(f"({deadlines.shift_note(counted)}.)")
         notify(
             coordinators(application.alliance_id),
-            f"Eingereicht: {application.reference} – {label}",
-            text,
+            _l("Eingereicht: %(reference)s – %(state)s", reference=application.reference, state=label),
+            joined(" ", text),
             application,
             kind="submitted",
             needs_action=True,
@@ -364,7 +388,7 @@ def grouped(items: list[Notification]) -> list[dict]:
         if unread_info and n.kind != "digest":
             group = groups.get(n.kind)
             if group is None:
-                group = groups[n.kind] = {"group": True, "kind": KINDS[n.kind].label, "items": []}
+                group = groups[n.kind] = {"group": True, "kind": gettext(KINDS[n.kind].label), "items": []}
                 entries.append(group)
             group["items"].append(n)
         else:
@@ -412,7 +436,7 @@ def set_preferences(user: User, choices: dict[str, str]) -> None:
     offered = SETTINGS_BY_ROLE.get(user.role, ())
     for kind, delivery in choices.items():
         if kind not in offered or delivery not in (IMMEDIATE, DIGEST):
-            raise RuleViolation("Bitte wählen Sie „sofort“ oder „in der Tagesübersicht“.", field=kind)
+            raise RuleViolation(_l("Bitte wählen Sie „sofort“ oder „in der Tagesübersicht“."), field=kind)
     existing = {
         p.kind: p
         for p in db.session.scalars(
@@ -425,6 +449,32 @@ def set_preferences(user: User, choices: dict[str, str]) -> None:
         else:
             db.session.add(NotificationPreference(user_id=user.id, kind=kind, delivery=delivery))
     db.session.commit()
+
+
+def _digest(items: list[Notification], now: datetime) -> tuple[str, str]:
+    """The digest's subject and text, in the language being forced (its recipient's)."""
+    lines = [
+        gettext("was seit der letzten Tagesübersicht für Sie eingegangen ist (%(count)s):", count=len(items)),
+        "",
+    ]
+    for kind in dict.fromkeys(n.kind for n in items):
+        of_kind = [n for n in items if n.kind == kind]
+        lines.append(f"{gettext(KINDS[kind].label)} ({len(of_kind)}):")
+        lines += [
+            f"- {page_datetime(n.created_at)}: {n.subject}" + (f" – {n.link}" if n.link else "")
+            for n in of_kind
+        ]
+        lines.append("")
+    lines.append(
+        gettext(
+            "Wie Sie benachrichtigt werden, stellen Sie unter „Mein Konto“ ein: %(link)s",
+            link=page_link("account.index"),
+        )
+    )
+    subject = gettext(
+        "Tagesübersicht am %(day)s: %(count)s Mitteilungen", day=local_date(now), count=len(items)
+    )
+    return subject, "\n".join(lines)
 
 
 def send_digests(now: datetime | None = None) -> int:
@@ -459,24 +509,9 @@ def send_digests(now: datetime | None = None) -> int:
                 .order_by(Notification.kind, Notification.id)
             )
         )
-        lines = [f"was seit der letzten Tagesübersicht für Sie eingegangen ist ({len(items)}):", ""]
-        for kind in dict.fromkeys(n.kind for n in items):
-            of_kind = [n for n in items if n.kind == kind]
-            lines.append(f"{KINDS[kind].label} ({len(of_kind)}):")
-            lines += [
-                f"- {local_datetime(n.created_at)}: {n.subject}" + (f" – {n.link}" if n.link else "")
-                for n in of_kind
-            ]
-            lines.append("")
-        lines.append(
-            "Wie Sie benachrichtigt werden, stellen Sie unter „Mein Konto“ ein: " + page_link("account.index")
-        )
-        notify(
-            [user],
-            f"Tagesübersicht am {local_date(now)}: {len(items)} Mitteilungen",
-            "\n".join(lines),
-            kind="digest",
-        )
+        with in_language_of(user):
+            subject, body = _digest(items, now)
+        notify([user], subject, body, kind="digest")
         db.session.execute(
             sa.update(Notification)
             .where(Notification.id.in_([n.id for n in items]))

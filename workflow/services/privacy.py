@@ -80,6 +80,8 @@ PLACES: tuple[Place, ...] = (
     Place("users", "email", ACCOUNT, "id"),
     Place("users", "password_hash", SECRET, "id", "Hash des Passworts; ersetzt, nie ausgegeben"),
     Place("users", "totp_secret", SECRET, "id", "Schlüssel des zweiten Faktors; gelöscht, nie ausgegeben"),
+    # The language chosen for pages and mails: exported as the person's own; an erased account keeps it.
+    Place("users", "language", OWN, "id"),
     # rows of the person
     Place("notifications", "subject", OWN, "user_id"),
     Place("notifications", "body", OWN, "user_id"),

@@ -12,9 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.formatting import local_date
+from workflow.i18n import in_language_of
 from workflow.lifecycle import COORDINATOR
 from workflow.models import Alliance, Application, Event, Organisation, User
 from workflow.models.types import utcnow
@@ -74,14 +77,34 @@ def send_revision_reminders(now: datetime | None = None) -> int:
         # Only the latest reminder that is due; earlier ones missed meanwhile are not sent late.
         if not jobs.claim(f"revision-reminder:{request.id}:{max(reached)}"):
             continue
-        what = "Projektskizze" if application.state == "sketch_draft" else "Langfassung"
+        values = {
+            "reference": application.reference,
+            "day": local_date(request.created_at),
+            "title": application.title,
+            "changes": requested_changes(request),
+        }
+        if application.state == "sketch_draft":
+            subject = _l("Erinnerung: Überarbeitung der Projektskizze – %(reference)s", **values)
+            body = _l(
+                "Am %(day)s hat die Netzwerkkoordination um eine Überarbeitung der Projektskizze "
+                "„%(title)s“ (%(reference)s) gebeten:\n\n%(changes)s\n\nBitte reichen Sie die "
+                "überarbeitete Projektskizze ein, sobald sie fertig ist. Fragen beantwortet Ihnen die "
+                "Netzwerkkoordination.",
+                **values,
+            )
+        else:
+            subject = _l("Erinnerung: Überarbeitung der Langfassung – %(reference)s", **values)
+            body = _l(
+                "Am %(day)s hat die Netzwerkkoordination um eine Überarbeitung der Langfassung "
+                "„%(title)s“ (%(reference)s) gebeten:\n\n%(changes)s\n\nBitte reichen Sie die "
+                "überarbeitete Langfassung ein, sobald sie fertig ist. Fragen beantwortet Ihnen die "
+                "Netzwerkkoordination.",
+                **values,
+            )
         sent += notifications.notify(
             notifications.sponsors(application),
-            f"Erinnerung: Überarbeitung der {what} – {application.reference}",
-            f"Am {local_date(request.created_at)} hat die Netzwerkkoordination um eine Überarbeitung "
-            f"der {what} „{application.title}“ ({application.reference}) gebeten:\n\n"
-            f"{requested_changes(request)}\n\nBitte reichen Sie die überarbeitete {what} ein, sobald "
-            f"sie fertig ist. Fragen beantwortet Ihnen die Netzwerkkoordination.",
+            subject,
+            body,
             application,
             kind="revision_reminder",
             needs_action=True,
@@ -112,30 +135,41 @@ def send_digests(now: datetime | None = None) -> int:
                 .where(Organisation.alliance_id == alliance.id, User.role == COORDINATOR, User.active)
             )
         )
-        body = _digest_body(alliance, entries, now)
-        subject = f"Fristen am {local_date(now)}: {_summary(entries)}"
-        if certificate:  # 30 days before the signing certificate expires, every day until replaced
-            body = f"{certificate}\n\n{body}"
-            subject += " · Signaturzertifikat erneuern"
         for user in coordinators:
             if not jobs.claim(f"digest:{user.id}:{today}"):
                 continue
-            sent += notifications.notify([user], subject, body, kind="deadline_digest")
+            with in_language_of(user):
+                body = _digest_body(alliance, entries, now)
+                subject = gettext(
+                    "Fristen am %(day)s: %(summary)s", day=local_date(now), summary=_summary(entries)
+                )
+                if certificate:  # 30 days before the signing certificate expires, every day until replaced
+                    body = f"{certificate}\n\n{body}"
+                    subject += " · " + gettext("Signaturzertifikat erneuern")
+                sent += notifications.notify([user], subject, body, kind="deadline_digest")
         db.session.commit()
     return sent
 
 
 def _summary(entries: list[dict]) -> str:
     overdue = sum(1 for e in entries if e["status"] == "overdue")
-    return f"{overdue} überfällig, {len(entries) - overdue} in den nächsten {DIGEST_DAYS} Tagen fällig"
+    return gettext(
+        "%(overdue)s überfällig, %(soon)s in den nächsten %(days)s Tagen fällig",
+        overdue=overdue,
+        soon=len(entries) - overdue,
+        days=DIGEST_DAYS,
+    )
 
 
 def _digest_body(alliance: Alliance, entries: list[dict], now: datetime) -> str:
     link = notifications.current_app.config["BASE_URL"].rstrip("/") + "/start"
-    lines = [f"die Fristen der {alliance.name} am {local_date(now)}:", ""]
+    lines = [
+        gettext("die Fristen der %(alliance)s am %(day)s:", alliance=alliance.name, day=local_date(now)),
+        "",
+    ]
     for title, wanted in (
-        ("Überfällig", ("overdue",)),
-        (f"Fällig in den nächsten {DIGEST_DAYS} Tagen", ("due_soon", "running")),
+        (gettext("Überfällig"), ("overdue",)),
+        (gettext("Fällig in den nächsten %(days)s Tagen", days=DIGEST_DAYS), ("due_soon", "running")),
     ):
         chosen = [e for e in entries if e["status"] in wanted]
         if not chosen:
@@ -145,8 +179,8 @@ def _digest_body(alliance: Alliance, entries: list[dict], now: datetime) -> str:
             a = e["application"]
             lines.append(
                 f"- {local_date(e['due_on'])} · {a['reference']} „{a['title']}“ ({a['sponsor']}): "
-                f"{e['label']} – {e['description']}"
+                f"{gettext(e['label'])} – {e['description']}"
             )
         lines.append("")
-    lines.append(f"Übersicht: {link}")
+    lines.append(gettext("Übersicht: %(link)s", link=link))
     return "\n".join(lines)

@@ -9,6 +9,7 @@ import pyotp
 import segno
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import Markup
 from zxcvbn import zxcvbn
@@ -135,7 +136,7 @@ def enrol_totp(user: User, secret: str, code: str) -> None:
     step = _matching_step(secret, code)
     if step is None:
         raise RuleViolation(
-            "Der Code passt nicht. Bitte geben Sie den aktuellen sechsstelligen Code ein.", field="code"
+            _l("Der Code passt nicht. Bitte geben Sie den aktuellen sechsstelligen Code ein."), field="code"
         )
     user.totp_secret = secret
     user.totp_last_step = step
@@ -145,9 +146,9 @@ def enrol_totp(user: User, secret: str, code: str) -> None:
 def disable_totp(user: User, code: str) -> None:
     """Only with a current code: a stolen session alone cannot switch the second factor off."""
     if totp_required(user):
-        raise RuleViolation("Für Ihre Rolle ist die Zwei-Faktor-Anmeldung vorgeschrieben.")
+        raise RuleViolation(_l("Für Ihre Rolle ist die Zwei-Faktor-Anmeldung vorgeschrieben."))
     if not verify_totp(user, code):
-        raise RuleViolation("Der Code ist nicht gültig oder wurde schon verwendet.", field="code")
+        raise RuleViolation(_l("Der Code ist nicht gültig oder wurde schon verwendet."), field="code")
     user.totp_secret = None
     user.totp_last_step = None
     db.session.commit()
@@ -160,12 +161,12 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     """Why a password is not good enough (German), or None. Checked against common passwords,
     dictionary words and the person's own data (zxcvbn)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen haben."
+        return _l("Das Passwort muss mindestens %(length)s Zeichen haben.", length=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        return f"Das Passwort darf höchstens {MAX_PASSWORD_LENGTH} Zeichen haben."
+        return _l("Das Passwort darf höchstens %(length)s Zeichen haben.", length=MAX_PASSWORD_LENGTH)
     result = zxcvbn(password[:100], user_inputs=[email, name, "antragsweg", "allianz", "fachkräfte"])
     if result["score"] < 3:
-        return (
+        return _l(
             "Dieses Passwort ist zu leicht zu erraten (es ist verbreitet oder zu einfach). "
             "Wählen Sie eine längere Passphrase aus mehreren Wörtern."
         )

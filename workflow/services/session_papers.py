@@ -5,9 +5,10 @@ mail that carries the PDF and the session as a calendar event."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
-from workflow.formatting import in_record_language, local_datetime, tally_summary
+from workflow.formatting import in_record_language, lazy_datetime, local_datetime, tally_summary
 from workflow.models import Alliance, Application, CommitteeSession, Organisation, User, Vote
 from workflow.models.types import utcnow
 from workflow.services import notifications, pdf
@@ -49,7 +50,8 @@ def _context(session: CommitteeSession, printed_by: User | None) -> dict:
 def invitation_pdf(session: CommitteeSession, printed_by: User | None = None) -> bytes:
     context = _context(session, printed_by) | {
         "items": [
-            {"reference": a.reference, "title": a.title, "sponsor": a.applicant.name} for a, _ in _items(session)
+            {"reference": a.reference, "title": a.title, "sponsor": a.applicant.name}
+            for a, _ in _items(session)
         ]
     }
     with in_record_language():  # an issued paper is German, whatever the reader's pages are in
@@ -69,10 +71,13 @@ def minutes_pdf(session: CommitteeSession, printed_by: User | None = None) -> by
 def _render_minutes(session: CommitteeSession, printed_by: User | None) -> bytes:
     organisations = {
         o.id: o.name
-        for o in db.session.scalars(sa.select(Organisation).where(Organisation.alliance_id == session.alliance_id))
+        for o in db.session.scalars(
+            sa.select(Organisation).where(Organisation.alliance_id == session.alliance_id)
+        )
     }
     attendance = sorted(
-        ((organisations.get(a.organisation_id, ""), a.present) for a in session.attendance), key=lambda p: p[0]
+        ((organisations.get(a.organisation_id, ""), a.present) for a in session.attendance),
+        key=lambda p: p[0],
     )
     items = []
     for application, vote in _items(session):
@@ -105,13 +110,13 @@ def send_invitation(session: CommitteeSession, members: list[User], link: str) -
     from workflow.services.sessions import calendar_entry
 
     alliance = db.session.get(Alliance, session.alliance_id)
-    when = local_datetime(session.starts_at)
+    when = lazy_datetime(session.starts_at)
     items = [(a.reference, a.title) for a, _ in _items(session)]
     ics = calendar_file([calendar_entry(session, alliance, items)], f"Antragsweg: {alliance.committee_name}")
     rich = RichMail(
-        action_label="Zur Sitzung",
+        action_label=_l("Zur Sitzung"),
         action_url=link,
-        facts=(("Wann", when), ("Wo", session.place)),
+        facts=((_l("Wann"), when), (_l("Wo"), session.place)),
         attachments=(
             Attachment(invitation_pdf(session), "pdf", file_name(INVITATION_FILE, session)),
             Attachment(ics.decode(), "calendar", "sitzung.ics", {"method": "PUBLISH"}),
@@ -119,10 +124,14 @@ def send_invitation(session: CommitteeSession, members: list[User], link: str) -
     )
     return notifications.notify(
         members,
-        f"Sitzung ({alliance.committee_name}) am {when}",
-        f"Die nächste Sitzung findet am {when} statt: {session.place}.\n\n"
-        f"Tagesordnung:\n{session.agenda or '—'}\n\n"
-        "Die Einladung mit der Tagesordnung hängt als PDF an, der Termin als Kalendereintrag.",
+        _l("Sitzung (%(committee)s) am %(when)s", committee=alliance.committee_name, when=when),
+        _l(
+            "Die nächste Sitzung findet am %(when)s statt: %(place)s.\n\nTagesordnung:\n%(agenda)s\n\n"
+            "Die Einladung mit der Tagesordnung hängt als PDF an, der Termin als Kalendereintrag.",
+            when=when,
+            place=session.place,
+            agenda=session.agenda or "—",
+        ),
         kind="session_invitation",
         rich=rich,
     )

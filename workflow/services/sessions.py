@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.formatting import local_datetime
@@ -22,7 +24,7 @@ from workflow.models.event_kinds import MOVED_TO_SESSION
 from workflow.models.types import utcnow
 from workflow.rules import deadlines, voting
 from workflow.services import calendar_feeds, notifications
-from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
+from workflow.services.errors import InvalidTransition, Message, NotAllowed, NotFound, RuleViolation
 from workflow.services.lifecycle import lock, lock_agenda
 from workflow.votes import timing, to_session
 
@@ -30,7 +32,7 @@ SESSION_SCHEDULED, SESSION_MINUTES = "session_scheduled", "session_minutes"
 SESSION_MOVED, SESSION_CANCELLED, SESSION_ENTERED = "session_moved", "session_cancelled", "session_entered"
 SESSION_EVENTS = (SESSION_SCHEDULED, SESSION_MOVED, SESSION_CANCELLED, SESSION_ENTERED, SESSION_MINUTES)
 SESSION_CHANGED_KIND = "session_changed"  # notifications.KINDS: a session moved or cancelled
-PAST_PLANNING = "Eine Sitzung kann nicht in der Vergangenheit geplant werden."
+PAST_PLANNING = _l("Eine Sitzung kann nicht in der Vergangenheit geplant werden.")
 # A calendar entry needs an end; a session has none of its own.
 CALENDAR_DURATION = timedelta(hours=2)
 # Sessions that took place stay in the calendar feeds this long; cancelled ones until their day.
@@ -39,13 +41,13 @@ CALENDAR_KEEPS_PAST = timedelta(days=365)
 
 def _coordinator_only(user: User) -> None:
     if not user.is_coordinator:
-        raise NotAllowed("Nur die Netzwerkkoordination plant Sitzungen.")
+        raise NotAllowed(_l("Nur die Netzwerkkoordination plant Sitzungen."))
 
 
 def _own(session: CommitteeSession, user: User) -> None:
     _coordinator_only(user)
     if session.alliance_id != user.alliance_id:
-        raise NotFound("Diese Sitzung gibt es nicht.")
+        raise NotFound(_l("Diese Sitzung gibt es nicht."))
 
 
 def can_view(user: User) -> bool:
@@ -56,7 +58,7 @@ def can_view(user: User) -> bool:
 def get(session_id: int, user: User) -> CommitteeSession:
     session = db.session.get(CommitteeSession, session_id)
     if session is None or session.alliance_id != user.alliance_id or not can_view(user):
-        raise NotFound("Diese Sitzung gibt es nicht.")
+        raise NotFound(_l("Diese Sitzung gibt es nicht."))
     return session
 
 
@@ -75,15 +77,15 @@ def list_for(user: User) -> list[CommitteeSession]:
 def _clean_place(place: str | None) -> str:
     place = (place or "").strip()
     if not place:
-        raise RuleViolation("Bitte geben Sie den Ort oder den Link der Sitzung an.", field="place")
+        raise RuleViolation(_l("Bitte geben Sie den Ort oder den Link der Sitzung an."), field="place")
     return place
 
 
 def _valid_time(starts_at: datetime) -> None:
     if starts_at.tzinfo is None:
-        raise RuleViolation("Ungültiger Zeitpunkt.", field="starts_at")
+        raise RuleViolation(_l("Ungültiger Zeitpunkt."), field="starts_at")
     if not deadlines.day_in_range(deadlines.local_date(starts_at)):
-        raise RuleViolation(deadlines.DAY_OUT_OF_RANGE, field="day")
+        raise RuleViolation(lazy_gettext(deadlines.DAY_OUT_OF_RANGE), field="day")
 
 
 def _planned_time(starts_at: datetime) -> None:
@@ -129,12 +131,12 @@ def has_taken_place(session: CommitteeSession, now: datetime | None = None) -> b
     return session.entered_afterwards or session.starts_at <= (now or utcnow())
 
 
-def _why_unchangeable(session: CommitteeSession) -> str | None:
+def _why_unchangeable(session: CommitteeSession) -> Message | None:
     """A session can be moved or cancelled until it begins (and not once cancelled): why not."""
     if session.cancelled:
-        return "Die Sitzung ist abgesagt."
+        return _l("Die Sitzung ist abgesagt.")
     if has_taken_place(session):
-        return "Die Sitzung hat bereits stattgefunden; sie kann nicht mehr geändert werden."
+        return _l("Die Sitzung hat bereits stattgefunden; sie kann nicht mehr geändert werden.")
     return None
 
 
@@ -272,7 +274,7 @@ def cancel(session: CommitteeSession, coordinator: User, reason: str) -> int:
     _own(session, coordinator)
     reason = (reason or "").strip()
     if not reason:
-        raise RuleViolation("Bitte nennen Sie den Grund der Absage.", field="reason")
+        raise RuleViolation(_l("Bitte nennen Sie den Grund der Absage."), field="reason")
     items = _open_items(session)
     ensure_changeable(session)
     session.cancelled_at = session.updated_at = utcnow()
@@ -365,7 +367,7 @@ def enter_past(
     _valid_time(starts_at)
     if deadlines.still_to_come(starts_at, utcnow()):
         raise RuleViolation(
-            "Eine Sitzung, die noch bevorsteht, planen Sie über „Sitzung planen“.", field="day"
+            _l("Eine Sitzung, die noch bevorsteht, planen Sie über „Sitzung planen“."), field="day"
         )
     day = deadlines.local_date(starts_at)
     lock_agenda(coordinator.alliance_id)  # the votes it takes leave their sessions
@@ -385,7 +387,7 @@ def enter_past(
         application = db.session.get(Application, application_id)
         if application is None or application.alliance_id != coordinator.alliance_id:
             db.session.rollback()
-            raise RuleViolation("Dieser Antrag gehört nicht zu Ihrem Bündnis.", field="application_ids")
+            raise RuleViolation(_l("Dieser Antrag gehört nicht zu Ihrem Bündnis."), field="application_ids")
         lock(application)
         allowed = {
             a.id for a in attachable_votes(coordinator.alliance_id, day, exclude_session_id=session.id)
@@ -393,9 +395,13 @@ def enter_past(
         if application.id not in allowed:
             db.session.rollback()
             raise RuleViolation(
-                f"Über „{application.title}“ ({application.reference}) kann diese Sitzung nicht "
-                "abgestimmt haben: die Abstimmung war an diesem Tag nicht offen, ist entschieden "
-                "oder steht auf einer Sitzung, die schon stattgefunden hat.",
+                _l(
+                    "Über „%(title)s“ (%(reference)s) kann diese Sitzung nicht abgestimmt haben: die "
+                    "Abstimmung war an diesem Tag nicht offen, ist entschieden oder steht auf einer Sitzung, "
+                    "die schon stattgefunden hat.",
+                    title=application.title,
+                    reference=application.reference,
+                ),
                 field="application_ids",
             )
         vote = application.current_vote
@@ -430,7 +436,7 @@ def save_minutes(session: CommitteeSession, coordinator: User, minutes: str) -> 
     _own(session, coordinator)
     minutes = (minutes or "").strip()
     if not minutes:
-        raise RuleViolation("Bitte geben Sie das Protokoll ein.", field="minutes")
+        raise RuleViolation(_l("Bitte geben Sie das Protokoll ein."), field="minutes")
     session.minutes = minutes
     _event(session, coordinator, SESSION_MINUTES, {"length": len(minutes)})
     db.session.commit()

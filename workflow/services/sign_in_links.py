@@ -10,9 +10,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
-from workflow.formatting import local_datetime
+from workflow.formatting import page_datetime
+from workflow.i18n import in_language_of
 from workflow.lifecycle import APPLICANT, PARTNER
 from workflow.models import User
 from workflow.models.types import utcnow
@@ -49,15 +52,15 @@ def request_link(email: str, address: str | None, next_path: str | None) -> None
     query = {"next": next_path} if next_path else {}
     url = accounts.link_url(user, accounts.SIGN_IN, **query)
     age = timedelta(seconds=current_app.config["SIGN_IN_LINK_MAX_AGE"])
-    mail_to(
-        user,
-        "Ihr Anmeldelink für Antragsweg",
-        "mit diesem Link melden Sie sich bei Antragsweg an, ohne Passwort:\n\n"
-        f"{url}\n\n"
-        f"Der Link gilt einmal, bis {local_datetime(utcnow() + age)}, und nur für Ihr Konto. "
-        "Wenn Sie keinen Link angefordert haben, ignorieren Sie diese Nachricht; Ihr Konto bleibt "
-        "unverändert.",
-    )
+    with in_language_of(user):
+        text = gettext(
+            "mit diesem Link melden Sie sich bei Antragsweg an, ohne Passwort:\n\n%(url)s\n\n"
+            "Der Link gilt einmal, bis %(until)s, und nur für Ihr Konto. Wenn Sie keinen Link "
+            "angefordert haben, ignorieren Sie diese Nachricht; Ihr Konto bleibt unverändert.",
+            url=url,
+            until=page_datetime(utcnow() + age),
+        )
+        mail_to(user, gettext("Ihr Anmeldelink für Antragsweg"), text)
     db.session.commit()
 
 
@@ -83,21 +86,25 @@ def sign_in(token: str) -> User:
 def announce_new_browser(user: User, user_agent: str) -> None:
     """Tell the account that a sign-in link was used in a browser it had not been used in."""
     browser = _browser_name(user_agent)
-    mail_to(
-        user,
-        "Neue Anmeldung bei Antragsweg",
-        f"am {local_datetime(utcnow())} hat sich jemand mit einem Anmeldelink in einem Browser bei "
-        f"Ihrem Konto angemeldet, in dem das bisher nicht geschehen ist ({browser}).\n\n"
-        "Wenn Sie das waren, ist nichts zu tun. Wenn nicht, ändern Sie bitte sofort Ihr Passwort "
-        "(„Passwort vergessen?“ auf der Anmeldeseite) und verständigen Sie die Netzwerkkoordination.",
-    )
+    with in_language_of(user):
+        text = gettext(
+            "am %(time)s hat sich jemand mit einem Anmeldelink in einem Browser bei Ihrem Konto "
+            "angemeldet, in dem das bisher nicht geschehen ist (%(browser)s).\n\n"
+            "Wenn Sie das waren, ist nichts zu tun. Wenn nicht, ändern Sie bitte sofort Ihr Passwort "
+            "(„Passwort vergessen?“ auf der Anmeldeseite) und verständigen Sie die Netzwerkkoordination.",
+            time=page_datetime(utcnow()),
+            browser=browser,
+        )
+        mail_to(user, gettext("Neue Anmeldung bei Antragsweg"), text)
     db.session.commit()
 
 
 def _browser_name(user_agent: str) -> str:
     """The browser's self-description as the notice quotes it: words, versions and brackets
     only, never an address (the header is the client's to choose, the mail is a security notice)."""
-    words = [w for w in (user_agent or "").split() if "://" not in w and "www." not in w.lower() and "@" not in w]
+    words = [
+        w for w in (user_agent or "").split() if "://" not in w and "www." not in w.lower() and "@" not in w
+    ]
     text = re.sub(r"[^A-Za-z0-9 ._();,/+-]", "", " ".join(words))[:USER_AGENT_SHOWN].strip()
     return text or "unbekannter Browser"
 
@@ -106,6 +113,8 @@ def _ensure_allowed(user: User) -> None:
     if not may_use(user):
         db.session.rollback()
         raise NotAllowed(
-            "Für dieses Konto ist die Anmeldung per Link nicht vorgesehen. Bitte melden Sie sich mit "
-            "Passwort (und zweitem Faktor) an."
+            _l(
+                "Für dieses Konto ist die Anmeldung per Link nicht vorgesehen. Bitte melden Sie sich mit "
+                "Passwort (und zweitem Faktor) an."
+            )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.models import Application, Organisation, ProjectPartner, Sketch, User
@@ -25,7 +26,7 @@ SKETCH_FIELDS = (
     "start_date",
     "end_date",
 )
-NOT_EDITABLE = "Die Projektskizze kann nur bearbeitet werden, solange sie ein Entwurf ist."
+NOT_EDITABLE = _l("Die Projektskizze kann nur bearbeitet werden, solange sie ein Entwurf ist.")
 
 
 def alliance_partners(alliance_id: int) -> list[Organisation]:
@@ -93,7 +94,7 @@ def _set_partners(application: Application, organisation_ids: list[int], names: 
         if org_id not in allowed:
             db.session.rollback()
             raise RuleViolation(
-                "Bitte wählen Sie Projektpartner aus der Liste der Bündnispartner.",
+                _l("Bitte wählen Sie Projektpartner aus der Liste der Bündnispartner."),
                 field="partner_organisation_ids",
             )
         if org_id not in wanted_ids and org_id != application.applicant_organisation_id:

@@ -11,6 +11,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader
 
 from workflow.extensions import db
@@ -131,7 +133,7 @@ def draft(application: Application) -> dict:
     """The drafting page's plain data: everything the statement will say, from the record."""
     vote = application.current_vote
     if vote is None or vote.outcome is None:
-        raise InvalidTransition("Zu diesem Antrag gibt es kein abgeschlossenes Votum.")
+        raise InvalidTransition(_l("Zu diesem Antrag gibt es kein abgeschlossenes Votum."))
     return {
         "application": application_facts(application),
         "vote": vote_facts(vote),
@@ -393,12 +395,30 @@ def _create(
 
 
 def _tell_sponsor(application: Application, statement: Statement, corrected: bool = False) -> None:
-    what = "berichtigte Stellungnahme" if corrected else "Stellungnahme"
+    values = {
+        "reference": application.reference,
+        "decision": lazy_gettext(statement.decision_label),
+        "statement": statement.reference,
+        "title": application.title,
+    }
+    if corrected:
+        subject = _l("%(reference)s: berichtigte Stellungnahme des Bündnisses liegt vor", **values)
+        body = _l(
+            "Die berichtigte Stellungnahme (%(decision)s, %(statement)s) zu „%(title)s“ liegt als PDF vor. "
+            "Sie können sie auf der Seite Ihres Antrags herunterladen.",
+            **values,
+        )
+    else:
+        subject = _l("%(reference)s: Stellungnahme des Bündnisses liegt vor", **values)
+        body = _l(
+            "Die Stellungnahme (%(decision)s, %(statement)s) zu „%(title)s“ liegt als PDF vor. "
+            "Sie können sie auf der Seite Ihres Antrags herunterladen.",
+            **values,
+        )
     notifications.notify(
         notifications.sponsors(application),
-        f"{application.reference}: {what} des Bündnisses liegt vor",
-        f"Die {what} ({statement.decision_label}, {statement.reference}) zu „{application.title}“ "
-        "liegt als PDF vor. Sie können sie auf der Seite Ihres Antrags herunterladen.",
+        subject,
+        body,
         application,
         kind="statement",
     )
@@ -439,21 +459,21 @@ def correct(application: Application, actor: User, data: dict) -> Statement:
     db.session.refresh(application, with_for_update=True)
     try:
         if actor.role != COORDINATOR or actor.alliance_id != application.alliance_id:
-            raise NotAllowed("Nur die Netzwerkkoordination kann eine Stellungnahme berichtigen.")
+            raise NotAllowed(_l("Nur die Netzwerkkoordination kann eine Stellungnahme berichtigen."))
         previous = latest(application)
         if previous is None:
-            raise InvalidTransition("Zu diesem Antrag gibt es noch keine Stellungnahme.")
+            raise InvalidTransition(_l("Zu diesem Antrag gibt es noch keine Stellungnahme."))
         replaces = str(data.get("replaces_version") or "0")
         if replaces != str(previous.version):
             raise InvalidTransition(
-                "Die Stellungnahme wurde inzwischen schon berichtigt. Bitte laden Sie die Seite neu."
+                _l("Die Stellungnahme wurde inzwischen schon berichtigt. Bitte laden Sie die Seite neu.")
             )
         reason = (data.get("correction_reason") or "").strip()
         if not reason:
-            raise RuleViolation("Bitte nennen Sie den Grund der Berichtigung.", field="correction_reason")
+            raise RuleViolation(_l("Bitte nennen Sie den Grund der Berichtigung."), field="correction_reason")
         texts = _texts(data)
         if not texts["statement"]:
-            raise RuleViolation("Die Begründung darf nicht leer sein.", field="statement")
+            raise RuleViolation(_l("Die Begründung darf nicht leer sein."), field="statement")
         vote = db.session.get(Vote, previous.vote_id) if previous.vote_id else None
         statement = _create(
             application,
@@ -491,7 +511,7 @@ def get(application: Application, version: int) -> Statement:
         sa.select(Statement).where(Statement.application_id == application.id, Statement.version == version)
     )
     if statement is None:
-        raise NotFound("Diese Stellungnahme gibt es nicht.")
+        raise NotFound(_l("Diese Stellungnahme gibt es nicht."))
     return statement
 
 
@@ -508,7 +528,7 @@ def stored_bytes(statement: Statement) -> bytes:
         )
     except storage.StoredFileMissing:
         current_app.logger.error("statement %s: stored file is missing", statement.reference)
-        raise NotFound("Die Datei der Stellungnahme ist nicht mehr vorhanden.") from None
+        raise NotFound(_l("Die Datei der Stellungnahme ist nicht mehr vorhanden.")) from None
 
 
 # Whether a file is a statement issued here: services/authenticity.py (verify-statement, /echtheit).
@@ -530,8 +550,10 @@ def protocol(application: Application, user: User) -> bytes:
     """The vote protocol: every ballot with its history from the event log, every recusal."""
     if not may_read_protocol(user, application):
         raise NotAllowed(
-            "Das Protokoll steht der Netzwerkkoordination und, nach Schluss der Abstimmung, "
-            "den Bündnispartnern zur Verfügung."
+            _l(
+                "Das Protokoll steht der Netzwerkkoordination und, nach Schluss der Abstimmung, "
+                "den Bündnispartnern zur Verfügung."
+            )
         )
     vote = application.current_vote
     names = {o.id: o.name for o in _organisations(application)}

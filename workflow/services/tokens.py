@@ -8,6 +8,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.models import ApiToken, User
@@ -29,12 +30,18 @@ def create(user: User, name: str) -> tuple[ApiToken, str]:
     """A new token for `user`; returns the record and the token itself (never stored)."""
     name = (name or "").strip()
     if not name:
-        raise RuleViolation("Bitte geben Sie dem Token einen Namen.", field="name")
+        raise RuleViolation(_l("Bitte geben Sie dem Token einen Namen."), field="name")
     if len(name) > NAME_MAX or "\x00" in name:
-        raise RuleViolation(f"Der Name darf höchstens {NAME_MAX} Zeichen haben.", field="name")
+        raise RuleViolation(
+            _l("Der Name darf höchstens %(limit)s Zeichen haben.", limit=NAME_MAX), field="name"
+        )
     if len(active_of(user)) >= MAX_ACTIVE:
         raise RuleViolation(
-            f"Sie haben bereits {MAX_ACTIVE} aktive Tokens. Bitte widerrufen Sie zuerst eines.", field="name"
+            _l(
+                "Sie haben bereits %(limit)s aktive Tokens. Bitte widerrufen Sie zuerst eines.",
+                limit=MAX_ACTIVE,
+            ),
+            field="name",
         )
     plain = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=digest(plain))
@@ -59,7 +66,7 @@ def revoke(user: User, token_id: int) -> ApiToken:
     """Only the token's owner revokes it; a revoked token stays listed (with the time it was revoked)."""
     token = db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
     if token is None or token.user_id != user.id:
-        raise NotFound("Dieses Token gibt es nicht.")
+        raise NotFound(_l("Dieses Token gibt es nicht."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.commit()

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.formatting import local_date, local_datetime
@@ -78,14 +79,14 @@ def verify(
 
 def _only_coordinators(actor: User) -> None:
     if actor.role != COORDINATOR:
-        raise NotAllowed("Nur die Netzwerkkoordination verwaltet Webhooks.")
+        raise NotAllowed(_l("Nur die Netzwerkkoordination verwaltet Webhooks."))
 
 
 def _check_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname or len(url) > 1000 or " " in url:
-        raise RuleViolation("Bitte geben Sie eine vollständige Adresse mit https:// an.", field="url")
+        raise RuleViolation(_l("Bitte geben Sie eine vollständige Adresse mit https:// an."), field="url")
     return url
 
 
@@ -96,15 +97,15 @@ def register_receiver(
     _only_coordinators(actor)
     name = (name or "").strip()
     if not name:
-        raise RuleViolation("Bitte geben Sie einen Namen an.", field="name")
+        raise RuleViolation(_l("Bitte geben Sie einen Namen an."), field="name")
     if kind not in RECEIVER_KINDS:
-        raise RuleViolation("Unbekannte Art von Empfänger.", field="kind")
+        raise RuleViolation(_l("Unbekannte Art von Empfänger."), field="kind")
     unknown = [e for e in events if e not in SUBSCRIPTIONS]
     if unknown or not events:
-        raise RuleViolation("Bitte wählen Sie mindestens ein Ereignis.", field="events")
+        raise RuleViolation(_l("Bitte wählen Sie mindestens ein Ereignis."), field="events")
     secret = (secret or "").strip() or secrets.token_urlsafe(32)
     if len(secret) < 16:
-        raise RuleViolation("Das Geheimnis muss mindestens 16 Zeichen haben.", field="secret")
+        raise RuleViolation(_l("Das Geheimnis muss mindestens 16 Zeichen haben."), field="secret")
     receiver = WebhookReceiver(
         alliance_id=actor.alliance_id,
         name=name,
@@ -135,7 +136,7 @@ def receiver_for(actor: User, receiver_id: int) -> WebhookReceiver:
     _only_coordinators(actor)
     receiver = db.session.get(WebhookReceiver, receiver_id) if 0 < receiver_id < 2**31 else None
     if receiver is None or receiver.alliance_id != actor.alliance_id:
-        raise NotFound("Diesen Webhook gibt es nicht.")
+        raise NotFound(_l("Diesen Webhook gibt es nicht."))
     return receiver
 
 

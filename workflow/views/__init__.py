@@ -3,35 +3,44 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from workflow.lifecycle import N_
 from workflow.services.errors import DomainError
 
 ERROR_TITLES = {
-    400: "Ungültige Anfrage",
-    403: "Keine Berechtigung",
-    404: "Nicht gefunden",
-    405: "Methode nicht erlaubt",
-    409: "Aktion nicht möglich",
-    410: "Link nicht mehr gültig",
-    413: "Datei zu groß",
-    415: "Falsches Format",
-    422: "Eingabe nicht angenommen",
-    429: "Zu viele Versuche",
-    500: "Interner Fehler",
+    400: N_("Ungültige Anfrage"),
+    403: N_("Keine Berechtigung"),
+    404: N_("Nicht gefunden"),
+    405: N_("Methode nicht erlaubt"),
+    409: N_("Aktion nicht möglich"),
+    410: N_("Link nicht mehr gültig"),
+    413: N_("Datei zu groß"),
+    415: N_("Falsches Format"),
+    422: N_("Eingabe nicht angenommen"),
+    429: N_("Zu viele Versuche"),
+    500: N_("Interner Fehler"),
 }
 ERROR_TEXTS = {
-    400: "Die Anfrage konnte nicht verarbeitet werden.",
-    403: "Sie haben keine Berechtigung für diese Seite oder Aktion.",
-    404: "Diese Seite gibt es nicht, oder sie ist für Sie nicht sichtbar.",
-    405: "Diese Aktion ist auf diesem Weg nicht möglich.",
-    413: "Die gesendeten Daten sind zu groß: eine Datei darf höchstens 10 MB haben. Was Sie zuvor "
-    "gespeichert haben, ist unverändert.",
-    415: "Diese Seite nimmt die Angaben eines Formulars an, kein JSON. Für Programme gibt es die API "
-    "unter /api/v1 (siehe die API-Dokumentation).",
-    500: "Ein unerwarteter Fehler ist aufgetreten. Es wurde nichts verändert; bitte versuchen Sie "
-    "es noch einmal.",
+    400: N_("Die Anfrage konnte nicht verarbeitet werden."),
+    403: N_("Sie haben keine Berechtigung für diese Seite oder Aktion."),
+    404: N_("Diese Seite gibt es nicht, oder sie ist für Sie nicht sichtbar."),
+    405: N_("Diese Aktion ist auf diesem Weg nicht möglich."),
+    413: N_(
+        "Die gesendeten Daten sind zu groß: eine Datei darf höchstens 10 MB haben. Was Sie zuvor "
+        "gespeichert haben, ist unverändert."
+    ),
+    415: N_(
+        "Diese Seite nimmt die Angaben eines Formulars an, kein JSON. Für Programme gibt es die API "
+        "unter /api/v1 (siehe die API-Dokumentation)."
+    ),
+    500: N_(
+        "Ein unerwarteter Fehler ist aufgetreten. Es wurde nichts verändert; bitte versuchen Sie "
+        "es noch einmal."
+    ),
 }
 
 
@@ -98,7 +107,7 @@ def register_blueprints(app: Flask) -> None:
         # The forms read what a browser sends; Flask-WTF would read a JSON body as form data (lists
         # and numbers where the fields expect text). JSON is the API's.
         if request.method in ("POST", "PUT", "PATCH") and request.is_json and not api.is_api_request():
-            return _error_page(415, ERROR_TEXTS[415])
+            return _error_page(415, gettext(ERROR_TEXTS[415]))
         return None
 
     @app.errorhandler(DomainError)
@@ -109,8 +118,10 @@ def register_blueprints(app: Flask) -> None:
     def _csrf_error(error):
         return _error_page(
             400,
-            "Das Formular ist abgelaufen oder wurde nicht von dieser Seite gesendet. "
-            "Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.",
+            _l(
+                "Das Formular ist abgelaufen oder wurde nicht von dieser Seite gesendet. "
+                "Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."
+            ),
         )
 
     @app.errorhandler(HTTPException)
@@ -118,7 +129,7 @@ def register_blueprints(app: Flask) -> None:
         if api.is_api_request():  # no route under /api/v1, a wrong method, a 500: problem+json
             return api.from_http_exception(error)
         code = error.code or 500
-        return _error_page(code, ERROR_TEXTS.get(code, error.description))
+        return _error_page(code, gettext(ERROR_TEXTS[code]) if code in ERROR_TEXTS else error.description)
 
 
 def _error_page(status: int, message: str):
@@ -126,7 +137,7 @@ def _error_page(status: int, message: str):
         render_template(
             "error.html",
             status=status,
-            title=ERROR_TITLES.get(status, "Fehler"),
+            title=gettext(ERROR_TITLES.get(status, N_("Fehler"))),
             message=message,
             path=request.path,
         ),

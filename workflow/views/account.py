@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -60,7 +61,7 @@ def index():
             form.code.errors.append(refusal.message)
         else:
             session.pop("enrol_totp_secret", None)
-            flash("Die Zwei-Faktor-Anmeldung ist eingerichtet.", "success")
+            flash(gettext("Die Zwei-Faktor-Anmeldung ist eingerichtet."), "success")
             return redirect(url_for(".index"))
     return _page(form, TokenForm(formdata=None), status=422 if form.errors else 200)
 
@@ -70,7 +71,7 @@ def index():
 def disable_second_factor():
     # RuleViolation (422) for roles that need it, and without a current code
     security.disable_totp(current_user, request.form.get("code", ""))
-    flash("Die Zwei-Faktor-Anmeldung ist abgeschaltet.", "success")
+    flash(gettext("Die Zwei-Faktor-Anmeldung ist abgeschaltet."), "success")
     return redirect(url_for(".index"))
 
 
@@ -93,7 +94,7 @@ def create_token():
 @login_required
 def revoke_token(token_id: int):
     token = tokens.revoke(current_user, token_id)
-    flash(f"Das Token „{token.name}“ ist widerrufen und gilt nicht mehr.", "success")
+    flash(gettext("Das Token „%(name)s“ ist widerrufen und gilt nicht mehr.", name=token.name), "success")
     return redirect(url_for(".index") + "#api-tokens")
 
 
@@ -104,6 +105,6 @@ def notification_settings():
     form = preferences_form(notifications.preferences(current_user), request.form)
     if form.validate_on_submit():
         notifications.set_preferences(current_user, {kind: form[kind].data for kind in form.kinds})
-        flash("Ihre Einstellungen zu Benachrichtigungen sind gespeichert.", "success")
+        flash(gettext("Ihre Einstellungen zu Benachrichtigungen sind gespeichert."), "success")
         return redirect(url_for(".index") + "#notification-settings")
     return _page(CodeForm(formdata=None), TokenForm(formdata=None), notification_form=form, status=422)

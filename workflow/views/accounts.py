@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
@@ -60,9 +61,11 @@ def register():
         else:
             return render_template(
                 "auth/message.html",
-                title="Bitte bestätigen Sie Ihre E-Mail-Adresse",
-                message="Wir haben Ihnen eine E-Mail geschickt. Bitte öffnen Sie den Link darin, um "
-                "Ihre Adresse zu bestätigen; danach können Sie sich anmelden und eine Beratung anfragen.",
+                title=gettext("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
+                message=gettext(
+                    "Wir haben Ihnen eine E-Mail geschickt. Bitte öffnen Sie den Link darin, um "
+                    "Ihre Adresse zu bestätigen; danach können Sie sich anmelden und eine Beratung anfragen."
+                ),
             )
     return render_template("auth/register.html", form=form, alliance=shown), (
         422 if form.errors or form.form_errors else 200
@@ -96,7 +99,7 @@ def confirm(token: str):
         user, _ = accounts.read_link(token, accounts.CONFIRM)
         return render_template("auth/confirm.html", email=user.email)
     accounts.confirm_email(token)
-    flash("Ihre E-Mail-Adresse ist bestätigt. Sie können jetzt eine Beratung anfragen.", "success")
+    flash(gettext("Ihre E-Mail-Adresse ist bestätigt. Sie können jetzt eine Beratung anfragen."), "success")
     return redirect(url_for("applications.index" if current_user.is_authenticated else "auth.login"))
 
 
@@ -104,7 +107,7 @@ def confirm(token: str):
 @login_required
 def resend_confirmation():
     accounts.send_confirmation(current_user)
-    flash("Wir haben Ihnen den Bestätigungslink noch einmal geschickt.", "success")
+    flash(gettext("Wir haben Ihnen den Bestätigungslink noch einmal geschickt."), "success")
     return redirect(url_for("applications.index"))
 
 
@@ -115,9 +118,11 @@ def forgot_password():
         accounts.request_password_reset(form.email.data)
         return render_template(
             "auth/message.html",
-            title="Link verschickt",
-            message="Wenn es zu dieser Adresse ein Konto gibt, haben wir einen Link geschickt, mit dem "
-            "Sie ein neues Passwort festlegen. Er gilt zwei Stunden und nur einmal.",
+            title=gettext("Link verschickt"),
+            message=gettext(
+                "Wenn es zu dieser Adresse ein Konto gibt, haben wir einen Link geschickt, mit dem "
+                "Sie ein neues Passwort festlegen. Er gilt zwei Stunden und nur einmal."
+            ),
         )
     return render_template("auth/forgot.html", form=form), (422 if form.errors else 200)
 
@@ -134,7 +139,7 @@ def set_password(purpose: str, token: str):
         except RuleViolation as refusal:
             _attach(form, refusal)
         else:
-            flash("Ihr Passwort ist gespeichert. Bitte melden Sie sich an.", "success")
+            flash(gettext("Ihr Passwort ist gespeichert. Bitte melden Sie sich an."), "success")
             return redirect(url_for("auth.login"))
     return render_template(
         "auth/set_password.html", form=form, title=str(PURPOSES[purpose]), email=user.email
@@ -168,7 +173,7 @@ def invite():
         except RuleViolation as refusal:
             _attach(form, refusal)
         else:
-            flash(f"Einladung an {user.email} verschickt.", "success")
+            flash(gettext("Einladung an %(email)s verschickt.", email=user.email), "success")
             return redirect(url_for(".invite"))
     return render_template("accounts/invite.html", form=form), (
         422 if form.errors or form.form_errors else 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
@@ -84,7 +85,7 @@ def new():
     if form.validate_on_submit():
         application = lifecycle_service.create_application(current_user, **form.values())
         flash(
-            "Ihre Beratungsanfrage ist eingegangen. Die Netzwerkkoordination meldet sich bei Ihnen.",
+            gettext("Ihre Beratungsanfrage ist eingegangen. Die Netzwerkkoordination meldet sich bei Ihnen."),
             "success",
         )
         return redirect(url_for(".show", application_id=application.id))
@@ -143,7 +144,7 @@ def edit(application_id: int):
         form.districts.data = application.districts
     if form.validate_on_submit():
         applications.update(application, current_user, form.values())
-        flash("Gespeichert.", "success")
+        flash(gettext("Gespeichert."), "success")
         return redirect(url_for(".show", application_id=application.id))
     return render_template("applications/edit.html", form=form, application=application), (
         422 if form.errors else 200
@@ -182,7 +183,7 @@ def act(application_id: int, trigger: str):
             form.form_errors.extend(refusal.messages)
             status = 422
         else:
-            flash(f"„{definition.label}“ ist erledigt.", "success")
+            flash(gettext("„%(label)s“ ist erledigt.", label=gettext(definition.label)), "success")
             return redirect(url_for(".show", application_id=application.id))
     elif form.errors:
         status = 422

@@ -4,8 +4,8 @@ access and comments (never shown to the sponsor), and the result as a letter (HT
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forms.assessment import CommentForm, ConsultationNoteForm, GrantAccessForm
@@ -95,7 +95,7 @@ def record_consultation(application_id: int):
         except RuleViolation as refusal:
             form.form_errors.extend(refusal.messages)
         else:
-            return _after(application, "Die Abstimmung ist erfasst.")
+            return _after(application, gettext("Die Abstimmung ist erfasst."))
     if not access.may_record_assessment(current_user, application):
         abort(403)
     return _render_show(application, consultation_form=form, status=422)
@@ -115,7 +115,9 @@ def grant_access(application_id: int):
         except RuleViolation as refusal:
             form.form_errors.extend(refusal.messages)
         else:
-            return _after(application, "Die Skizze ist freigegeben; die Stelle wurde benachrichtigt.")
+            return _after(
+                application, gettext("Die Skizze ist freigegeben; die Stelle wurde benachrichtigt.")
+            )
     return _render_show(application, grant_form=form, status=422)
 
 
@@ -131,7 +133,7 @@ def comment(application_id: int):
             form.form_errors.extend(refusal.messages)
         else:
             return _after(
-                application, "Ihr Kommentar ist gespeichert (für den Projektträger nicht sichtbar)."
+                application, gettext("Ihr Kommentar ist gespeichert (für den Projektträger nicht sichtbar).")
             )
     if not access.may_comment_assessment(current_user, application):
         abort(403)

@@ -3,6 +3,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -14,7 +16,7 @@ from workflow.services.errors import RuleViolation
 bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Bitte melden Sie sich an, um diese Seite zu sehen."
+login_manager.login_message = _l("Bitte melden Sie sich an, um diese Seite zu sehen.")
 login_manager.login_message_category = "info"
 
 
@@ -52,7 +54,7 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
             security.record_failure(form.email.data, address)
-            form.password.errors.append("E-Mail-Adresse oder Passwort sind nicht richtig.")
+            form.password.errors.append(gettext("E-Mail-Adresse oder Passwort sind nicht richtig."))
             return _login_page(form, link_form, 401)
         _fresh_session()
         session["pending_user"] = user.id
@@ -80,10 +82,13 @@ def request_sign_in_link():
     minutes = current_app.config["SIGN_IN_LINK_MAX_AGE"] // 60
     return render_template(
         "auth/message.html",
-        title="Anmeldelink verschickt",
-        message=f"Wenn Partner oder Projektträger mit dieser Adresse ein Konto haben, haben wir einen "
-        f"Anmeldelink geschickt. Er gilt {minutes} Minuten und nur einmal. Konten mit zweitem Faktor "
-        "(die Netzwerkkoordination) melden sich mit Passwort an.",
+        title=gettext("Anmeldelink verschickt"),
+        message=gettext(
+            "Wenn Partner oder Projektträger mit dieser Adresse ein Konto haben, haben wir einen "
+            "Anmeldelink geschickt. Er gilt %(minutes)s Minuten und nur einmal. Konten mit zweitem Faktor "
+            "(die Netzwerkkoordination) melden sich mit Passwort an.",
+            minutes=minutes,
+        ),
     )
 
 
@@ -100,7 +105,7 @@ def link_sign_in(token: str):
     if not _known_browser(user):
         sign_in_links.announce_new_browser(user, request.headers.get("User-Agent", ""))
     _fresh_session()
-    login_user(user)
+    _sign_in(user)
     return _remember_browser(redirect(target or url_for("applications.index")), user)
 
 
@@ -148,6 +153,14 @@ def _fresh_session() -> None:
         session["language"] = language
 
 
+def _sign_in(user) -> None:
+    """The language chosen in this browser wins; without one, the person's own (kept on the
+    account for their mails) applies."""
+    login_user(user)
+    if "language" not in session and user.language in current_app.config["LANGUAGES"]:
+        session["language"] = user.language
+
+
 def _pending_user():
     user = accounts.get_active_user(session.get("pending_user"))
     if user is None:
@@ -159,7 +172,7 @@ def _complete_login(user):
     target = session.pop("pending_next", None)
     session.pop("pending_user", None)
     security.clear_failures(user.email)
-    login_user(user)
+    _sign_in(user)
     return _remember_browser(redirect(target or url_for("applications.index")), user)
 
 
@@ -172,7 +185,7 @@ def second_factor():
         if security.verify_totp(user, form.code.data):
             return _complete_login(user)
         security.record_failure(user.email, request.remote_addr)
-        form.code.errors.append("Der Code ist nicht gültig oder wurde schon verwendet.")
+        form.code.errors.append(gettext("Der Code ist nicht gültig oder wurde schon verwendet."))
         return render_template("auth/code.html", form=form), 401
     return render_template("auth/code.html", form=form), (422 if form.errors else 200)
 
@@ -190,7 +203,7 @@ def enrol_second_factor():
             form.code.errors.append(refusal.message)
         else:
             session.pop("pending_totp_secret", None)
-            flash("Die Zwei-Faktor-Anmeldung ist eingerichtet.", "success")
+            flash(gettext("Die Zwei-Faktor-Anmeldung ist eingerichtet."), "success")
             return _complete_login(user)
     uri = security.provisioning_uri(user, secret)
     return render_template(
@@ -202,8 +215,8 @@ def enrol_second_factor():
 @login_required
 def logout():
     logout_user()
-    session.clear()
-    flash("Sie sind abgemeldet.", "success")
+    _fresh_session()
+    flash(gettext("Sie sind abgemeldet."), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -212,4 +225,6 @@ def set_language():
     language = request.form.get("language", "")
     if language in current_app.config["LANGUAGES"]:
         session["language"] = language
+        if current_user.is_authenticated:
+            accounts.remember_language(current_user, language)
     return redirect(_safe_next(request.form.get("next")) or url_for("applications.index"))

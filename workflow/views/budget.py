@@ -4,6 +4,7 @@ periods themselves, set by the coordination."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -49,7 +50,9 @@ def _save(form: FundingPeriodForm, alliance: Alliance, period_id: int | None) ->
             form.form_errors.extend(refusal.messages)
         return False
     flash(
-        f"Förderzeitraum „{period.name}“ gespeichert." if changed else "Es wurde nichts geändert.",
+        gettext("Förderzeitraum „%(name)s“ gespeichert.", name=period.name)
+        if changed
+        else gettext("Es wurde nichts geändert."),
         "success",
     )
     return True

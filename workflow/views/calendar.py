@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -48,7 +49,7 @@ def revoke():
     if not form.validate_on_submit():
         abort(400)
     calendar_feeds.revoke(current_user)
-    flash("Die Kalenderadresse ist widerrufen; sie liefert keine Termine mehr.", "success")
+    flash(gettext("Die Kalenderadresse ist widerrufen; sie liefert keine Termine mehr."), "success")
     return redirect(url_for(".settings"))
 
 

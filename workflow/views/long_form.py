@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forms.long_form import BLANK_LINES, SECTION_FORMS, LongFormDocumentForm, line_errors
@@ -145,7 +145,10 @@ def edit(application_id: int, key: str):
             errors.extend(refusal.messages)
             status = 422
         else:
-            flash(f"Abschnitt „{SECTIONS_BY_KEY[key].title}“ gespeichert.", "success")
+            flash(
+                gettext("Abschnitt „%(title)s“ gespeichert.", title=gettext(SECTIONS_BY_KEY[key].title)),
+                "success",
+            )
             if request.form.get("more"):
                 return redirect(url_for(".edit", application_id=application.id, key=key, mehr=1), 303)
             return redirect(url_for(".show", application_id=application.id) + f"#abschnitt-{key}", 303)
@@ -182,7 +185,10 @@ def upload(application_id: int):
         except RuleViolation as refusal:
             form.file.errors = [*form.file.errors, *refusal.messages]
         else:
-            flash(f"Formular der NBank hochgeladen (Version {document.version}).", "success")
+            flash(
+                gettext("Formular der NBank hochgeladen (Version %(version)s).", version=document.version),
+                "success",
+            )
             return redirect(url_for(".show", application_id=application.id) + "#dokument", 303)
     return _render_show(application, upload_form=form, status=422)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -64,7 +65,7 @@ def mark_read():
     kind = kind if kind in notifications.KINDS else None  # a group: every unread one of its kind
     notifications.mark_read(current_user, notification_id, kind)
     if notification_id is None and kind is None:
-        flash("Alle Benachrichtigungen sind als gelesen markiert.", "success")
+        flash(gettext("Alle Benachrichtigungen sind als gelesen markiert."), "success")
     target = _id(request.form.get("open"))
     if target is not None:
         return redirect(url_for("applications.show", application_id=target), 303)

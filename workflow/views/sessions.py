@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forms.sessions import CancelSessionForm, MinutesForm, PastSessionForm, SessionForm
@@ -54,7 +54,7 @@ def new():
             form.form_errors.extend(refusal.messages)
             status = 422
         else:
-            flash("Die Sitzung ist geplant; die Bündnispartner sind eingeladen.", "success")
+            flash(gettext("Die Sitzung ist geplant; die Bündnispartner sind eingeladen."), "success")
             return redirect(url_for(".show", session_id=session.id), 303)
     elif form.errors:
         status = 422
@@ -86,7 +86,7 @@ def enter_past():
             status = 422
         else:
             flash(
-                "Die Sitzung ist nachgetragen. Erfassen Sie nun je Antrag Anwesenheit und Voten.",
+                gettext("Die Sitzung ist nachgetragen. Erfassen Sie nun je Antrag Anwesenheit und Voten."),
                 "success",
             )
             return redirect(url_for(".show", session_id=session.id), 303)
@@ -117,9 +117,9 @@ def edit(session_id: int):
             status = 422
         else:
             flash(
-                "Die Sitzung ist geändert; die Bündnispartner sind informiert."
+                gettext("Die Sitzung ist geändert; die Bündnispartner sind informiert.")
                 if changed
-                else "Es wurde nichts geändert.",
+                else gettext("Es wurde nichts geändert."),
                 "success" if changed else "info",
             )
             return redirect(url_for(".show", session_id=session.id), 303)
@@ -141,7 +141,7 @@ def cancel(session_id: int):
         except RuleViolation as refusal:
             form.form_errors.extend(refusal.messages)
         else:
-            message = "Die Sitzung ist abgesagt; die Bündnispartner sind informiert."
+            message = gettext("Die Sitzung ist abgesagt; die Bündnispartner sind informiert.")
             if moved:
                 message += " " + ngettext(
                     "%(num)d Antrag steht nun auf der Tagesordnung der nächsten Sitzung.",
@@ -230,6 +230,6 @@ def minutes(session_id: int):
     form = MinutesForm()
     if form.validate_on_submit():
         sessions.save_minutes(session, current_user, form.minutes.data)
-        flash("Das Protokoll ist gespeichert.", "success")
+        flash(gettext("Das Protokoll ist gespeichert."), "success")
         return redirect(url_for(".show", session_id=session.id), 303)
     return _render_show(session, minutes_form=form, status=422)

@@ -4,6 +4,7 @@ partner organisations and their representatives."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -119,7 +120,7 @@ def add_partner():
         except RuleViolation as refusal:
             form.name.errors = [*form.name.errors, *refusal.messages]
         else:
-            flash(f"„{form.name.data.strip()}“ ist Bündnispartner.", "success")
+            flash(gettext("„%(name)s“ ist Bündnispartner.", name=form.name.data.strip()), "success")
             return redirect(url_for(".index") + "#partner", 303)
     return _render(alliance, 422, partner_form=form)
 
@@ -131,7 +132,7 @@ def deactivate_partner(organisation_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     organisation = alliances.deactivate_partner(alliance, current_user, organisation_id)
-    flash(f"„{organisation.name}“ ist nicht mehr Bündnispartner.", "success")
+    flash(gettext("„%(name)s“ ist nicht mehr Bündnispartner.", name=organisation.name), "success")
     return redirect(url_for(".index") + "#partner", 303)
 
 
@@ -150,7 +151,7 @@ def add_representative():
             target = {"email": form.email, "name": form.name}.get(refusal.field, form.organisation)
             target.errors = [*target.errors, *refusal.messages]
         else:
-            flash(f"Das Konto für {user.email} ist angelegt.", "success")
+            flash(gettext("Das Konto für %(email)s ist angelegt.", email=user.email), "success")
             return redirect(url_for(".index") + "#partner", 303)
     return _render(alliance, 422, person_form=form)
 
@@ -162,5 +163,5 @@ def deactivate_representative(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     user = alliances.deactivate_representative(alliance, current_user, user_id)
-    flash(f"Das Konto von {user.name} ist deaktiviert.", "success")
+    flash(gettext("Das Konto von %(name)s ist deaktiviert.", name=user.name), "success")
     return redirect(url_for(".index") + "#partner", 303)

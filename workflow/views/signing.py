@@ -4,6 +4,7 @@ coordinator's warning on the start page when it expires within 30 days."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from forms.settings import ConfirmForm
@@ -41,7 +42,10 @@ def install():
         except RuleViolation as refusal:
             form.file.errors = [*form.file.errors, *refusal.messages]
         else:
-            flash("Das Signaturzertifikat ist installiert. Neue Dokumente werden damit signiert.", "success")
+            flash(
+                gettext("Das Signaturzertifikat ist installiert. Neue Dokumente werden damit signiert."),
+                "success",
+            )
             return redirect(url_for("settings.index") + "#signatur", 303)
     return _render(alliance, 422, signing_form=form)
 
@@ -53,7 +57,10 @@ def remove():
     if not ConfirmForm(prefix="signing-remove").validate_on_submit():
         abort(400)
     if signing.remove(alliance, current_user):
-        flash("Das Signaturzertifikat ist entfernt. Neue Dokumente werden unsigniert ausgestellt.", "success")
+        flash(
+            gettext("Das Signaturzertifikat ist entfernt. Neue Dokumente werden unsigniert ausgestellt."),
+            "success",
+        )
     return redirect(url_for("settings.index") + "#signatur", 303)
 
 

@@ -104,9 +104,9 @@ def edit(application_id: int):
                 "Ihr Entwurf ist gespeichert; nur die Datei wurde nicht übernommen.",
             ]
             return _page(application, form, 422)
-        flash("Der Entwurf und die PDF-Datei sind gespeichert.", "success")
+        flash(gettext("Der Entwurf und die PDF-Datei sind gespeichert."), "success")
     else:
-        flash("Der Entwurf ist gespeichert. Sie können jederzeit weiterschreiben.", "success")
+        flash(gettext("Der Entwurf ist gespeichert. Sie können jederzeit weiterschreiben."), "success")
     if request.form.get("then") == "submit":
         return redirect(url_for("applications.act", application_id=application.id, trigger="submit_sketch"))
     return redirect(url_for(".edit", application_id=application.id), 303)

@@ -4,8 +4,8 @@ downloading it as issued, correcting it; the vote protocol as a PDF."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forms.statement import CorrectStatementForm
@@ -66,8 +66,12 @@ def draft_page(application: Application, trigger):
         else:
             statement = statements.latest(application)
             flash(
-                f"Die Stellungnahme {statement.reference} ist ausgestellt und gespeichert "
-                f"(SHA-256 {statement.sha256[:16]}…). Der Antragsteller ist benachrichtigt.",
+                gettext(
+                    "Die Stellungnahme %(reference)s ist ausgestellt und gespeichert (SHA-256 %(hash)s…). Der "
+                    "Antragsteller ist benachrichtigt.",
+                    reference=statement.reference,
+                    hash=statement.sha256[:16],
+                ),
                 "success",
             )
             return redirect(url_for("applications.show", application_id=application.id) + "#stellungnahme")
@@ -137,7 +141,13 @@ def correct(application_id: int):
             form.form_errors.extend(refusal.messages)
             status = 422
         else:
-            flash(f"Die berichtigte Stellungnahme {statement.reference} ist ausgestellt.", "success")
+            flash(
+                gettext(
+                    "Die berichtigte Stellungnahme %(reference)s ist ausgestellt.",
+                    reference=statement.reference,
+                ),
+                "success",
+            )
             return redirect(url_for("applications.show", application_id=application.id) + "#stellungnahme")
     elif form.errors:
         status = 422

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -42,7 +43,7 @@ def index():
             getattr(form, refusal.field, form.name).errors = list(refusal.messages)
             status = 422
         else:
-            flash("Der Webhook ist eingerichtet. Er erhält die Ereignisse von jetzt an.", "success")
+            flash(gettext("Der Webhook ist eingerichtet. Er erhält die Ereignisse von jetzt an."), "success")
             return redirect(url_for(".show", receiver_id=receiver.id))
     elif form.errors:
         status = 422

@@ -112,7 +112,8 @@ KINDS_OF_ROLE = {
 _BY_START = {k.start_trigger: k for k in KINDS}
 _TRIGGERS = tuple({t for k in KINDS for t in (k.start_trigger, *k.end_triggers)})
 # A circulation that becomes an item of a committee session (an objection, no quorum at the
-# deadline) has no circulation deadline any more: the session decides (votes/to_session.move_to_session).
+# deadline) has no circulation deadline any more: the session decides (votes/to_session.move_to_session,
+# an event of kind MOVED_TO_SESSION).
 
 
 def _relevant(model=Event):

@@ -4,8 +4,8 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, Optiona
 
 from forms.base import CleanForm
 from forms.fields import MultiCheckboxField, options
+from workflow.models.event_kinds import SUBSCRIPTIONS
 from workflow.models.webhook import RECEIVER_KINDS
-from workflow.services.webhooks import EVENT_TYPES
 
 
 class WebhookForm(CleanForm):
@@ -30,7 +30,7 @@ class WebhookForm(CleanForm):
         default="generic",
         validators=[InputRequired(_l("Bitte wählen Sie die Art."))],
     )
-    events = MultiCheckboxField(_l("Ereignisse"), choices=options(EVENT_TYPES), validate_choice=True)
+    events = MultiCheckboxField(_l("Ereignisse"), choices=options(SUBSCRIPTIONS), validate_choice=True)
     secret = PasswordField(
         _l("Geheimnis für die Signatur (leer lassen: wird erzeugt)"),
         validators=[Optional(), Length(min=16, max=200, message=_l("Zwischen 16 und 200 Zeichen."))],

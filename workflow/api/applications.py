@@ -18,9 +18,10 @@ from workflow.api.shapes import DateTime, Day, Named, Plain, Shape, named
 from workflow.api.validation import form_schema
 from workflow.api.vote import event_data
 from workflow.extensions import db
-from workflow.lifecycle import STATE_NAMES, STATES_BY_NAME, TRIGGER_NAMES, TRIGGERS_BY_NAME
+from workflow.lifecycle import STATE_NAMES, STATES_BY_NAME, TRIGGER_NAMES
 from workflow.models import ApplicationDistrict
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION
+from workflow.models.event_kinds import label_of
 from workflow.services import access, applications, deadlines
 from workflow.services import lifecycle as lifecycle_service
 from workflow.services.deadlines import KINDS as DEADLINE_KINDS
@@ -30,13 +31,6 @@ NEW_APPLICATION = form_schema(ApplicationForm, rename=RENAME, overrides={"fundin
 DRAFT_UPDATE = form_schema(
     ApplicationForm, rename=RENAME, overrides={"funding_object": FUNDING_OBJECT}, partial=True
 )
-EVENT_LABELS = {
-    "created": "Beratung angefragt (Antrag angelegt)",
-    "updated": "Angaben geändert",
-    "ballot_cast": "Votum abgegeben",
-    "recusal": "Befangenheit erklärt",
-    "document_uploaded": "Dokument hochgeladen",
-}
 State = Literal[tuple(STATE_NAMES)]
 District = Literal[tuple(DISTRICTS)]
 
@@ -172,12 +166,11 @@ def data_of(application: models.Application) -> dict:
 
 
 def event_of(item: models.Event, user: models.User, votes_by_id: dict) -> Event:
-    label = TRIGGERS_BY_NAME[item.trigger].label if item.trigger else EVENT_LABELS.get(item.kind, item.kind)
     return Event(
         id=item.id,
         kind=item.kind,
         trigger=item.trigger,
-        label=str(label),
+        label=str(label_of(item.kind, item.trigger)),
         from_state=item.from_state,
         to_state=item.to_state,
         actor=named(item.actor) if item.actor else None,

@@ -16,7 +16,7 @@ from workflow.api.registry import ok, route
 from workflow.api.shapes import DateTime, Day, Plain, Shape
 from workflow.api.validation import form_schema, validated_form
 from workflow.models import Application, Event, User
-from workflow.models.event import BALLOT_CAST
+from workflow.models.event_kinds import BALLOT_CAST
 from workflow.rules.voting import CHOICES, CRITERIA, MODES
 from workflow.votes import casting, queries, timing, to_session
 

@@ -83,7 +83,7 @@ from workflow.lifecycle import N_
 from workflow.models import Alliance, Application, Event, FundingObject, FundingPeriod
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION
 from workflow.models.application import ApplicationDistrict, ApplicationField
-from workflow.models.event import TRANSITION
+from workflow.models.event_kinds import TRANSITION
 from workflow.rules import deadlines
 
 ENDORSING = {("issue_statement", "endorsed"), ("pass_without_vote", "endorsed")}

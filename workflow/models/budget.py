@@ -7,7 +7,8 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column
 
 from workflow.extensions import db
 from workflow.models.application import Application
-from workflow.models.event import TRANSITION, Event
+from workflow.models.event import Event
+from workflow.models.event_kinds import TRANSITION
 from workflow.models.types import UTCDateTime, utcnow
 from workflow.rules import budget as rules
 from workflow.rules.deadlines import BERLIN

@@ -3,7 +3,9 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
@@ -11,39 +13,13 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from workflow.extensions import db
+from workflow.models.event_kinds import PERSONAL_TEXT_KEYS
 from workflow.models.types import UTC, UTCDateTime, utcnow
 
-# Kinds of events besides transitions (kind == "transition").
-TRANSITION, CREATED, BALLOT_CAST, RECUSAL = "transition", "created", "ballot_cast", "recusal"
+if TYPE_CHECKING:
+    from workflow.models.application import Application
+    from workflow.models.user import User
 
-# What people type or that names a person, wherever it is recorded in an event's data (at any depth):
-# held outside the chained payload in `event_texts`, the payload keeps a salted hash of it (see
-# EventText), so that erasure (services/privacy.py) can remove a person from it while every chain
-# still verifies.
-PERSONAL_TEXT_KEYS = frozenset(
-    {
-        "participants",
-        "notes",
-        "recommendation",
-        "reason",
-        "deficiencies",
-        "statement",
-        "conditions",
-        "recommendations",
-        "requested_changes",
-        "note",
-        "comment",
-        "correction_reason",
-        "filename",
-        "question",
-        "body",
-        "email",
-        "coordinator",
-        "title",
-        "place",
-        "session",
-    }
-)
 TEXT_REF = "$text"  # {"$text": "<commitment>"} stands in the payload for a text held outside it
 
 
@@ -134,6 +110,54 @@ def content_hash(event) -> str:
     }
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def jsonable(value):
+    """Recorded data as JSON: dates as ISO strings, amounts as integer cents already."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def log_event(
+    application: Application | None,
+    actor: User | None,
+    kind: str,
+    /,
+    *,
+    alliance_id: int | None = None,
+    trigger: str | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    created_at: datetime | None = None,
+    **data,
+) -> Event:
+    """Record that `kind` happened to `application` (an Application; None for an event of the
+    alliance `alliance_id` as a whole), done by `actor` (a User; None: the system), with `data`.
+
+    The one place an event is written: the session then chains it (see the listener below). The
+    keyword names are columns, never keys of the data; `created_at` only where the event must bear
+    the same moment as what it records (a ballot's `cast_at`)."""
+    columns = {"created_at": created_at} if created_at is not None else {}
+    event = Event(
+        alliance_id=application.alliance_id if application is not None else alliance_id,
+        application_id=application.id if application is not None else None,
+        actor_id=actor.id if actor is not None else None,
+        kind=kind,
+        trigger=trigger,
+        from_state=from_state,
+        to_state=to_state,
+        data=jsonable(data),
+        **columns,
+    )
+    db.session.add(event)
+    return event
 
 
 class EventText(db.Model):

@@ -13,11 +13,11 @@ from flask_babel import lazy_gettext as _l
 from workflow.extensions import db
 from workflow.lifecycle import COORDINATOR, PARTNER
 from workflow.models import Alliance, Event, FundingObject, Organisation, User
+from workflow.models.event import log_event
 from workflow.passwords import hash_password
 from workflow.rules.procedure import ProcedureRules
 from workflow.services import access, accounts, security
 from workflow.services.errors import NotAllowed, NotFound, RuleViolation
-from workflow.services.lifecycle import jsonable
 
 SETTINGS_CHANGED, PARTNER_ADDED, PARTNER_DEACTIVATED = (
     "settings_changed",
@@ -44,15 +44,7 @@ BOUNDS = {
 
 
 def _log(alliance_id: int, actor: User | None, kind: str, data: dict) -> None:
-    db.session.add(
-        Event(
-            alliance_id=alliance_id,
-            application_id=None,
-            actor_id=actor.id if actor else None,
-            kind=kind,
-            data=jsonable(data),
-        )
-    )
+    log_event(None, actor, kind, alliance_id=alliance_id, **data)
 
 
 def create_alliance(

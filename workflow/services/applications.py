@@ -7,10 +7,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from workflow.extensions import db
-from workflow.models import Application, Event, User
+from workflow.models import Application, User
+from workflow.models.event import log_event
+from workflow.models.event_kinds import UPDATED
 from workflow.services import access
 from workflow.services.errors import NotAllowed
-from workflow.services.lifecycle import jsonable
 
 EDITABLE = (
     "title",
@@ -49,15 +50,7 @@ def update(application: Application, user: User, values: dict) -> None:
         application.districts = values["districts"]
         changed["districts"] = values["districts"]
     if changed:
-        db.session.add(
-            Event(
-                alliance_id=application.alliance_id,
-                application_id=application.id,
-                actor_id=user.id,
-                kind="updated",
-                data=jsonable({"changed": sorted(changed)}),
-            )
-        )
+        log_event(application, user, UPDATED, changed=sorted(changed))
     db.session.commit()
 
 

@@ -15,10 +15,11 @@ from workflow.extensions import db
 from workflow.formatting import local_date, money
 from workflow.lifecycle import STATES_BY_NAME
 from workflow.models import Alliance, Event, FundingPeriod, User
+from workflow.models.event import log_event
 from workflow.rules import deadlines
 from workflow.services import access
 from workflow.services.errors import NotAllowed, NotFound, RuleViolation
-from workflow.services.lifecycle import jsonable, lock_alliance
+from workflow.services.lifecycle import lock_alliance
 
 FUNDING_PERIOD_CREATED, FUNDING_PERIOD_CHANGED = "funding_period_created", "funding_period_changed"
 NAME_MAX = 100  # the column's length
@@ -220,15 +221,7 @@ def save_period(
             setattr(period, key, value)
         kind = FUNDING_PERIOD_CHANGED
     if changed:
-        db.session.add(
-            Event(
-                alliance_id=alliance.id,
-                application_id=None,
-                actor_id=actor.id if actor else None,
-                kind=kind,
-                data=jsonable({"period_id": period.id, "name": name, "changed": changed}),
-            )
-        )
+        log_event(None, actor, kind, alliance_id=alliance.id, period_id=period.id, name=name, changed=changed)
     db.session.commit()
     return period, changed
 

@@ -33,10 +33,11 @@ from workflow.extensions import db
 from workflow.formatting import local_date as format_date
 from workflow.lifecycle import APPLICANT, COORDINATOR, N_, OBSERVER, PARTNER
 from workflow.models import Alliance, Application, Event
+from workflow.models.event_kinds import MOVED_TO_SESSION
 from workflow.models.types import utcnow
 from workflow.rules import deadlines as calendar
 from workflow.rules.procedure import ProcedureRules
-from workflow.services.lifecycle import _histories, effect
+from workflow.services.lifecycle import _histories
 
 DUE_SOON_DAYS = 3  # "due within 3 days"
 
@@ -111,8 +112,8 @@ KINDS_OF_ROLE = {
 _BY_START = {k.start_trigger: k for k in KINDS}
 _TRIGGERS = tuple({t for k in KINDS for t in (k.start_trigger, *k.end_triggers)})
 # A circulation that becomes an item of a committee session (an objection, no quorum at the
-# deadline) has no circulation deadline any more: the session decides (votes/to_session.move_to_session).
-MOVED_TO_SESSION = "moved_to_session"
+# deadline) has no circulation deadline any more: the session decides (votes/to_session.move_to_session,
+# an event of kind MOVED_TO_SESSION).
 
 
 def _relevant(model=Event):
@@ -235,7 +236,7 @@ def recorded_deadline(counted: date, days: int | None = None) -> dict:
     return recorded
 
 
-def _recorder(kind: Kind):
+def deadline_recorder(kind: Kind):
     def record(application: Application, actor, data: dict) -> dict:
         rules = application.alliance.procedure
         days = getattr(rules, kind.rule)
@@ -245,8 +246,6 @@ def _recorder(kind: Kind):
     return record
 
 
-effect(ASSESSMENT.start_trigger)(_recorder(ASSESSMENT))
-effect(STATEMENT.start_trigger)(_recorder(STATEMENT))
 # The circulation deadline is chosen when the vote opens and recorded by votes/opening.py (`deadline`).
 
 

@@ -22,8 +22,10 @@ from pypdf.filters import ASCII85Decode, ASCIIHexDecode
 from pypdf.generic import ArrayObject, StreamObject
 
 from workflow.extensions import db
-from workflow.models import Application, Event, User
+from workflow.models import Application, User
 from workflow.models.document import DOCUMENT_KINDS, Document
+from workflow.models.event import log_event
+from workflow.models.event_kinds import DOCUMENT_UPLOADED
 from workflow.services import access, storage
 from workflow.services.errors import NotAllowed, NotFound, RuleViolation
 
@@ -308,20 +310,15 @@ def stage(
         uploaded_by_id=actor.id,
     )
     db.session.add(document)
-    db.session.add(
-        Event(
-            alliance_id=application.alliance_id,
-            application_id=application.id,
-            actor_id=actor.id,
-            kind="document_uploaded",
-            data={
-                "kind": kind,
-                "version": version,
-                "filename": document.filename,
-                "sha256": upload.sha256,
-                "pages": upload.pages,
-            },
-        )
+    log_event(
+        application,
+        actor,
+        DOCUMENT_UPLOADED,
+        kind=kind,
+        version=version,
+        filename=document.filename,
+        sha256=upload.sha256,
+        pages=upload.pages,
     )
     db.session.flush()
     return document

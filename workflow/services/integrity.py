@@ -46,7 +46,8 @@ from workflow.models import (
     Statement,
     Vote,
 )
-from workflow.models.event import BALLOT_CAST, RECUSAL, TRANSITION, content_hash, is_ref, refs_in, text_hash
+from workflow.models.event import content_hash, is_ref, refs_in, text_hash
+from workflow.models.event_kinds import BALLOT_CAST, RECUSAL, TRANSITION
 from workflow.rules import deadlines as calendar
 from workflow.rules import voting
 from workflow.services import jobs
@@ -672,7 +673,6 @@ def check_and_record(run_by: str) -> Result:
     return result
 
 
-@jobs.periodic("verify_log")
 def nightly(now: datetime | None = None) -> int:
     """Once a day, with the first tick after 02:00 (Berlin): 1 when it ran and found the record
     intact, 0 when it was not due, -1 (shown as FEHLER) when it found a problem."""

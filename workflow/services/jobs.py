@@ -1,14 +1,13 @@
 """Periodic work, run by `flask --app wsgi tick` (from cron, every few minutes), and the guard that
 makes each piece of it happen exactly once.
 
-Domain modules register their jobs with @periodic; each job commits its own work.
+The jobs and their order: the table `TICK` in workflow/effects.py; each job commits its own work.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -20,25 +19,15 @@ from workflow.models.types import utcnow
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[], int]  # returns how many things it did
-_JOBS: list[tuple[str, Job]] = []
-_LAST: list[tuple[str, Job]] = []  # after every other job (sending what they queued)
-
-
-def periodic(name: str, last: bool = False) -> Callable[[Job], Job]:
-    def register(fn: Job) -> Job:
-        (_LAST if last else _JOBS).append((name, fn))
-        return fn
-
-    return register
-
-
 def run_all() -> dict[str, int]:
-    """Run every registered job; one failing job does not stop the others. The run is logged
-    and recorded (JobRun "tick"), so that every node's /metrics knows when it last succeeded."""
+    """Run the tick's jobs; one failing job does not stop the others. The run is logged and
+    recorded (JobRun "tick"), so that every node's /metrics knows when it last succeeded."""
+    # The table is read here and not imported on top: its jobs claim their work through this module.
+    from workflow.effects import TICK
+
     started, clock = utcnow(), time.perf_counter()
     results: dict[str, int] = {}
-    for name, job in (*_JOBS, *_LAST):
+    for name, job in TICK:
         try:
             results[name] = job()
         except Exception:  # noqa: BLE001 - reported, and the next tick tries again

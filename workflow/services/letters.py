@@ -19,10 +19,10 @@ from pypdf import PdfReader
 
 from workflow.extensions import db
 from workflow.models import Application, Event, Letter, User
+from workflow.models.event import jsonable
 from workflow.models.types import utcnow
 from workflow.services import assessment, documents, pdf, signing, storage
 from workflow.services.errors import NotFound
-from workflow.services.lifecycle import effect, jsonable
 from workflow.services.statements import PDF_VARIANT, issue_pdf
 
 RECORD_FORMAT = "antragsweg-ersteinschaetzung/1"
@@ -99,7 +99,7 @@ def issue(application: Application, decision: str, data: dict, actor: User | Non
     return letter
 
 
-def _issue_with(decision: str):
+def letter_issuer(decision: str):
     def _effect(application: Application, actor: User | None, data: dict) -> dict:
         letter = issue(application, decision, data, actor)
         return {
@@ -109,11 +109,7 @@ def _issue_with(decision: str):
         }
 
     _effect.__name__ = f"_issue_letter_{decision}"
-    return effect(decision)(_effect)
-
-
-for _decision in assessment.DECISIONS:
-    _issue_with(_decision)
+    return _effect
 
 
 def of_event(event: Event) -> Letter | None:

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
-from datetime import date, datetime
-from decimal import Decimal
-
 import sqlalchemy as sa
 import sqlalchemy.orm
 from flask import g, has_request_context
@@ -24,40 +19,12 @@ from workflow.lifecycle import (
     transitions_of,
 )
 from workflow.models import Application, Event, User
-from workflow.models.event import CREATED, TRANSITION
+from workflow.models.event import log_event
+from workflow.models.event_kinds import CREATED, TRANSITION
 from workflow.services import access, notifications
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
 
-# What else happens when a trigger fires (a vote is opened, a tally frozen...), registered by the
-# domain modules with @effect. Effects run inside the transaction, after the state changed and
-# before the event is written; what they return is recorded in the event too.
-Effect = Callable[[Application, User | None, dict], dict | None]
-_EFFECTS: dict[str, list[Effect]] = defaultdict(list)
 _GUARDED_BY_LOCK: tuple[type, ...] | None = None
-
-
-def effect(trigger: str) -> Callable[[Effect], Effect]:
-    if trigger not in TRIGGERS_BY_NAME:
-        raise KeyError(trigger)
-
-    def register(fn: Effect) -> Effect:
-        _EFFECTS[trigger].append(fn)
-        return fn
-
-    return register
-
-
-def jsonable(value):
-    """Recorded data as JSON: dates as ISO strings, amounts as integer cents already."""
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
 
 
 def create_application(actor: User, **fields) -> Application:
@@ -80,16 +47,7 @@ def create_application(actor: User, **fields) -> Application:
     db.session.add(application)
     db.session.flush()
     application.assign_reference(application.created_at.year)
-    db.session.add(
-        Event(
-            alliance_id=application.alliance_id,
-            application_id=application.id,
-            actor_id=actor.id,
-            kind=CREATED,
-            to_state=INITIAL_STATE,
-            data=jsonable({"title": application.title}),
-        )
-    )
+    log_event(application, actor, CREATED, to_state=INITIAL_STATE, title=application.title)
     notifications.notify(
         notifications.coordinators(application.alliance_id),
         _l("Neue Beratungsanfrage: %(reference)s", reference=application.reference),
@@ -178,19 +136,15 @@ def transition(
         messages = _refusals(application, candidates, data)
         raise RuleViolation(joined(" ", messages), messages=messages)
     recorded = {k: v for k, v in data.items() if k in trigger.records}
-    for fn in _EFFECTS[trigger.name]:
+    # What else the trigger does (a vote opened, a tally frozen...): the table in workflow/effects.py,
+    # read here and not imported on top, since its functions fire triggers themselves.
+    from workflow.effects import EFFECTS
+
+    for fn in EFFECTS.get(trigger.name, ()):
         recorded |= fn(application, actor, data) or {}
-    event = Event(
-        alliance_id=application.alliance_id,
-        application_id=application.id,
-        actor_id=actor.id if actor else None,
-        kind=TRANSITION,
-        trigger=trigger.name,
-        from_state=from_state,
-        to_state=application.state,
-        data=jsonable(recorded),
+    event = log_event(
+        application, actor, TRANSITION, trigger=trigger.name, from_state=from_state, to_state=application.state, **recorded
     )
-    db.session.add(event)
     notifications.state_changed(application, trigger.name, actor)
     db.session.flush()
     return event

@@ -12,7 +12,6 @@ from workflow.lifecycle import APPLICANT, N_
 from workflow.models import (
     Application,
     CostLine,
-    Event,
     FinancingLine,
     FundingObject,
     LongForm,
@@ -21,6 +20,8 @@ from workflow.models import (
     User,
 )
 from workflow.models.alliance import DISTRICTS, FIELDS_OF_ACTION
+from workflow.models.event import log_event
+from workflow.models.event_kinds import LONG_FORM_SAVED as SAVED
 from workflow.models.long_form import (
     COST_CATEGORIES,
     ESF_GRANT,
@@ -32,9 +33,7 @@ from workflow.models.long_form import (
 from workflow.permissions import LONG_FORM_DRAFT
 from workflow.services import access, documents
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
-from workflow.services.lifecycle import effect, jsonable, lock
-
-SAVED = "long_form_saved"
+from workflow.services.lifecycle import lock
 
 MAX_LINES = 60
 
@@ -81,8 +80,7 @@ CARRIED = "carried_from_sketch"
 CARRIED_GRANT_DESCRIPTION = "ESF+-Zuschuss (beantragte Förderung laut Projektskizze)"
 
 
-@effect("invite_long_form")
-def _carry_sketch(application: Application, actor: User | None, data: dict) -> dict:
+def carry_sketch(application: Application, actor: User | None, data: dict) -> dict:
     """The invitation starts the long form with everything the sketch already holds, for the
     sponsor to check and complete: project partners, need, objectives, target groups and planned
     participants, activities, start and end (funding object, fields of action and districts are the
@@ -250,15 +248,7 @@ def _save_one(application: Application, long_form: LongForm, user: User, key: st
         application.requested_grant_cents = long_form.esf_grant
     if key not in (long_form.saved_sections or []):
         long_form.saved_sections = [*(long_form.saved_sections or []), key]
-    db.session.add(
-        Event(
-            alliance_id=application.alliance_id,
-            application_id=application.id,
-            actor_id=user.id,
-            kind=SAVED,
-            data=jsonable(recorded),
-        )
-    )
+    log_event(application, user, SAVED, **recorded)
 
 
 def _check(long_form: LongForm) -> None:

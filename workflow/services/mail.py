@@ -32,7 +32,6 @@ from workflow.extensions import db
 from workflow.models.notification import OutgoingMail
 from workflow.models.types import utcnow
 from workflow.services import mail_content
-from workflow.services.jobs import periodic
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -186,10 +185,3 @@ def run_sender(interval: float = 2.0, stop: threading.Event | None = None) -> in
         if not sent:
             stop.wait(interval)
     return total
-
-
-@periodic("mail", last=True)
-def _send_outbox() -> int:
-    # Last of tick's jobs, so that what the others queued (reminders, digests) leaves in the same
-    # run, also where no sender process runs.
-    return send_pending()

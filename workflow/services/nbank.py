@@ -9,7 +9,6 @@ from workflow.models import Application, User
 from workflow.rules import nbank
 from workflow.services import documents
 from workflow.services.documents import PDF
-from workflow.services.lifecycle import effect
 
 DOCUMENT_KINDS = {
     "record_nbank_submission": "nbank_application",
@@ -29,7 +28,7 @@ def _upload(value):
     return stream, getattr(value, "filename", None) or "dokument.pdf"
 
 
-def _store_document(trigger: str):
+def document_recorder(trigger: str):
     def store(application: Application, actor: User | None, data: dict) -> dict:
         stream, filename = _upload(data["document"])
         inspected = documents.inspect(stream, (PDF,), max_bytes=MAX_BYTES)
@@ -49,6 +48,3 @@ def _store_document(trigger: str):
 
     return store
 
-
-for _trigger in DOCUMENT_KINDS:
-    effect(_trigger)(_store_document(_trigger))

@@ -486,7 +486,6 @@ def _digest(items: list[Notification], now: datetime) -> tuple[str, str]:
     return subject, "\n".join(lines)
 
 
-@jobs.periodic("notification_digests")
 def send_digests(now: datetime | None = None) -> int:
     """With the first tick after 06:00 (Berlin), each person whose notifications wait for the
     digest gets one notification and one mail that list them by kind; once a day."""

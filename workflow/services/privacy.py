@@ -37,11 +37,10 @@ import sqlalchemy as sa
 
 from workflow.extensions import db
 from workflow.models import Ballot, Document, Event, EventText, Notification, User
-from workflow.models.event import text_hash
+from workflow.models.event import jsonable, log_event, text_hash
 from workflow.models.types import utcnow
 from workflow.passwords import hash_password
 from workflow.services.integrity import REDACTED
-from workflow.services.lifecycle import jsonable
 
 ACCOUNT, SECRET, OWN, MENTIONS, RETAINED, NOT_PERSONAL = (
     "account",
@@ -423,15 +422,7 @@ def erase_person(user: User) -> Erasure:
         if count := len(_mentioning(place, matcher)):
             retained[place.name] = count
     # The chained record of the redaction: which texts changed, and the hash of each new one.
-    db.session.add(
-        Event(
-            alliance_id=user.alliance_id,
-            application_id=None,
-            actor_id=None,
-            kind=REDACTED,
-            data={"user_id": user.id, "texts": new_hashes, "places": redacted},
-        )
-    )
+    log_event(None, None, REDACTED, alliance_id=user.alliance_id, user_id=user.id, texts=new_hashes, places=redacted)
     user.name = f"Gelöschte Person {user.id}"
     user.email = f"geloescht-{user.id}@invalid.invalid"
     user.password_hash = hash_password(secrets.token_urlsafe(32))  # nobody knows it

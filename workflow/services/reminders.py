@@ -63,7 +63,6 @@ def open_revision_requests(applications) -> dict[int, Event]:
     return {app_id: e for app_id, e in latest.items() if _is_revision(e)}
 
 
-@jobs.periodic("revision_reminders")
 def send_revision_reminders(now: datetime | None = None) -> int:
     now = now or utcnow()
     today = calendar.local_date(now)
@@ -115,7 +114,6 @@ def send_revision_reminders(now: datetime | None = None) -> int:
     return sent
 
 
-@jobs.periodic("coordinator_digest")
 def send_digests(now: datetime | None = None) -> int:
     from workflow.services import overview
 

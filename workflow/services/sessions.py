@@ -20,11 +20,13 @@ from workflow.formatting import lazy_datetime, local_datetime, page_datetime
 from workflow.i18n import joined
 from workflow.lifecycle import COORDINATOR, N_, PARTNER
 from workflow.models import Alliance, Application, CommitteeSession, Event, Organisation, User, Vote
+from workflow.models.event import log_event
+from workflow.models.event_kinds import MOVED_TO_SESSION
 from workflow.models.types import utcnow
 from workflow.rules import deadlines, voting
 from workflow.services import access, calendar_feeds, notifications
 from workflow.services.errors import InvalidTransition, Message, NotAllowed, NotFound, RuleViolation
-from workflow.services.lifecycle import jsonable, lock, lock_agenda
+from workflow.services.lifecycle import lock, lock_agenda
 from workflow.votes import timing, to_session
 
 SESSION_SCHEDULED, SESSION_MINUTES = "session_scheduled", "session_minutes"
@@ -90,14 +92,7 @@ def _planned_time(starts_at: datetime) -> None:
 
 
 def _event(session: CommitteeSession, actor: User, kind: str, data: dict) -> None:
-    db.session.add(
-        Event(
-            alliance_id=session.alliance_id,
-            actor_id=actor.id,
-            kind=kind,
-            data=jsonable({"session_id": session.id, **data}),
-        )
-    )
+    log_event(None, actor, kind, alliance_id=session.alliance_id, session_id=session.id, **data)
 
 
 def schedule(coordinator: User, starts_at: datetime, place: str, agenda: str) -> CommitteeSession:
@@ -186,14 +181,8 @@ def _open_items(session: CommitteeSession) -> list[Application]:
 
 def _item_event(application: Application, actor: User, reason: str, target: CommitteeSession | None) -> None:
     vote = application.current_vote
-    db.session.add(
-        Event(
-            alliance_id=application.alliance_id,
-            application_id=application.id,
-            actor_id=actor.id,
-            kind=to_session.MOVED_TO_SESSION,
-            data=jsonable({"vote_id": vote.id, "reason": reason, "session": timing.session_record(target)}),
-        )
+    log_event(
+        application, actor, MOVED_TO_SESSION, vote_id=vote.id, reason=reason, session=timing.session_record(target)
     )
 
 

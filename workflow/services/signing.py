@@ -53,11 +53,11 @@ from markupsafe import Markup
 
 from workflow.extensions import db
 from workflow.formatting import local_date
-from workflow.models import Alliance, Event, SigningCertificate, User
+from workflow.models import Alliance, SigningCertificate, User
+from workflow.models.event import log_event
 from workflow.models.types import utcnow
 from workflow.rules.deadlines import BERLIN
 from workflow.services.errors import DomainError, RuleViolation
-from workflow.services.lifecycle import jsonable
 from workflow.services.pdf import Box
 
 EXPIRY_WARNING_DAYS = 30
@@ -223,9 +223,7 @@ def current(alliance_id: int) -> SigningCertificate | None:
 
 
 def _event(alliance: Alliance, actor: User | None, kind: str, data: dict) -> None:
-    db.session.add(
-        Event(alliance_id=alliance.id, actor_id=actor.id if actor else None, kind=kind, data=jsonable(data))
-    )
+    log_event(None, actor, kind, alliance_id=alliance.id, **data)
 
 
 def _facts(row: SigningCertificate) -> dict:

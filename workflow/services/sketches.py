@@ -6,12 +6,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
-from workflow.models import Application, Event, Organisation, ProjectPartner, Sketch, User
+from workflow.models import Application, Organisation, ProjectPartner, Sketch, User
 from workflow.models.document import Document
+from workflow.models.event import log_event
+from workflow.models.event_kinds import UPDATED
 from workflow.models.sketch import MAX_SKETCH_PAGES, sketch_missing
 from workflow.services import access, documents
 from workflow.services.errors import NotAllowed, RuleViolation
-from workflow.services.lifecycle import ensure_confirmed, jsonable
+from workflow.services.lifecycle import ensure_confirmed
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
 APPLICATION_FIELDS = ("title", "summary", "funding_object_id", "total_cost_cents", "requested_grant_cents")
@@ -76,15 +78,7 @@ def save_draft(application: Application, user: User, values: dict) -> list[str]:
             application, values.get("partner_organisation_ids", []), values.get("other_partners", [])
         )
     if changed:
-        db.session.add(
-            Event(
-                alliance_id=application.alliance_id,
-                application_id=application.id,
-                actor_id=user.id,
-                kind="updated",
-                data=jsonable({"changed": changed}),
-            )
-        )
+        log_event(application, user, UPDATED, changed=changed)
     try:
         db.session.commit()
     except Exception:

@@ -18,20 +18,19 @@ from pypdf import PdfReader
 from workflow.extensions import db
 from workflow.formatting import local_date, local_datetime, money
 from workflow.models import Application, Event, FundingPeriod, Statement, User, Vote
-from workflow.models.event import BALLOT_CAST, RECUSAL
+from workflow.models.event import jsonable, log_event
+from workflow.models.event_kinds import BALLOT_CAST, RECUSAL, STATEMENT_CORRECTED
 from workflow.models.statement import DECISIONS
 from workflow.models.types import utcnow
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, german_average, rating_averages
 from workflow.services import access, documents, notifications, pdf, signing, storage
 from workflow.services.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation
-from workflow.services.lifecycle import effect, jsonable
 from workflow.services.storage import StoredFileChanged  # noqa: F401 - the error's old home
 from workflow.votes.closing import statement_decisions
 
 RECORD_FORMAT = "antragsweg-stellungnahme/1"
 RECORD_NAME = "entscheidungsdatensatz.json"
 PDF_VARIANT = "pdf/a-3u"
-STATEMENT_EVENT_CORRECTED = "statement_corrected"
 
 
 # -- the record, as plain data -----------------------------------------------------------------------
@@ -424,8 +423,7 @@ def _tell_sponsor(application: Application, statement: Statement, corrected: boo
     )
 
 
-@effect("issue_statement")
-def _issue(application: Application, actor: User | None, data: dict) -> dict:
+def issue_statement(application: Application, actor: User | None, data: dict) -> dict:
     """Issuing renders the statement once; what is recorded names it and its hash."""
     # A statement after a revision round is the next version of the earlier one.
     previous = latest(application)
@@ -486,20 +484,15 @@ def correct(application: Application, actor: User, data: dict) -> Statement:
             replaces=previous,
             correction_reason=reason,
         )
-        db.session.add(
-            Event(
-                alliance_id=application.alliance_id,
-                application_id=application.id,
-                actor_id=actor.id,
-                kind=STATEMENT_EVENT_CORRECTED,
-                data={
-                    "statement_reference": statement.reference,
-                    "statement_version": statement.version,
-                    "replaces": previous.reference,
-                    "correction_reason": reason,
-                    "sha256": statement.sha256,
-                },
-            )
+        log_event(
+            application,
+            actor,
+            STATEMENT_CORRECTED,
+            statement_reference=statement.reference,
+            statement_version=statement.version,
+            replaces=previous.reference,
+            correction_reason=reason,
+            sha256=statement.sha256,
         )
         _tell_sponsor(application, statement, corrected=True)
         db.session.commit()

@@ -28,14 +28,13 @@ from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.formatting import local_date, local_datetime
-from workflow.lifecycle import STATES_BY_NAME, TRIGGERS, TRIGGERS_BY_NAME
+from workflow.lifecycle import STATES_BY_NAME, TRIGGERS_BY_NAME
 from workflow.models import Application, Event, Organisation, User, WebhookDelivery, WebhookReceiver
-from workflow.models.event import BALLOT_CAST, RECUSAL, TRANSITION
+from workflow.models.event_kinds import BALLOT_CAST, KINDS, SUBSCRIPTIONS, TRANSITION
 from workflow.models.types import utcnow
 from workflow.models.webhook import DELIVERED, FAILED, PENDING, RECEIVER_KINDS, TEAMS
 from workflow.services import access, notifications
 from workflow.services.errors import NotAllowed, NotFound, RuleViolation
-from workflow.services.jobs import periodic
 from workflow.votes import mails as vote_mails
 from workflow.votes.queries import ballot_as_seen
 
@@ -47,17 +46,6 @@ MAX_ATTEMPTS = 8
 BATCH = 50
 LEASE_SECONDS = 15 * 60  # longer than a batch of sends takes (BATCH × WEBHOOK_TIMEOUT at most)
 USER_AGENT = "Antragsweg-Webhooks/1"
-
-# What a receiver can subscribe to: every trigger of the lifecycle and the other kinds of events.
-EVENT_TYPES: dict[str, str] = {
-    "created": "Beratung angefragt (Antrag angelegt)",
-    "updated": "Angaben geändert",
-    "document_uploaded": "Dokument hochgeladen",
-    "ballot_cast": "Votum abgegeben (ohne Inhalt)",
-    "recusal": "Befangenheit erklärt",
-    **{t.name: t.label for t in TRIGGERS},
-}
-
 
 def event_type(event: Event) -> str:
     return event.trigger if event.kind == TRANSITION and event.trigger else event.kind
@@ -112,7 +100,7 @@ def register_receiver(
         raise RuleViolation(_l("Bitte geben Sie einen Namen an."), field="name")
     if kind not in RECEIVER_KINDS:
         raise RuleViolation(_l("Unbekannte Art von Empfänger."), field="kind")
-    unknown = [e for e in events if e not in EVENT_TYPES]
+    unknown = [e for e in events if e not in SUBSCRIPTIONS]
     if unknown or not events:
         raise RuleViolation(_l("Bitte wählen Sie mindestens ein Ereignis."), field="events")
     secret = (secret or "").strip() or secrets.token_urlsafe(32)
@@ -176,17 +164,22 @@ def deliveries_of(receiver: WebhookReceiver, limit: int = 50) -> list[WebhookDel
 
 
 def _public_data(event: Event) -> dict:
-    """What an event records, less what must stay secret: never how a partner voted."""
+    """What an event records, less what must stay secret: never how a partner voted. Which of
+    its data goes out is the kind's `public` (models/event_kinds.py); an organisation by its name."""
     data = dict(event.data or {})
     if event.kind == BALLOT_CAST:  # a receiver is nobody in particular: who voted, never how
         data = ballot_as_seen(None, None, data)
-    if event.kind in (BALLOT_CAST, RECUSAL):
-        organisation = db.session.get(Organisation, data.get("organisation_id") or 0)
-        return {
-            "vote_id": data.get("vote_id"),
-            "organisation": organisation.name if organisation else None,
-        }
-    return data
+    kind = KINDS.get(event.kind)
+    if kind is None or kind.public is None:
+        return data
+    public = {}
+    for key in kind.public:
+        if key == "organisation_id":
+            organisation = db.session.get(Organisation, data.get(key) or 0)
+            public["organisation"] = organisation.name if organisation else None
+        else:
+            public[key] = data.get(key)
+    return public
 
 
 def payload(event: Event) -> dict:
@@ -196,7 +189,7 @@ def payload(event: Event) -> dict:
         "event": {
             "id": event.id,
             "type": kind,
-            "label": EVENT_TYPES.get(kind, kind),
+            "label": SUBSCRIPTIONS.get(kind, kind),
             "at": event.created_at.isoformat(),
             "from_state": event.from_state,
             "to_state": event.to_state,
@@ -235,7 +228,7 @@ def _headline(event: Event, application: Application | None) -> tuple[str, str, 
             (f"Die Langfassung „{title}“ steht zur Abstimmung der Bündnispartner."),
             "Jetzt abstimmen",
         )
-    label = EVENT_TYPES.get(kind, kind)
+    label = SUBSCRIPTIONS.get(kind, kind)
     if kind == "moved_to_session":
         return f"{label}: {title}", f"„{title}“: {label}.", "Zur Abstimmung"
     if event.kind == TRANSITION and event.to_state:
@@ -455,7 +448,6 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> int:
     return delivered
 
 
-@periodic("webhooks")
-def _deliver() -> int:
+def enqueue_and_deliver() -> int:
     enqueue()
     return deliver_due()

@@ -10,7 +10,7 @@ from forms.transitions import FORMS
 from workflow import formatting
 from workflow.lifecycle import N_, STATES_BY_NAME, TRIGGERS_BY_NAME
 from workflow.models import DOCUMENT_KINDS, Application, Event, Organisation, User
-from workflow.models.event import BALLOT_CAST, CREATED, RECUSAL
+from workflow.models.event_kinds import BALLOT_CAST, CREATED, RECUSAL, label_of
 from workflow.models.statement import DECISIONS
 from workflow.models.vote import OUTCOME_LABELS
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA, MODE_LABELS
@@ -48,7 +48,6 @@ EXTRA_LABELS = {
     "carried_from_sketch": N_("Aus der Skizze in die Langfassung übernommen"),
     **CRITERIA,
 }
-KIND_LABELS = {"statement_corrected": "Stellungnahme berichtigt", "document_uploaded": "Dokument hochgeladen"}
 DECISION_LABELS = DECISIONS
 CHANGED_LABELS = {
     "title": N_("Titel"),
@@ -181,7 +180,7 @@ def timeline(
         }
         data = dict(event.data or {})
         if event.kind == CREATED:
-            entry["what"] = gettext("Beratung angefragt (Antrag angelegt)")
+            entry["what"] = gettext(label_of(CREATED))
         elif event.kind == "updated":
             entry["what"] = gettext("Angaben bearbeitet")
             data = {
@@ -216,7 +215,7 @@ def timeline(
             data = {"reason": data.get("reason")}
         else:
             trigger = TRIGGERS_BY_NAME.get(event.trigger)
-            entry["what"] = gettext(trigger.label) if trigger else KIND_LABELS.get(event.kind, event.kind)
+            entry["what"] = gettext(trigger.label) if trigger else label_of(event.kind)
             data.pop("session_id", None)  # shown as "session" (date and place)
             data.pop("recused", None)  # the vote panel names the recused partners
         entry["items"] = [

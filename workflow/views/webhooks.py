@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from forms.webhooks import WebhookForm
+from workflow.models.event_kinds import SUBSCRIPTIONS
 from workflow.services import webhooks
 from workflow.services.errors import RuleViolation
 from workflow.views import navigation
@@ -59,7 +60,7 @@ def show(receiver_id: int):
         "webhooks/show.html",
         receiver=receiver,
         deliveries=webhooks.deliveries_of(receiver),
-        event_types=webhooks.EVENT_TYPES,
+        event_types=SUBSCRIPTIONS,
         header=webhooks.SIGNATURE_HEADER,
     )
 

@@ -8,13 +8,14 @@ from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.lifecycle import PARTNER
-from workflow.models import Application, Ballot, Event, Recusal, User, Vote
-from workflow.models.event import BALLOT_CAST, RECUSAL
+from workflow.models import Application, Ballot, Recusal, User, Vote
+from workflow.models.event import log_event
+from workflow.models.event_kinds import BALLOT_CAST, RECUSAL
 from workflow.models.types import utcnow
 from workflow.rules import voting
 from workflow.services import jobs, notifications
 from workflow.services.errors import InvalidTransition, NotAllowed, RuleViolation
-from workflow.services.lifecycle import commit_as_written, jsonable, lock
+from workflow.services.lifecycle import commit_as_written, lock
 from workflow.votes.closing import close_if_everyone_voted
 from workflow.votes.refusals import refuse
 from workflow.votes.timing import deadline_passed
@@ -96,24 +97,17 @@ def put_ballot(
         setattr(ballot, name, ratings.get(name))
     ballot.cast_by_id = actor.id
     ballot.cast_at = utcnow()
-    db.session.add(
-        Event(
-            alliance_id=application.alliance_id,
-            application_id=application.id,
-            actor_id=actor.id,
-            kind=BALLOT_CAST,
-            created_at=ballot.cast_at,  # the same moment, as verify-log expects
-            data=jsonable(
-                {
-                    "vote_id": vote.id,
-                    "organisation_id": organisation_id,
-                    "choice": choice,
-                    "comment": comment,
-                    **{k: ratings.get(k) for k in voting.CRITERIA},
-                    **(extra or {}),
-                }
-            ),
-        )
+    log_event(
+        application,
+        actor,
+        BALLOT_CAST,
+        created_at=ballot.cast_at,  # the same moment, as verify-log expects
+        vote_id=vote.id,
+        organisation_id=organisation_id,
+        choice=choice,
+        comment=comment,
+        **{k: ratings.get(k) for k in voting.CRITERIA},
+        **(extra or {}),
     )
     return ballot
 
@@ -196,15 +190,7 @@ def declare_conflict(application: Application, user: User, reason: str) -> Recus
         db.session.delete(ballot)
     db.session.add(recusal)
     notifications.resolve(application, VOTE_ASKS, user.organisation_id)  # it no longer votes
-    db.session.add(
-        Event(
-            alliance_id=application.alliance_id,
-            application_id=application.id,
-            actor_id=user.id,
-            kind=RECUSAL,
-            data={"vote_id": vote.id, "organisation_id": user.organisation_id, "reason": reason},
-        )
-    )
+    log_event(application, user, RECUSAL, vote_id=vote.id, organisation_id=user.organisation_id, reason=reason)
     db.session.flush()
     db.session.expire(vote)  # its ballots and recusals as just written
     # The recused partner may have been the last one missing: closed in this transaction.

@@ -15,12 +15,11 @@ from workflow.models.vote import OUTCOME_LABELS
 from workflow.rules import voting
 from workflow.services import notifications
 from workflow.services.errors import InvalidTransition, RuleViolation
-from workflow.services.lifecycle import effect, transition
+from workflow.services.lifecycle import transition
 from workflow.votes.timing import mode_text
 
 
-@effect("close_vote")
-def _close(application: Application, actor: User | None, data: dict) -> dict:
+def freeze_tally(application: Application, actor: User | None, data: dict) -> dict:
     vote = application.current_vote
     tally = vote.tally()
     vote.frozen_tally = {

@@ -60,7 +60,6 @@ def _due_circulations(now: datetime) -> list[int]:
     return list(ids)
 
 
-@jobs.periodic("vote_deadlines")
 def close_due_votes() -> int:
     """Settle every circulation whose deadline has passed. Idempotent; two runs at once settle
     each vote once (the application's lock, then the re-check)."""
@@ -80,7 +79,6 @@ def reminder_moment(vote: Vote, days: int) -> datetime:
     return datetime.combine(day, time(8, 0), tzinfo=deadlines.BERLIN)
 
 
-@jobs.periodic("vote_reminders")
 def send_reminders() -> int:
     """Reminders before a circulation's deadline (3 and 1 days by default) to the partners that have
     not voted yet, each exactly once (`jobs.claim`). If `tick` missed a reminder and the next one is

@@ -8,7 +8,6 @@ from workflow.lifecycle import N_
 from workflow.models import Application, CommitteeSession, Organisation, Recusal, User, Vote
 from workflow.models.types import utcnow
 from workflow.rules import deadlines, voting
-from workflow.services.lifecycle import effect
 from workflow.votes import mails
 from workflow.votes.timing import circulation_deadline, session_record
 
@@ -31,8 +30,7 @@ def project_partner_ids(application: Application) -> list[int]:
     ]
 
 
-@effect("open_vote")
-def _open(application: Application, actor: User | None, data: dict) -> dict:
+def create_vote(application: Application, actor: User | None, data: dict) -> dict:
     vote = Vote(
         application=application,
         alliance_id=application.alliance_id,

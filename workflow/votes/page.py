@@ -15,7 +15,7 @@ from flask_babel import gettext
 from workflow.formatting import percent
 from workflow.lifecycle import PARTNER
 from workflow.models import DOCUMENT_KINDS, Application, Document, User
-from workflow.models.event import BALLOT_CAST, RECUSAL
+from workflow.models.event_kinds import BALLOT_CAST, RECUSAL
 from workflow.models.long_form import COST_CATEGORIES, FINANCING_SOURCES
 from workflow.rules.voting import CHOICE_LABELS, CRITERIA
 from workflow.services import access, assessment

@@ -15,6 +15,7 @@ from flask_babel import gettext
 from workflow.formatting import page_datetime
 from workflow.lifecycle import N_, PARTNER
 from workflow.models import Ballot, User, Vote
+from workflow.models.event_kinds import BALLOT_CAST, KINDS
 from workflow.models.vote import OUTCOME_LABELS
 from workflow.rules import voting
 from workflow.votes.opening import AUTOMATIC_RECUSALS
@@ -29,8 +30,6 @@ from workflow.votes.timing import (
 )
 
 NOT_CAST = N_("noch nicht abgegeben")
-# What of a ballot stays secret from whoever may not see how partners voted.
-SECRET_BALLOT_KEYS = ("choice", "comment", *voting.CRITERIA)
 
 
 def sees_how_partners_voted(user: User | None, vote: Vote | None) -> bool:
@@ -56,10 +55,12 @@ def sees_tally(user: User | None, vote: Vote) -> bool:
 
 def ballot_as_seen(user: User | None, vote: Vote | None, data: dict) -> dict:
     """What `user` may read of a ballot as recorded (a `ballot_cast` event's data): who and when
-    always, how only where `sees_how_partners_voted`."""
+    always, how only where `sees_how_partners_voted` (what is "how": the kind's `secret` fields,
+    models/event_kinds.py)."""
     if sees_how_partners_voted(user, vote):
         return dict(data)
-    return {k: v for k, v in data.items() if k not in SECRET_BALLOT_KEYS}
+    secret = KINDS[BALLOT_CAST].secret
+    return {k: v for k, v in data.items() if k not in secret}
 
 
 @dataclass(frozen=True)

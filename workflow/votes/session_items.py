@@ -7,17 +7,17 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
-from workflow.models import Application, CommitteeSession, Event, SessionAttendance, User
+from workflow.models import Application, CommitteeSession, SessionAttendance, User
+from workflow.models.event import log_event
+from workflow.models.event_kinds import SESSION_RECORD
 from workflow.models.types import utcnow
 from workflow.rules import deadlines, voting
 from workflow.services import notifications
 from workflow.services.errors import InvalidTransition, NotAllowed, RuleViolation
-from workflow.services.lifecycle import jsonable, lock, transition
+from workflow.services.lifecycle import lock, transition
 from workflow.votes.casting import VOTE_ASKS, put_ballot, tell_coordination_of_quorum, validate_ballot
 from workflow.votes.refusals import refuse
 from workflow.votes.timing import session_record
-
-SESSION_RECORD = "session_record"
 
 
 def record_session_item(
@@ -72,22 +72,15 @@ def record_session_item(
                 extra={"session_id": session.id},
             )
             notifications.resolve(application, VOTE_ASKS, org_id)
-    db.session.add(
-        Event(
-            alliance_id=application.alliance_id,
-            application_id=application.id,
-            actor_id=coordinator.id,
-            kind=SESSION_RECORD,
-            data=jsonable(
-                {
-                    "vote_id": vote.id,
-                    "session_id": session.id,
-                    "session": session_record(session),
-                    "present": sorted(e["organisation_id"] for e in entries if e.get("present")),
-                    "absent": sorted(e["organisation_id"] for e in entries if not e.get("present")),
-                }
-            ),
-        )
+    log_event(
+        application,
+        coordinator,
+        SESSION_RECORD,
+        vote_id=vote.id,
+        session_id=session.id,
+        session=session_record(session),
+        present=sorted(e["organisation_id"] for e in entries if e.get("present")),
+        absent=sorted(e["organisation_id"] for e in entries if not e.get("present")),
     )
     tell_coordination_of_quorum(application, vote)
     if close:

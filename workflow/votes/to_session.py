@@ -10,17 +10,18 @@ from flask_babel import lazy_gettext as _l
 
 from workflow.extensions import db
 from workflow.lifecycle import N_, PARTNER
-from workflow.models import Application, CommitteeSession, Event, Objection, User, Vote
+from workflow.models import Application, CommitteeSession, Objection, User, Vote
+from workflow.models.event import log_event
+from workflow.models.event_kinds import MOVED_TO_SESSION, OBJECTION
 from workflow.rules import deadlines, voting
 from workflow.services import notifications
 from workflow.services.errors import InvalidTransition, NotAllowed, RuleViolation
-from workflow.services.lifecycle import jsonable, lock, lock_agenda
+from workflow.services.lifecycle import lock, lock_agenda
 from workflow.votes import mails
 from workflow.votes.casting import VOTE_ASKS
 from workflow.votes.refusals import refuse
 from workflow.votes.timing import deadline_passed, session_record, session_text, upcoming_sessions
 
-OBJECTION, MOVED_TO_SESSION = "objection", "moved_to_session"
 REASON_LABELS = {
     "objection": N_("Widerspruch gegen das Umlaufverfahren"),
     "no_quorum": N_("Quorum bis zum Ende der Frist nicht erreicht"),
@@ -48,15 +49,7 @@ def move_to_session(
     vote.deadline_at = None  # the circulation's deadline ended (kept in the open_vote event)
     vote.session_id = session.id if session else None
     vote.session_date = deadlines.local_date(session.starts_at) if session else None
-    db.session.add(
-        Event(
-            alliance_id=application.alliance_id,
-            application_id=application.id,
-            actor_id=actor.id if actor else None,
-            kind=MOVED_TO_SESSION,
-            data=jsonable({"vote_id": vote.id, "reason": reason, "session": session_record(session)}),
-        )
-    )
+    log_event(application, actor, MOVED_TO_SESSION, vote_id=vote.id, reason=reason, session=session_record(session))
     values = {
         "title": application.title,
         "reference": application.reference,
@@ -117,15 +110,7 @@ def object_to_circulation(application: Application, user: User, reason: str) -> 
         vote_id=vote.id, organisation_id=user.organisation_id, reason=reason, declared_by_id=user.id
     )
     db.session.add(objection)
-    db.session.add(
-        Event(
-            alliance_id=application.alliance_id,
-            application_id=application.id,
-            actor_id=user.id,
-            kind=OBJECTION,
-            data={"vote_id": vote.id, "organisation_id": user.organisation_id, "reason": reason},
-        )
-    )
+    log_event(application, user, OBJECTION, vote_id=vote.id, organisation_id=user.organisation_id, reason=reason)
     move_to_session(application, vote, "objection", user, objected=(user.organisation.name, reason))
     db.session.commit()
     return objection

@@ -160,7 +160,7 @@ def cast_ballot(
     ballot = put_ballot(application, vote, user.organisation_id, user, choice, comment, ratings)
     notifications.resolve(application, VOTE_ASKS, user.organisation_id)
     tally = tell_coordination_of_quorum(application, vote)
-    if tally.everyone_voted:  # the last ballot closes the vote, in its own transaction
+    if tally.everyone_voted:  # the last ballot closes the vote, in the same transaction
         close_if_everyone_voted(application, vote)
     commit_as_written()
     return ballot

@@ -102,62 +102,23 @@ class Figures(Shape):
     budgets: list[PeriodBudget]
 
 
-def _row(row: data.AmountRow) -> AmountsRow:
-    return AmountsRow(
-        key=row.key,
-        label=row.label,
-        requested_cents=row.requested_cents,
-        endorsed_cents=row.endorsed_cents,
-        granted_cents=row.granted_cents,
-        requested_count=row.requested_count,
-        endorsed_count=row.endorsed_count,
-        granted_count=row.granted_count,
-    )
+def _from(model: type[Shape], item, **values) -> Shape:
+    """`model` filled from the fields of the same names of `item` (a dataclass of figures/data.py),
+    and `values` for the rest."""
+    return model(**{name: getattr(item, name) for name in model.model_fields if name not in values}, **values)
 
 
 def figures_of(figures: data.Figures) -> Figures:
-    span = figures.span
     return Figures(
-        span=FiguresSpan(
-            first_day=span.first_day, last_day=span.last_day, year=span.year, period_id=span.period_id, name=span.name
-        ),
-        funnel=[
-            FunnelStage(key=s.key, label=s.label, reached=s.reached, declined=s.declined, withdrawn=s.withdrawn)
-            for s in figures.funnel
-        ],
+        span=_from(FiguresSpan, figures.span),
+        funnel=[_from(FunnelStage, stage) for stage in figures.funnel],
         # Not the single stretches (`durations`): they name applications, the figures only count them.
-        times=[
-            ProcessingTimes(
-                key=t.key,
-                label=t.label,
-                count=t.count,
-                median_days=t.median_days,
-                p90_days=t.p90_days,
-                median_working_days=t.median_working_days,
-                p90_working_days=t.p90_working_days,
-                within_promise=t.within_promise,
-                within_promise_percent=t.within_share,
-            )
-            for t in figures.times
-        ],
+        times=[_from(ProcessingTimes, t, within_promise_percent=t.within_share) for t in figures.times],
         amounts=[
-            AmountsBy(dimension=a.dimension, label=a.label, rows=[_row(r) for r in a.rows], total=_row(a.total))
+            _from(AmountsBy, a, rows=[_from(AmountsRow, r) for r in a.rows], total=_from(AmountsRow, a.total))
             for a in figures.amounts
         ],
-        budgets=[
-            PeriodBudget(
-                period_id=b.period_id,
-                name=b.name,
-                starts_on=b.starts_on,
-                ends_on=b.ends_on,
-                total_cents=b.total_cents,
-                committed_cents=b.committed_cents,
-                granted_cents=b.granted_cents,
-                remaining_cents=b.remaining_cents,
-                exceeded=b.exceeded,
-            )
-            for b in figures.budgets
-        ],
+        budgets=[_from(PeriodBudget, b) for b in figures.budgets],
     )
 
 

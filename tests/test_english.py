@@ -375,3 +375,20 @@ def test_the_lifecycle_labels_come_through_one_filter(ctx):
     with ctx.test_request_context(), force_locale("en"):
         assert render_template_string("{{ 'partner_vote' | state_label }}") == "Vote of the alliance partners"
         assert render_template_string("{{ 'open_vote' | trigger_label }}") == "Open the vote"
+
+
+def test_the_history_tells_its_entries_in_the_pages_language(world, login):
+    from workflow.votes import to_session
+
+    application = world.application("partner_vote")
+    partner = world.user("partner-dgb")
+    to_session.object_to_circulation(application, partner, "Bitte im Gremium beraten.")
+    english, german = login("coordinator"), login("observer-nbank")
+    _in_english(english)
+    page = html.unescape(text_of(english.get(f"/antraege/{application.id}").text))
+    assert f"Objection to the circulation procedure: {partner.organisation.name}" in page
+    assert "Vote moved to the session" in page and "Circulation procedure" in page
+    assert "Widerspruch gegen das Umlaufverfahren" not in page and "in die Sitzung verlegt" not in page
+    page = html.unescape(text_of(german.get(f"/antraege/{application.id}").text))
+    assert f"Widerspruch gegen das Umlaufverfahren: {partner.organisation.name}" in page
+    assert "Abstimmung in die Sitzung verlegt" in page

@@ -6,16 +6,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
+from workflow.lifecycle import N_
 from workflow.models.types import UTCDateTime, checked_enum, utcnow
 
 # What a document is, for the application it belongs to.
 DOCUMENT_KINDS = {
-    "sketch": "Projektskizze (PDF)",
-    "long_form": "Langfassung (Formular der NBank)",
-    "nbank_application": "Antrag bei der NBank",
-    "grant_notice": "Zuwendungsbescheid",
-    "nbank_decline": "Ablehnungsbescheid der NBank",
-    "other": "Sonstiges Dokument",
+    "sketch": N_("Projektskizze (PDF)"),
+    "long_form": N_("Langfassung (Formular der NBank)"),
+    "nbank_application": N_("Antrag bei der NBank"),
+    "grant_notice": N_("Zuwendungsbescheid"),
+    "nbank_decline": N_("Ablehnungsbescheid der NBank"),
+    "other": N_("Sonstiges Dokument"),
 }
 
 

@@ -17,7 +17,7 @@ CHOICE_LABELS = {APPROVE: N_("Zustimmung"), REJECT: N_("Ablehnung"), ABSTAIN: N_
 
 CIRCULATION, SESSION = "circulation", "session"
 MODES = (CIRCULATION, SESSION)
-MODE_LABELS = {CIRCULATION: "Umlaufverfahren", SESSION: "Sitzung des Gremiums"}
+MODE_LABELS = {CIRCULATION: N_("Umlaufverfahren"), SESSION: N_("Sitzung des Gremiums")}
 
 # The five rating criteria, 1 (weak) to 5 (strong).
 CRITERIA = {

@@ -1,4 +1,4 @@
-"""Plain data for templates: the timeline of an application, told in German."""
+"""Plain data for templates: the timeline of an application, told in the page's language."""
 
 from __future__ import annotations
 
@@ -80,11 +80,16 @@ def _value(key: str, value) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "ja" if value else "nein"
+        return gettext("ja") if value else gettext("nein")
     if key in ("amount_granted", "cost_total", "financing_total", "budget_remaining_cents"):
         return formatting.money(value)
     if key == "document" and isinstance(value, dict):
-        return f"{value.get('filename')} (Fassung {value.get('version')}, SHA-256 {value.get('sha256')})"
+        return gettext(
+            "%(filename)s (Fassung %(version)s, SHA-256 %(sha256)s)",
+            filename=value.get("filename"),
+            version=value.get("version"),
+            sha256=value.get("sha256"),
+        )
     if key == "carried_from_sketch" and isinstance(value, dict):
         from workflow.services.long_forms import carried_labels
 
@@ -95,18 +100,18 @@ def _value(key: str, value) -> str:
             text += f" ({formatting.money(value['esf_grant_cents'])})"
         return text
     if key == "mode":
-        return MODE_LABELS.get(value, value)
+        return gettext(MODE_LABELS[value]) if value in MODE_LABELS else value
     if key == "decision":
         return gettext(DECISION_LABELS[value]) if value in DECISION_LABELS else value
     if key == "outcome":
-        return OUTCOME_LABELS.get(value, value)
+        return gettext(OUTCOME_LABELS[value]) if value in OUTCOME_LABELS else value
     if key == "choice":
-        return CHOICE_LABELS.get(value, value)
+        return gettext(CHOICE_LABELS[value]) if value in CHOICE_LABELS else value
     if key == "tally" and isinstance(value, dict):
-        return (
-            f"{formatting.tally_summary(value)}"
-            f" (Quorum {'erreicht' if value['quorum_reached'] else 'nicht erreicht'})"
-        )
+        summary = formatting.tally_summary(value)
+        if value["quorum_reached"]:
+            return gettext("%(tally)s (Quorum erreicht)", tally=summary)
+        return gettext("%(tally)s (Quorum nicht erreicht)", tally=summary)
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
             return formatting.local_date(date.fromisoformat(value))
@@ -123,16 +128,17 @@ def _vote_and_long_form_event(kind: str, data: dict, organisations: dict) -> tup
 
     if kind == "objection":
         org = organisations.get(data.get("organisation_id"))
-        return f"Widerspruch gegen das Umlaufverfahren: {org.name if org else ''}", {
+        return gettext("Widerspruch gegen das Umlaufverfahren: %(organisation)s", organisation=org.name if org else ""), {
             "reason": data.get("reason")
         }
     if kind == "moved_to_session":
-        return "Abstimmung in die Sitzung verlegt", {
-            "reason": REASON_LABELS.get(data.get("reason"), data.get("reason")),
+        reason = data.get("reason")
+        return gettext("Abstimmung in die Sitzung verlegt"), {
+            "reason": gettext(REASON_LABELS[reason]) if reason in REASON_LABELS else reason,
             "session": data.get("session"),
         }
     if kind == "session_record":
-        return "Ergebnis der Sitzung erfasst", {
+        return gettext("Ergebnis der Sitzung erfasst"), {
             "session": data.get("session"),
             "present": names(data.get("present", [])),
             "absent": names(data.get("absent", [])),
@@ -142,7 +148,7 @@ def _vote_and_long_form_event(kind: str, data: dict, organisations: dict) -> tup
     for key in ("cost_total", "financing_total"):
         if key in data:
             shown[key] = data[key]
-    return "Langfassung gespeichert", shown
+    return gettext("Langfassung gespeichert"), shown
 
 
 def organisations_named(events: list[Event]) -> set[int]:
@@ -173,7 +179,7 @@ def timeline(
             "id": event.id,
             "when": formatting.page_datetime(event.created_at),
             "when_iso": event.created_at.isoformat(timespec="seconds"),
-            "who": f"{actor.name} ({actor.organisation.name})" if actor else "Antragsweg (automatisch)",
+            "who": f"{actor.name} ({actor.organisation.name})" if actor else gettext("Antragsweg (automatisch)"),
             "from": gettext(STATES_BY_NAME[event.from_state].label) if event.from_state else None,
             "to": gettext(STATES_BY_NAME[event.to_state].label) if event.to_state else None,
             "items": [],
@@ -189,7 +195,8 @@ def timeline(
                 )
             }
         elif event.kind == "document_uploaded":
-            kind = DOCUMENT_KINDS.get(data.get("kind"), data.get("kind"))
+            label = DOCUMENT_KINDS.get(data.get("kind"))
+            kind = gettext(label) if label else data.get("kind")
             entry["what"] = gettext(
                 "Dokument hochgeladen: %(kind)s, Fassung %(version)s", kind=kind, version=data.get("version")
             )
@@ -215,7 +222,7 @@ def timeline(
             data = {"reason": data.get("reason")}
         else:
             trigger = TRIGGERS_BY_NAME.get(event.trigger)
-            entry["what"] = gettext(trigger.label) if trigger else label_of(event.kind)
+            entry["what"] = gettext(trigger.label) if trigger else gettext(label_of(event.kind))
             data.pop("session_id", None)  # shown as "session" (date and place)
             data.pop("recused", None)  # the vote panel names the recused partners
         entry["items"] = [

@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 4  # the README's recommendation for 2 cores: 2 × cores
 PASSWORD = "Antragsweg-Demo1"
+SERVER_LOG = Path(tempfile.gettempdir()) / "antragsweg-bench-server.log"
 
 
 def free_port() -> int:
@@ -59,7 +60,9 @@ def start_server(database: str, port: int) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        # A file, not a pipe: the app logs a JSON line per request, and a pipe nobody reads fills
+        # up and stops every worker (the run then measured ~0 requests/s and hung).
+        stderr=SERVER_LOG.open("wb"),
     )
     for _ in range(200):
         try:
@@ -68,7 +71,7 @@ def start_server(database: str, port: int) -> subprocess.Popen:
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise SystemExit("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+    raise SystemExit("gunicorn did not start: " + SERVER_LOG.read_text(errors="replace")[-2000:])
 
 
 class Session:

@@ -392,3 +392,12 @@ def test_the_history_tells_its_entries_in_the_pages_language(world, login):
     page = html.unescape(text_of(german.get(f"/antraege/{application.id}").text))
     assert f"Widerspruch gegen das Umlaufverfahren: {partner.organisation.name}" in page
     assert "Abstimmung in die Sitzung verlegt" in page
+
+
+def test_the_vote_pages_plans_and_documents_are_english(world, login):
+    application = world.application("partner_vote")
+    partner = login("partner-dgb")
+    _in_english(partner)
+    page = html.unescape(text_of(partner.get(f"/antraege/{application.id}/votum").text))
+    assert "Personnel costs (standard unit costs)" in page and "ESF+ grant" in page
+    assert "Personalausgaben" not in page and "ESF+-Zuschuss" not in page

@@ -17,17 +17,17 @@ from workflow.models.types import UTCDateTime, checked_enum, utcnow
 
 PERSONNEL = "personnel"
 COST_CATEGORIES = {
-    PERSONNEL: "Personalausgaben (Standardeinheitskosten)",
-    "material": "Sachausgaben",
-    "third_party": "Ausgaben für Dritte (Fremdleistungen)",
-    "flat_rate": "Pauschalen",
+    PERSONNEL: N_("Personalausgaben (Standardeinheitskosten)"),
+    "material": N_("Sachausgaben"),
+    "third_party": N_("Ausgaben für Dritte (Fremdleistungen)"),
+    "flat_rate": N_("Pauschalen"),
 }
 ESF_GRANT = "esf_grant"
 FINANCING_SOURCES = {
-    ESF_GRANT: "ESF+-Zuschuss",
-    "state_funds": "Landesmittel",
-    "own_funds": "Eigenmittel",
-    "third_party_funds": "Drittmittel",
+    ESF_GRANT: N_("ESF+-Zuschuss"),
+    "state_funds": N_("Landesmittel"),
+    "own_funds": N_("Eigenmittel"),
+    "third_party_funds": N_("Drittmittel"),
 }
 PRINCIPLES = {
     "principle_equal_opportunities": "Chancengleichheit und Nichtdiskriminierung",

@@ -109,6 +109,8 @@ def _value(key: str, value) -> str:
         return gettext(CHOICE_LABELS[value]) if value in CHOICE_LABELS else value
     if key == "tally" and isinstance(value, dict):
         summary = formatting.tally_summary(value)
+        if "quorum_reached" not in value:  # a tally recorded without it (older or imported data)
+            return summary
         if value["quorum_reached"]:
             return gettext("%(tally)s (Quorum erreicht)", tally=summary)
         return gettext("%(tally)s (Quorum nicht erreicht)", tally=summary)

@@ -21,10 +21,12 @@ from workflow.i18n import in_language_of, language_of
 from workflow.lifecycle import COORDINATOR
 from workflow.models import Alliance, Application, Event, Organisation, User
 from workflow.models.types import utcnow
+from workflow.permissions import DRAFTS
 from workflow.rules import deadlines as calendar
 from workflow.services import jobs, notifications, signing
 
-DRAFT_STATES = ("sketch_draft", "long_form_draft")
+# The sponsor's drafts, as the permission table knows them (the states the submissions leave).
+DRAFT_STATES = tuple(sorted(DRAFTS))
 # The triggers that hand a draft (back) to the sponsor; the latest tells whether it is a revision.
 _INTO_DRAFT = (
     "record_consultation",
